@@ -1,0 +1,38 @@
+"""The state behind the in-memory adapters: plain dicts guarded by one lock, so memory
+units of work are serializable like a real database's."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from application.ports.credentials import StoredCredentials
+from application.ports.oauth_states import OAuthState
+from domain.integration import Integration
+from domain.workspace import ApiKey, Workspace
+
+
+@dataclass
+class MemoryStore:
+    workspaces: dict[UUID, Workspace] = field(default_factory=dict)
+    api_keys: dict[UUID, ApiKey] = field(default_factory=dict)
+    integrations: dict[UUID, Integration] = field(default_factory=dict)
+    oauth_states: dict[str, OAuthState] = field(default_factory=dict)
+    credentials: dict[UUID, StoredCredentials] = field(default_factory=dict)
+    # (integration_id, scheduled_at, status) rows standing in for post targets.
+    targets: list[tuple[UUID, datetime, str]] = field(default_factory=list)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {name: copy.deepcopy(getattr(self, name)) for name in _TABLES}
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        for name, value in snapshot.items():
+            setattr(self, name, value)
+
+
+_TABLES = ("workspaces", "api_keys", "integrations", "oauth_states", "credentials", "targets")

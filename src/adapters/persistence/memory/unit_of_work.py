@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any, Self
+
+from adapters.persistence.memory.repositories import (
+    MemoryApiKeyRepository,
+    MemoryBusyTimeReader,
+    MemoryCredentialRepository,
+    MemoryIntegrationRepository,
+    MemoryOAuthStateRepository,
+    MemoryWorkspaceRepository,
+)
+from adapters.persistence.memory.store import MemoryStore
+from application.ports.unit_of_work import UnitOfWork
+
+
+class MemoryUnitOfWork(UnitOfWork):
+    """Holds the store's lock for the whole unit and restores a snapshot unless committed."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.workspaces = MemoryWorkspaceRepository(store)
+        self.api_keys = MemoryApiKeyRepository(store)
+        self.integrations = MemoryIntegrationRepository(store)
+        self.oauth_states = MemoryOAuthStateRepository(store)
+        self.credentials = MemoryCredentialRepository(store)
+        self.busy_times = MemoryBusyTimeReader(store)
+        self._snapshot: dict[str, Any] | None = None
+
+    async def __aenter__(self) -> Self:
+        await self.store.lock.acquire()
+        self._snapshot = self.store.snapshot()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            await self.rollback()
+        finally:
+            self.store.lock.release()
+
+    async def commit(self) -> None:
+        self._snapshot = self.store.snapshot()
+
+    async def rollback(self) -> None:
+        if self._snapshot is not None:
+            self.store.restore(self._snapshot)

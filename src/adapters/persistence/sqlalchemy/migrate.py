@@ -1,0 +1,31 @@
+"""Schema upgrades with Alembic, callable from the CLI and from `serve` at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+async def upgrade(engine: AsyncEngine) -> None:
+    """Brings the schema to the newest revision, in one transaction where the database
+    allows it."""
+
+    def _upgrade(connection: object) -> None:
+        config = alembic_config(str(engine.url))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade)

@@ -1,0 +1,148 @@
+"""Explicit tables. Domain classes are not mapped; `mappers.py` converts rows."""
+
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+
+from adapters.persistence.sqlalchemy.types import UtcDateTime
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("mode", String(8), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("workspace_id", Uuid, ForeignKey("workspaces.id"), nullable=False, index=True),
+    Column("prefix", String(12), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked_at", UtcDateTime, nullable=True),
+)
+
+integrations = Table(
+    "integrations",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("workspace_id", Uuid, ForeignKey("workspaces.id"), nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("platform_user_id", String(255), nullable=False),
+    Column("username", String(255), nullable=False),
+    Column("display_name", String(255), nullable=False),
+    Column("avatar_url", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("status_reason", String(32), nullable=True),
+    Column("warnings", String(255), nullable=False, server_default=""),
+    Column("connected_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    UniqueConstraint(
+        "workspace_id", "platform", "platform_user_id", name="uq_integrations_account"
+    ),
+    Index("ix_integrations_listing", "workspace_id", "status", "connected_at", "id"),
+)
+
+integration_credentials = Table(
+    "integration_credentials",
+    metadata,
+    Column("integration_id", Uuid, ForeignKey("integrations.id"), primary_key=True),
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+oauth_states = Table(
+    "oauth_states",
+    metadata,
+    Column("state", String(128), primary_key=True),
+    Column("workspace_id", Uuid, ForeignKey("workspaces.id"), nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("code_verifier", String(128), nullable=False),
+    Column("redirect_uri", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False, index=True),
+)
+
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("workspace_id", Uuid, ForeignKey("workspaces.id"), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("tags", Text, nullable=False, server_default="[]"),
+    Column("platform_overrides", Text, nullable=False, server_default="{}"),
+    Column("scheduled_at", UtcDateTime, nullable=True),
+    Column("canceled_at", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_posts_listing", "workspace_id", "created_at", "id"),
+)
+
+BUSY_TARGET = text("status IN ('pending', 'publishing')")
+
+post_targets = Table(
+    "post_targets",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("post_id", Uuid, ForeignKey("posts.id"), nullable=False, index=True),
+    Column("workspace_id", Uuid, ForeignKey("workspaces.id"), nullable=False),
+    Column("integration_id", Uuid, ForeignKey("integrations.id"), nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("scheduled_at", UtcDateTime, nullable=True),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("lease_expires_at", UtcDateTime, nullable=True),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("retries", Integer, nullable=False, server_default="0"),
+    Column("platform_post_id", String(255), nullable=True),
+    Column("platform_post_url", Text, nullable=True),
+    Column("error_code", String(64), nullable=True),
+    Column("error_message", Text, nullable=True),
+    Column("published_at", UtcDateTime, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index(
+        "ix_post_targets_busy",
+        "integration_id",
+        "scheduled_at",
+        sqlite_where=BUSY_TARGET,
+        postgresql_where=BUSY_TARGET,
+    ),
+    Index("ix_post_targets_due", "status", "next_attempt_at"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("workspace_id", Uuid, ForeignKey("workspaces.id"), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("response_body", LargeBinary, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+)

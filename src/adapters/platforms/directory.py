@@ -1,0 +1,28 @@
+from collections.abc import Mapping
+
+from application.errors import PlatformNotConfigured, PlatformUnavailable
+from application.ports.platform_directory import PlatformDirectory
+from application.ports.platforms import PlatformGateway
+from domain.platform import Platform
+from domain.workspace import WorkspaceMode
+
+
+class StaticPlatformDirectory(PlatformDirectory):
+    """Live workspaces get the configured gateways; test workspaces the simulated ones."""
+
+    def __init__(
+        self,
+        live: Mapping[Platform, PlatformGateway],
+        simulated: Mapping[Platform, PlatformGateway],
+    ) -> None:
+        self.live = dict(live)
+        self.simulated = dict(simulated)
+
+    def gateway(self, platform: Platform, mode: WorkspaceMode) -> PlatformGateway:
+        if not platform.is_available:
+            raise PlatformUnavailable(platform.value)
+        gateways = self.simulated if mode is WorkspaceMode.TEST else self.live
+        gateway = gateways.get(platform)
+        if gateway is None:
+            raise PlatformNotConfigured(platform.value)
+        return gateway

@@ -1,0 +1,46 @@
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from application.errors import NotFound
+from application.ports.clock import Clock
+from application.ports.unit_of_work import UnitOfWork
+from domain.errors import NoSlotAvailable
+from domain.platform import Platform
+from domain.slots import DEFAULT_GAP, DEFAULT_HORIZON, DEFAULT_LEAD, find_next_slot
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    date: datetime
+    platform: Platform
+    integration_id: UUID
+
+
+class FindNextSlot:
+    """The earliest free top of the hour for an integration that is not disconnected.
+
+    Only busy times that can block a candidate are read: those within one gap of the
+    window [now + lead, now + horizon].
+    """
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self.uow = uow
+        self.clock = clock
+
+    async def execute(self, workspace_id: UUID, integration_id: UUID) -> Slot:
+        now = self.clock.now()
+        async with self.uow:
+            integration = await self.uow.integrations.get(workspace_id, integration_id)
+            if integration is None:
+                raise NotFound(str(integration_id))
+            integration.ensure_usable()
+            busy = await self.uow.busy_times.busy_times(
+                integration_id,
+                now + DEFAULT_LEAD - DEFAULT_GAP,
+                now + DEFAULT_HORIZON + DEFAULT_GAP,
+            )
+        slot = find_next_slot(now, busy)
+        if slot is None:
+            raise NoSlotAvailable(str(integration_id))
+        return Slot(date=slot, platform=integration.platform, integration_id=integration.id)

@@ -1,0 +1,41 @@
+from abc import abstractmethod
+from collections.abc import Collection
+from typing import Protocol
+from uuid import UUID
+
+from domain.integration import Integration, IntegrationStatus
+from domain.platform import Platform
+
+
+class IntegrationRepository(Protocol):
+    """Integrations, always read within one workspace unless said otherwise."""
+
+    @abstractmethod
+    async def add(self, integration: Integration) -> None:
+        """Raises `DuplicateIntegration` when the account is already in the workspace."""
+
+    @abstractmethod
+    async def save(self, integration: Integration) -> None: ...
+
+    @abstractmethod
+    async def get(self, workspace_id: UUID, integration_id: UUID) -> Integration | None: ...
+
+    @abstractmethod
+    async def get_any(self, integration_id: UUID) -> Integration | None:
+        """Unscoped read, for the publisher and token keeping, which act for every workspace."""
+
+    @abstractmethod
+    async def find_by_account(
+        self, workspace_id: UUID, platform: Platform, platform_user_id: str
+    ) -> Integration | None: ...
+
+    @abstractmethod
+    async def list(
+        self,
+        workspace_id: UUID,
+        statuses: Collection[IntegrationStatus],
+        limit: int,
+        starting_after: Integration | None = None,
+    ) -> list[Integration]:
+        """Newest `connected_at` first, ties by id descending; at most `limit` rows after the
+        cursor in that order."""

@@ -1,0 +1,68 @@
+"""The Litestar application factory: one container, one error table, one gate."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from dishka import AsyncContainer
+from dishka.integrations.litestar import DishkaRouter, setup_dishka
+from litestar import Litestar
+from litestar.config.response_cache import ResponseCacheConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from application.authenticate import AuthenticateApiKey
+from entrypoints.di import build_container
+from entrypoints.http import errors
+from entrypoints.http.gate import Gate
+from entrypoints.http.health import healthz, readyz
+from entrypoints.http.integrations import IntegrationController
+from entrypoints.settings import Settings
+
+API_DESCRIPTION = (
+    "Connect social accounts (X, Bluesky) to a workspace, find the next free posting slot, "
+    "and disconnect. Authenticate with `Authorization: Bearer <api key>`."
+)
+
+
+def create_litestar(settings: Settings, container: AsyncContainer) -> Litestar:
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app.state.engine = await container.get(AsyncEngine)
+        app.state.authenticate = await container.get(AuthenticateApiKey)
+        try:
+            yield
+        finally:
+            await container.close()
+
+    api = DishkaRouter("/", route_handlers=[IntegrationController])
+    app = Litestar(
+        route_handlers=[api, healthz, readyz],
+        exception_handlers={Exception: errors.handle},
+        lifespan=[lifespan],
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="OpenPost Integrations API",
+            version="1.0.0",
+            description=API_DESCRIPTION,
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+        ),
+        response_cache_config=ResponseCacheConfig(),
+        debug=False,
+        logging_config=None,
+    )
+    setup_dishka(container, app)
+    return app
+
+
+def create_app(settings: Settings, container: AsyncContainer | None = None) -> Any:
+    """The ASGI application: the gate in front of Litestar."""
+    container = container or build_container(settings)
+    app = create_litestar(settings, container)
+    gate = Gate(app, lambda: app.state.authenticate)
+    gate.litestar = app  # type: ignore[attr-defined]
+    return gate

@@ -1,0 +1,155 @@
+"""Settings from `OPENPOST_*` environment variables (and an optional `.env`).
+
+Read once per process by the entrypoint's factory, never at import. A bad value raises
+`SettingsError` with one sentence naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+PREFIX = "OPENPOST_"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./openpost.db"
+_RATE = re.compile(r"^(\d+)/(second|minute|hour|day)$")
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_keys: tuple[str, ...] = ()
+    public_url: str = "http://127.0.0.1:8000"
+    twitter_client_id: str | None = None
+    twitter_client_secret: str | None = None
+    twitter_authorize_url: str = "https://x.com/i/oauth2/authorize"
+    twitter_api_url: str = "https://api.x.com"
+    bluesky_service_url: str = "https://bsky.social"
+    connect_success_url: str | None = None
+    redis_url: str | None = None
+    rate_limit: tuple[int, str] | None = (600, "minute")
+    max_body_bytes: int = 1_048_576
+    worker_concurrency: int = 16
+    log_level: str = "INFO"
+    log_format: str = "text"
+    oauth_state_ttl_s: int = 600
+    publish_lease_s: int = 120
+    refresh_margin_s: int = 300
+    api_key_cache_s: float = 5.0
+    platform_timeout_s: float = 10.0
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return make_url(self.database_url).get_backend_name() == "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        if not self.is_sqlite:
+            return None
+        database = make_url(self.database_url).database
+        return Path(database) if database and database != ":memory:" else None
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        name, _, value = line.partition("=")
+        values[name.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
+) -> Settings:
+    source = dict(read_dotenv(dotenv)) if dotenv else {}
+    source.update(os.environ if env is None else env)
+    raw = {k[len(PREFIX) :]: v for k, v in source.items() if k.startswith(PREFIX)}
+    return _parse(raw)
+
+
+def _parse(raw: Mapping[str, str]) -> Settings:
+    def text(name: str, default: str | None = None) -> str | None:
+        value = raw.get(name, "").strip()
+        return value or default
+
+    def number(name: str, default: int, low: int = 0, high: int = 10**9) -> int:
+        value = text(name)
+        if value is None:
+            return default
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise SettingsError(
+                f"{PREFIX}{name} must be a whole number from {low} to {high}, not {value!r}"
+            )
+        return int(value)
+
+    database_url = text("DATABASE_URL", DEFAULT_DATABASE_URL) or DEFAULT_DATABASE_URL
+    try:
+        backend = make_url(database_url).get_backend_name()
+    except Exception as error:
+        raise SettingsError(f"{PREFIX}DATABASE_URL is not a database URL: {error}") from error
+    if backend not in ("sqlite", "postgresql"):
+        raise SettingsError(
+            f"{PREFIX}DATABASE_URL must be sqlite+aiosqlite:// or postgresql+asyncpg://"
+        )
+    keys = tuple(k.strip() for k in (text("SECRET_KEY") or "").split(",") if k.strip())
+    if backend == "postgresql" and not keys:
+        raise SettingsError(f"{PREFIX}SECRET_KEY is required with PostgreSQL")
+    for name in ("PUBLIC_URL", "TWITTER_AUTHORIZE_URL", "TWITTER_API_URL", "BLUESKY_SERVICE_URL"):
+        value = text(name)
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise SettingsError(f"{PREFIX}{name} must be an http(s) URL, not {value!r}")
+    log_format = (text("LOG_FORMAT", "text") or "text").lower()
+    if log_format not in ("text", "json"):
+        raise SettingsError(f"{PREFIX}LOG_FORMAT must be text or json")
+    log_level = (text("LOG_LEVEL", "INFO") or "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise SettingsError(f"{PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    defaults = Settings()
+    return Settings(
+        database_url=database_url,
+        secret_keys=keys,
+        public_url=(text("PUBLIC_URL", defaults.public_url) or "").rstrip("/"),
+        twitter_client_id=text("TWITTER_CLIENT_ID"),
+        twitter_client_secret=text("TWITTER_CLIENT_SECRET"),
+        twitter_authorize_url=text("TWITTER_AUTHORIZE_URL", defaults.twitter_authorize_url) or "",
+        twitter_api_url=(text("TWITTER_API_URL", defaults.twitter_api_url) or "").rstrip("/"),
+        bluesky_service_url=(
+            text("BLUESKY_SERVICE_URL", defaults.bluesky_service_url) or ""
+        ).rstrip("/"),
+        connect_success_url=text("CONNECT_SUCCESS_URL"),
+        redis_url=text("REDIS_URL"),
+        rate_limit=_rate(text("RATE_LIMIT", "600/minute") or "600/minute"),
+        max_body_bytes=number("MAX_BODY_BYTES", defaults.max_body_bytes, 1),
+        worker_concurrency=number("WORKER_CONCURRENCY", defaults.worker_concurrency, 1, 1024),
+        log_level=log_level,
+        log_format=log_format,
+        oauth_state_ttl_s=number("OAUTH_STATE_TTL_S", defaults.oauth_state_ttl_s, 1),
+        publish_lease_s=number("PUBLISH_LEASE_S", defaults.publish_lease_s, 1),
+        refresh_margin_s=number("REFRESH_MARGIN_S", defaults.refresh_margin_s, 0),
+        api_key_cache_s=min(float(number("API_KEY_CACHE_S", 5, 0, 5)), 5.0),
+        platform_timeout_s=float(number("PLATFORM_TIMEOUT_S", 10, 1, 120)),
+        extra=dict(raw),
+    )
+
+
+def _rate(value: str) -> tuple[int, str] | None:
+    if value == "0":
+        return None
+    match = _RATE.match(value)
+    if not match:
+        raise SettingsError(f"{PREFIX}RATE_LIMIT must look like 600/minute, or 0 to disable")
+    return int(match.group(1)), match.group(2)
