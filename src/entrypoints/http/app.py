@@ -28,7 +28,9 @@ API_DESCRIPTION = (
 )
 
 
-def create_litestar(settings: Settings, container: AsyncContainer) -> Litestar:
+def create_litestar(
+    settings: Settings, container: AsyncContainer, owns_container: bool
+) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.engine = await container.get(AsyncEngine)
@@ -36,7 +38,8 @@ def create_litestar(settings: Settings, container: AsyncContainer) -> Litestar:
         try:
             yield
         finally:
-            await container.close()
+            if owns_container:
+                await container.close()
 
     api = DishkaRouter("/", route_handlers=[IntegrationController])
     app = Litestar(
@@ -60,9 +63,11 @@ def create_litestar(settings: Settings, container: AsyncContainer) -> Litestar:
 
 
 def create_app(settings: Settings, container: AsyncContainer | None = None) -> Any:
-    """The ASGI application: the gate in front of Litestar."""
+    """The ASGI application: the gate in front of Litestar. A container passed in stays the
+    caller's to close (the CLI shares it with the in-process publisher)."""
+    owns_container = container is None
     container = container or build_container(settings)
-    app = create_litestar(settings, container)
+    app = create_litestar(settings, container, owns_container)
     gate = Gate(app, lambda: app.state.authenticate)
     gate.litestar = app  # type: ignore[attr-defined]
     return gate

@@ -10,7 +10,8 @@ from entrypoints.http.gate import PRINCIPAL
 
 def principal(request: Request[Any, Any, Any]) -> Principal:
     """Set by the gate; every /v1 handler has one."""
-    value: Principal = request.scope[PRINCIPAL]  # type: ignore[typeddict-item]
+    scope: dict[str, Any] = request.scope  # type: ignore[assignment]
+    value: Principal = scope[PRINCIPAL]
     return value
 
 

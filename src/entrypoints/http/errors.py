@@ -140,7 +140,7 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBod
             headers={"Retry-After": str(retry)},
         )
     for kind in type(exc).__mro__:
-        rule = TABLE.get(kind)  # type: ignore[arg-type]
+        rule = TABLE.get(kind)
         if rule is not None:
             return envelope(request, rule.status, rule.code, rule.message)
     if isinstance(exc, HTTPException):

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -12,9 +12,7 @@ import msgspec
 from application.authenticate import AuthenticateApiKey
 from application.errors import DatabaseUnavailable
 
-ASGIApp = Callable[
-    [dict[str, Any], Callable[..., Awaitable[Any]], Callable[..., Awaitable[Any]]], Awaitable[None]
-]
+ASGIApp = Any  # Litestar, or any ASGI callable
 PRINCIPAL = "openpost.principal"
 REQUEST_ID = "openpost.request_id"
 

@@ -66,8 +66,8 @@ class MemoryApiKeyRepository(ApiKeyRepository):
         return sorted(keys, key=lambda k: (k.created_at, k.id))
 
     async def revoke(self, key_id: UUID, now: datetime) -> None:
-        key = self.store.api_keys[key_id]
-        if not key.is_revoked:
+        key = self.store.api_keys.get(key_id)
+        if key is not None and not key.is_revoked:
             self.store.api_keys[key_id] = replace(key, revoked_at=now)
 
 

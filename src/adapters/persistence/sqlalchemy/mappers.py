@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import RowMapping
 
 from application.ports.credentials import Credentials
 from application.ports.oauth_states import OAuthState
@@ -14,7 +15,7 @@ from domain.platform import Platform
 from domain.workspace import ApiKey, Workspace, WorkspaceMode
 
 
-def workspace_from_row(row: Mapping[str, Any]) -> Workspace:
+def workspace_from_row(row: RowMapping) -> Workspace:
     return Workspace(
         id=row["id"],
         name=row["name"],
@@ -23,7 +24,7 @@ def workspace_from_row(row: Mapping[str, Any]) -> Workspace:
     )
 
 
-def api_key_from_row(row: Mapping[str, Any]) -> ApiKey:
+def api_key_from_row(row: RowMapping) -> ApiKey:
     return ApiKey(
         id=row["id"],
         workspace_id=row["workspace_id"],
@@ -51,7 +52,7 @@ def integration_to_row(integration: Integration) -> dict[str, Any]:
     }
 
 
-def integration_from_row(row: Mapping[str, Any]) -> Integration:
+def integration_from_row(row: RowMapping) -> Integration:
     reason = row["status_reason"]
     return Integration(
         id=row["id"],
@@ -69,7 +70,7 @@ def integration_from_row(row: Mapping[str, Any]) -> Integration:
     )
 
 
-def oauth_state_from_row(row: Mapping[str, Any]) -> OAuthState:
+def oauth_state_from_row(row: RowMapping) -> OAuthState:
     return OAuthState(
         state=row["state"],
         workspace_id=row["workspace_id"],

@@ -1,0 +1,193 @@
+"""What each `openpost` command does; `cli.py` parses and reports."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, nullcontext
+from typing import Any
+
+import uvicorn
+from dishka import AsyncContainer
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.persistence.sqlalchemy import secrets as stored_secrets
+from adapters.persistence.sqlalchemy.migrate import upgrade
+from application.api_keys import CreateApiKey, ListApiKeys, RevokeApiKey
+from application.errors import DatabaseUnavailable
+from application.ports.token_cipher import TokenCipher
+from application.workspaces import CreateWorkspace, EnsureDemoWorkspace, ListWorkspaces
+from domain.workspace import WorkspaceMode
+from entrypoints.di import build_container
+from entrypoints.http.app import create_app
+from entrypoints.logs import configure_logging
+from entrypoints.settings import Settings
+
+
+class CommandError(Exception):
+    """A command could not do its work; the message is one sentence for the operator."""
+
+
+@asynccontextmanager
+async def _container(settings: Settings) -> AsyncIterator[AsyncContainer]:
+    container = build_container(settings)
+    try:
+        yield container
+    finally:
+        await container.close()
+
+
+async def _prepare(container: AsyncContainer) -> None:
+    """Upgrades the schema, then refuses to go on if a stored secret opens under no key."""
+    engine = await container.get(AsyncEngine)
+    try:
+        await upgrade(engine)
+    except (OSError, DatabaseUnavailable) as error:
+        raise CommandError(f"cannot reach the database: {error}") from error
+    except Exception as error:
+        if "connect" in str(error).lower() or "unable to open" in str(error).lower():
+            raise CommandError(f"cannot reach the database: {type(error).__name__}") from error
+        raise
+    bad = await stored_secrets.count_undecryptable(engine, await container.get(TokenCipher))
+    if bad:
+        raise CommandError(
+            f"{bad} stored credential(s) decrypt under none of the keys in OPENPOST_SECRET_KEY; "
+            "add the old key back (after the new one) and run `openpost secrets rotate`"
+        )
+
+
+def _stop_on_signals(stop: asyncio.Event, also: Callable[[], None] | None = None) -> None:
+    def on_signal() -> None:
+        stop.set()
+        if also is not None:
+            also()
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, on_signal)
+
+
+async def serve(settings: Settings, args: argparse.Namespace) -> int:
+    configure_logging(settings.log_level, settings.log_format)
+    async with _container(settings) as container:
+        await _prepare(container)
+        async with container() as scope:
+            created = await (await scope.get(EnsureDemoWorkspace)).execute()
+        if created is not None:
+            print(
+                f"demo workspace_id={created.workspace.id} api_key={created.api_key.plaintext}",
+                flush=True,
+            )
+        config = uvicorn.Config(
+            create_app(settings, container),
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            lifespan="on",
+            access_log=False,
+            timeout_graceful_shutdown=20,
+        )
+        server = _QuietServer(config)
+        stop = asyncio.Event()
+        _stop_on_signals(stop, lambda: setattr(server, "should_exit", True))
+        tasks = [server.serve()]
+        if not args.no_worker:
+            tasks.append(_worker(container, settings, stop))
+        await asyncio.gather(*tasks)
+        stop.set()
+    return 0
+
+
+class _QuietServer(uvicorn.Server):
+    """uvicorn's server without its own signal handling (which re-raises the signal after
+    shutdown): we stop it ourselves and exit 0."""
+
+    def capture_signals(self) -> Any:
+        return nullcontext()
+
+
+async def _worker(container: AsyncContainer, settings: Settings, stop: asyncio.Event) -> None:
+    from entrypoints.worker import run_worker
+
+    await run_worker(container, settings, stop)
+
+
+async def worker(settings: Settings, args: argparse.Namespace) -> int:
+    configure_logging(settings.log_level, settings.log_format)
+    async with _container(settings) as container:
+        await _prepare(container)
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
+        await _worker(container, settings, stop)
+    return 0
+
+
+async def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    async with _container(settings) as container:
+        await _prepare(container)
+    print("database is up to date")
+    return 0
+
+
+async def workspace_create(settings: Settings, args: argparse.Namespace) -> int:
+    mode = WorkspaceMode.TEST if args.test else WorkspaceMode.LIVE
+    async with _container(settings) as container:
+        await _prepare(container)
+        async with container() as scope:
+            try:
+                created = await (await scope.get(CreateWorkspace)).execute(args.name, mode)
+            except ValueError as error:
+                raise CommandError(str(error)) from error
+    print(f"workspace_id={created.workspace.id}")
+    print(f"api_key={created.api_key.plaintext}")
+    return 0
+
+
+async def workspace_list(settings: Settings, args: argparse.Namespace) -> int:
+    async with _container(settings) as container:
+        await _prepare(container)
+        async with container() as scope:
+            workspaces = await (await scope.get(ListWorkspaces)).execute()
+    for ws in workspaces:
+        print(f"{ws.id}  {ws.mode.value:4}  {ws.created_at:%Y-%m-%dT%H:%M:%SZ}  {ws.name}")
+    return 0
+
+
+async def key_create(settings: Settings, args: argparse.Namespace) -> int:
+    async with _container(settings) as container:
+        await _prepare(container)
+        async with container() as scope:
+            issued = await (await scope.get(CreateApiKey)).execute(args.workspace_id)
+    print(f"api_key={issued.plaintext}")
+    return 0
+
+
+async def key_list(settings: Settings, args: argparse.Namespace) -> int:
+    async with _container(settings) as container:
+        await _prepare(container)
+        async with container() as scope:
+            keys = await (await scope.get(ListApiKeys)).execute(args.workspace_id)
+    for key in keys:
+        state = f"revoked {key.revoked_at:%Y-%m-%dT%H:%M:%SZ}" if key.revoked_at else "active"
+        print(f"{key.id}  {key.prefix}...  {key.created_at:%Y-%m-%dT%H:%M:%SZ}  {state}")
+    return 0
+
+
+async def key_revoke(settings: Settings, args: argparse.Namespace) -> int:
+    async with _container(settings) as container:
+        await _prepare(container)
+        async with container() as scope:
+            key = await (await scope.get(RevokeApiKey)).execute(args.key_or_id)
+    print(f"revoked {key.id} ({key.prefix}...)")
+    return 0
+
+
+async def secrets_rotate(settings: Settings, args: argparse.Namespace) -> int:
+    async with _container(settings) as container:
+        engine = await container.get(AsyncEngine)
+        await upgrade(engine)
+        changed = await stored_secrets.rotate(engine, await container.get(TokenCipher))
+    print(f"re-encrypted {changed} credential(s) under the first key")
+    return 0
