@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from tests.fakes.fake_x import fake_x, fake_x_server  # noqa: F401  (one fake X per session)
+from tests.peers.bluesky_pds import bluesky_pds  # noqa: F401  (one PDS per session)
 from tests.support.postgres import temporary_database
+from tests.support.redis import available_redis_url
 
 hypothesis_settings.register_profile("ci", max_examples=200, deadline=None)
 hypothesis_settings.register_profile("dev", max_examples=100, deadline=None)
@@ -33,3 +36,9 @@ async def fresh_postgres_url() -> AsyncIterator[str]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'openpost.db'}"
+
+
+@pytest.fixture
+async def redis_url() -> str:
+    """A Redis that answers; skipped when there is none (a failure under CI=true)."""
+    return await available_redis_url()

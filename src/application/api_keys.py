@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from uuid import UUID
 
 from application.errors import UnknownApiKey, UnknownWorkspace
@@ -23,7 +23,7 @@ from domain.workspace import (
 @dataclass(frozen=True, slots=True)
 class IssuedKey:
     key: ApiKey
-    plaintext: str
+    plaintext: str = field(repr=False)  # shown once, to its owner; never in a log
 
 
 def new_key_text(mode: WorkspaceMode) -> str:
@@ -81,8 +81,10 @@ class RevokeApiKey:
             if key is None:
                 raise UnknownApiKey(key_or_id[:KEY_PREFIX_LENGTH])
             if not key.is_revoked:
-                await self.uow.api_keys.revoke(key.id, self.clock.now())
+                now = self.clock.now()
+                await self.uow.api_keys.revoke(key.id, now)
                 await self.uow.commit()
+                key = replace(key, revoked_at=now)
         return key
 
     async def _find(self, key_or_id: str) -> ApiKey | None:

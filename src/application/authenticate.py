@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 
 from application.ports.api_keys import Principal
-from application.ports.unit_of_work import UnitOfWorkFactory
+from application.ports.unit_of_work import ReadOnlyUnitOfWorkFactory
 from domain.workspace import hash_api_key, looks_like_api_key
 
 MAX_CACHED_KEYS = 10_000
@@ -19,7 +19,7 @@ MAX_CACHED_KEYS = 10_000
 class AuthenticateApiKey:
     def __init__(
         self,
-        uow_factory: UnitOfWorkFactory,
+        uow_factory: ReadOnlyUnitOfWorkFactory,
         ttl_s: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:

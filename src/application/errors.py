@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from domain.errors import IntegrationDisconnected
+
 
 class ApplicationError(Exception):
     """Base of every use-case refusal."""
@@ -41,3 +43,28 @@ class UndecryptableSecret(ApplicationError):
 
 class DatabaseUnavailable(ApplicationError):
     """The database cannot be reached or refused the connection."""
+
+
+class IntegrationNotFound(ApplicationError):
+    """A post names an integration that is not in the caller's workspace (or no UUID)."""
+
+    def __init__(self, index: int, value: str) -> None:
+        super().__init__(value)
+        field = f"integrations[{index}]"
+        self.details = {"field": field, "reason": f"no integration {value!r} in this workspace"}
+
+
+class InvalidPostTargets(ApplicationError):
+    """The integration list of a post is empty or names one integration twice."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"Invalid value for {field}: {reason}")
+        self.details = {"field": field, "reason": reason}
+
+
+class TargetIntegrationDisconnected(IntegrationDisconnected):
+    """A post names an integration that is disconnected; `details.field` says which."""
+
+    def __init__(self, index: int, value: str) -> None:
+        super().__init__(value)
+        self.details = {"field": f"integrations[{index}]", "reason": "disconnected"}

@@ -4,7 +4,7 @@ from uuid import UUID
 
 from application.errors import NotFound
 from application.ports.clock import Clock
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import ReadOnlyUnitOfWork
 from domain.errors import NoSlotAvailable
 from domain.platform import Platform
 from domain.slots import DEFAULT_GAP, DEFAULT_HORIZON, DEFAULT_LEAD, find_next_slot
@@ -24,7 +24,7 @@ class FindNextSlot:
     window [now + lead, now + horizon].
     """
 
-    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+    def __init__(self, uow: ReadOnlyUnitOfWork, clock: Clock) -> None:
         self.uow = uow
         self.clock = clock
 

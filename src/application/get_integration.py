@@ -1,14 +1,14 @@
 from uuid import UUID
 
 from application.errors import NotFound
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import ReadOnlyUnitOfWork
 from domain.integration import Integration
 
 
 class GetIntegration:
     """One integration of the caller's workspace, in any status."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: ReadOnlyUnitOfWork) -> None:
         self.uow = uow
 
     async def execute(self, workspace_id: UUID, integration_id: UUID) -> Integration:

@@ -3,7 +3,7 @@ from uuid import UUID
 
 from application.errors import InvalidCursor
 from application.pagination import Page, page_of
-from application.ports.unit_of_work import UnitOfWork
+from application.ports.unit_of_work import ReadOnlyUnitOfWork
 from domain.integration import Integration, IntegrationStatus
 
 NOT_DISCONNECTED = (IntegrationStatus.ACTIVE, IntegrationStatus.NEEDS_REFRESH)
@@ -20,7 +20,7 @@ class ListIntegrationsQuery:
 class ListIntegrations:
     """The workspace's connected accounts: not disconnected unless a status is asked for."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: ReadOnlyUnitOfWork) -> None:
         self.uow = uow
 
     async def execute(self, query: ListIntegrationsQuery) -> Page[Integration]:

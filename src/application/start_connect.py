@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import quote, urlencode
 from uuid import UUID
@@ -39,7 +39,7 @@ class ConnectConfig:
 class OAuthConnect:
     url: str
     state: str
-    code_verifier: str
+    code_verifier: str = field(repr=False)
     redirect_uri: str
     auth_type: str = "oauth"
 

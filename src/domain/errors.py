@@ -6,10 +6,10 @@ class DomainError(Exception):
 
 
 class IllegalTransition(DomainError):
-    """An integration was asked to make a move its transition table does not allow."""
+    """An entity was asked to make a move its transition table does not allow."""
 
-    def __init__(self, status: str, event: str) -> None:
-        super().__init__(f"cannot apply {event!r} to an integration that is {status}")
+    def __init__(self, status: str, event: str, subject: str = "an integration") -> None:
+        super().__init__(f"cannot apply {event!r} to {subject} that is {status}")
         self.status = status
         self.event = event
 
@@ -20,3 +20,38 @@ class IntegrationDisconnected(DomainError):
 
 class NoSlotAvailable(DomainError):
     """Every candidate slot in the horizon is taken."""
+
+
+class PostNotCancelable(DomainError):
+    """Only a draft or scheduled post can be canceled; once publishing or finished it cannot."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"a {status} post cannot be canceled")
+        self.status = status
+
+
+class PostNotEditable(DomainError):
+    """Only a draft or scheduled post can be edited; once publishing or finished it cannot."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(f"a {status} post cannot be edited")
+        self.status = status
+
+
+class InvalidPostInput(DomainError):
+    """Post content or schedule a platform or the contract refuses; `field` names the
+    offending input (`content`, `platform_overrides.twitter.content`, `schedule_at`)."""
+
+    code = "validation_error"
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"Invalid value for {field}: {reason}")
+        self.field, self.reason = field, reason
+        self.details = {"field": field, "reason": reason}
+
+
+class ContentTooLong(InvalidPostInput):
+    """The text is longer than a target platform accepts (X: 280 weighted, Bluesky: 300
+    graphemes)."""
+
+    code = "content_too_long"

@@ -5,14 +5,16 @@ Errors print `error: <sentence>` on stderr and exit 1; usage errors exit 2."""
 from __future__ import annotations
 
 import argparse
-import asyncio
+import os
 import sys
+import traceback
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 from uuid import UUID
 
 from application.errors import ApplicationError, UnknownApiKey, UnknownWorkspace
 from entrypoints import commands
+from entrypoints.runtime import run_async
 from entrypoints.settings import SettingsError, load_settings
 
 
@@ -68,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = load_settings()
-        return asyncio.run(_handler(args)(settings, args))
+        return run_async(_handler(args)(settings, args))
     except SettingsError as error:
         return _fail(str(error))
     except UnknownWorkspace as error:
@@ -79,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(error) or type(error).__name__)
     except KeyboardInterrupt:
         return 130
+    except Exception as error:  # the operator gets one line, not a traceback
+        if os.environ.get("OPENPOST_LOG_LEVEL", "").upper() == "DEBUG":
+            traceback.print_exc()
+        return _fail(f"unexpected {type(error).__name__}: {error}")
 
 
 def _fail(message: str) -> int:

@@ -23,6 +23,7 @@ from domain.workspace import WorkspaceMode
 from entrypoints.di import build_container
 from entrypoints.http.app import create_app
 from entrypoints.logs import configure_logging
+from entrypoints.runtime import http_config, settle_heap
 from entrypoints.settings import Settings
 
 
@@ -80,16 +81,8 @@ async def serve(settings: Settings, args: argparse.Namespace) -> int:
                 f"demo workspace_id={created.workspace.id} api_key={created.api_key.plaintext}",
                 flush=True,
             )
-        config = uvicorn.Config(
-            create_app(settings, container),
-            host=args.host,
-            port=args.port,
-            log_config=None,
-            lifespan="on",
-            access_log=False,
-            timeout_graceful_shutdown=20,
-        )
-        server = _QuietServer(config)
+        server = _QuietServer(http_config(create_app(settings, container), args.host, args.port))
+        settle_heap()
         stop = asyncio.Event()
         _stop_on_signals(stop, lambda: setattr(server, "should_exit", True))
         tasks = [server.serve()]

@@ -5,21 +5,41 @@ import. Tests pass extra providers to swap a piece (a manual clock, a fake platf
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
-from dishka import AsyncContainer, Provider, Scope, from_context, make_async_container, provide
+import httpx
+from dishka import (
+    AnyOf,
+    AsyncContainer,
+    Provider,
+    Scope,
+    from_context,
+    make_async_container,
+    provide,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import SystemClock
 from adapters.crypto import FernetTokenCipher, generate_key, load_or_create_key_file
 from adapters.ids import Uuid7Generator
 from adapters.persistence.sqlalchemy.engine import create_engine
+from adapters.persistence.sqlalchemy.reads import ReadConnections, SqlAlchemyReadUnitOfWork
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from adapters.platforms.bluesky import AtprotoBlueskyGateway
 from adapters.platforms.directory import StaticPlatformDirectory
-from adapters.platforms.simulated import SimulatedGateway
+from adapters.platforms.simulated import (
+    SimulatedBlueskyGateway,
+    SimulatedGateway,
+    SimulatedTwitterGateway,
+)
+from adapters.platforms.twitter import HttpxTwitterGateway
+from adapters.rate_limit.memory import MemoryRateLimiter
+from adapters.rate_limit.redis import RedisRateLimiter
 from application.api_keys import CreateApiKey, ListApiKeys, RevokeApiKey
 from application.authenticate import AuthenticateApiKey
+from application.complete_twitter_connect import CompleteTwitterConnect
+from application.connect_bluesky import ConnectBluesky
 from application.disconnect_integration import DisconnectIntegration
 from application.find_next_slot import FindNextSlot
 from application.get_integration import GetIntegration
@@ -27,11 +47,22 @@ from application.list_integrations import ListIntegrations
 from application.ports.clock import Clock
 from application.ports.ids import IdGenerator
 from application.ports.platform_directory import PlatformDirectory
+from application.ports.platforms import PlatformGateway
+from application.ports.rate_limiter import RateLimiter
 from application.ports.token_cipher import TokenCipher
-from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.ports.twitter import SimulatedConsent
+from application.ports.unit_of_work import (
+    ReadOnlyUnitOfWork,
+    ReadOnlyUnitOfWorkFactory,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+from application.refresh_credentials import RefreshCredentials, RefreshPolicy
+from application.simulate_twitter_authorize import SimulateTwitterAuthorize
 from application.start_connect import ConnectConfig, StartConnect
 from application.workspaces import CreateWorkspace, EnsureDemoWorkspace, ListWorkspaces
 from domain.platform import Platform
+from entrypoints.di_posts import PostProvider
 from entrypoints.settings import Settings
 
 KEY_FILE_NAME = "openpost.key"
@@ -78,12 +109,68 @@ class InfrastructureProvider(Provider):
     def uow(self, factory: UnitOfWorkFactory) -> UnitOfWork:
         return factory()
 
+    @provide(scope=Scope.APP)
+    def reads(self, engine: AsyncEngine) -> Iterator[ReadConnections]:
+        reads = ReadConnections(engine)
+        yield reads
+        reads.dispose()
+
+    @provide(scope=Scope.APP)
+    def read_factory(
+        self, reads: ReadConnections, cipher: TokenCipher, clock: Clock
+    ) -> ReadOnlyUnitOfWorkFactory:
+        return lambda: SqlAlchemyReadUnitOfWork(reads, cipher, clock)
+
+    @provide(scope=Scope.REQUEST)
+    def read_uow(self, factory: ReadOnlyUnitOfWorkFactory) -> ReadOnlyUnitOfWork:
+        return factory()
+
 
 class PlatformProvider(Provider):
     @provide(scope=Scope.APP)
-    def directory(self, clock: Clock) -> PlatformDirectory:
+    async def platform_http(self, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+        """One pooled client for platform APIs, closed at shutdown; every phase of a
+        request (connect, write, read) times out after PLATFORM_TIMEOUT_S."""
+        async with httpx.AsyncClient(timeout=settings.platform_timeout_s) as client:
+            yield client
+
+    @provide(scope=Scope.APP)
+    async def bluesky(self, settings: Settings) -> AsyncIterator[AtprotoBlueskyGateway]:
+        """Live Bluesky against BLUESKY_SERVICE_URL; its SDK client is made on first use."""
+        gateway = AtprotoBlueskyGateway(
+            settings.bluesky_service_url, timeout=settings.platform_timeout_s
+        )
+        yield gateway
+        await gateway.aclose()
+
+    simulated_twitter = provide(
+        SimulatedTwitterGateway,
+        scope=Scope.APP,
+        provides=AnyOf[SimulatedTwitterGateway, SimulatedConsent],
+    )
+
+    @provide(scope=Scope.APP)
+    def directory(
+        self,
+        clock: Clock,
+        settings: Settings,
+        http: httpx.AsyncClient,
+        simulated_twitter: SimulatedTwitterGateway,
+        bluesky: AtprotoBlueskyGateway,
+    ) -> PlatformDirectory:
         simulated = {p: SimulatedGateway(p, clock) for p in (Platform.TWITTER, Platform.BLUESKY)}
-        return StaticPlatformDirectory(live={}, simulated=simulated)
+        simulated[Platform.TWITTER] = simulated_twitter
+        simulated[Platform.BLUESKY] = SimulatedBlueskyGateway(clock)
+        live: dict[Platform, PlatformGateway] = {Platform.BLUESKY: bluesky}
+        if settings.twitter_client_id:
+            live[Platform.TWITTER] = HttpxTwitterGateway(
+                http,
+                clock,
+                api_url=settings.twitter_api_url,
+                client_id=settings.twitter_client_id,
+                client_secret=settings.twitter_client_secret,
+            )
+        return StaticPlatformDirectory(live=live, simulated=simulated)
 
     @provide(scope=Scope.APP)
     def connect_config(self, settings: Settings) -> ConnectConfig:
@@ -93,6 +180,31 @@ class PlatformProvider(Provider):
             twitter_authorize_url=settings.twitter_authorize_url,
             state_ttl=timedelta(seconds=settings.oauth_state_ttl_s),
         )
+
+
+PERIOD_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+class RateLimitProvider(Provider):
+    @provide(scope=Scope.APP)
+    async def rate_limiter(self, settings: Settings, clock: Clock) -> AsyncIterator[RateLimiter]:
+        """In-process counters, or Redis's when `REDIS_URL` is set (shared by processes).
+        Windows follow the clock port, so a test's manual clock moves them too."""
+        if settings.rate_limit is None:
+            raise ValueError("rate limiting is disabled (RATE_LIMIT=0)")
+        count, period = settings.rate_limit
+        period_s = PERIOD_SECONDS[period]
+
+        def now() -> float:
+            return clock.now().timestamp()
+
+        limiter: RateLimiter = (
+            RedisRateLimiter.from_url(settings.redis_url, count, period_s, now)
+            if settings.redis_url
+            else MemoryRateLimiter(count, period_s, now)
+        )
+        yield limiter
+        await limiter.close()
 
 
 class UseCaseProvider(Provider):
@@ -109,9 +221,19 @@ class UseCaseProvider(Provider):
     create_key = provide(CreateApiKey)
     list_keys = provide(ListApiKeys)
     revoke_key = provide(RevokeApiKey)
+    complete_twitter_connect = provide(CompleteTwitterConnect)
+    connect_bluesky = provide(ConnectBluesky)
+    simulate_twitter_authorize = provide(SimulateTwitterAuthorize)
+    refresh_credentials = provide(RefreshCredentials, scope=Scope.APP)
 
     @provide(scope=Scope.APP)
-    def authenticate(self, factory: UnitOfWorkFactory, settings: Settings) -> AuthenticateApiKey:
+    def refresh_policy(self, settings: Settings) -> RefreshPolicy:
+        return RefreshPolicy(margin_s=settings.refresh_margin_s)
+
+    @provide(scope=Scope.APP)
+    def authenticate(
+        self, factory: ReadOnlyUnitOfWorkFactory, settings: Settings
+    ) -> AuthenticateApiKey:
         return AuthenticateApiKey(factory, ttl_s=settings.api_key_cache_s)
 
 
@@ -119,7 +241,9 @@ def build_container(settings: Settings, *overrides: Provider) -> AsyncContainer:
     return make_async_container(
         InfrastructureProvider(),
         PlatformProvider(),
+        RateLimitProvider(),
         UseCaseProvider(),
+        PostProvider(),
         *overrides,
         context={Settings: settings},
     )

@@ -1,8 +1,10 @@
 from collections.abc import Mapping
 
 from application.errors import PlatformNotConfigured, PlatformUnavailable
+from application.ports.bluesky import BlueskyGateway
 from application.ports.platform_directory import PlatformDirectory
 from application.ports.platforms import PlatformGateway
+from application.ports.twitter import TwitterGateway
 from domain.platform import Platform
 from domain.workspace import WorkspaceMode
 
@@ -25,4 +27,16 @@ class StaticPlatformDirectory(PlatformDirectory):
         gateway = gateways.get(platform)
         if gateway is None:
             raise PlatformNotConfigured(platform.value)
+        return gateway
+
+    def bluesky(self, mode: WorkspaceMode) -> BlueskyGateway:
+        gateway = self.gateway(Platform.BLUESKY, mode)
+        if not isinstance(gateway, BlueskyGateway):
+            raise PlatformNotConfigured(Platform.BLUESKY.value)
+        return gateway
+
+    def twitter(self, mode: WorkspaceMode) -> TwitterGateway:
+        gateway = self.gateway(Platform.TWITTER, mode)
+        if not isinstance(gateway, TwitterGateway):
+            raise PlatformNotConfigured(Platform.TWITTER.value)
         return gateway

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import secrets
 from datetime import timedelta
 
+from application.ports.bluesky import BlueskyGateway, BlueskyLogin, InvalidCredentials
 from application.ports.clock import Clock
 from application.ports.credentials import Credentials
 from application.ports.platforms import PlatformGateway, PublishedPost
+from application.ports.twitter import AuthorizationCodeRejected, SimulatedConsent, TwitterGateway
+from application.start_connect import TWITTER_SCOPES, code_challenge
+from application.workspaces import SYNTHETIC_PROFILES
+from domain.integration import Profile
 from domain.platform import Platform
+
+# The contract's password for Bluesky connects in test workspaces.
+SIMULATED_APP_PASSWORD = "test-test-test-test"
 
 
 class SimulatedGateway(PlatformGateway):
@@ -44,6 +54,77 @@ class SimulatedGateway(PlatformGateway):
 
     async def revoke(self, credentials: Credentials) -> None:
         return None
+
+
+class SimulatedBlueskyGateway(SimulatedGateway, BlueskyGateway):
+    """Bluesky for test workspaces: any handle logs in with `test-test-test-test`, any other
+    password is refused. A handle always maps to the same DID, so connecting it again
+    reactivates the same integration (the demo handle maps to the demo account)."""
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__(Platform.BLUESKY, clock)
+
+    async def login(self, identifier: str, password: str) -> BlueskyLogin:
+        handle = identifier.strip().removeprefix("@").lower()
+        if not handle or password != SIMULATED_APP_PASSWORD:
+            raise InvalidCredentials("Invalid identifier or password")
+        demo = SYNTHETIC_PROFILES[Platform.BLUESKY]
+        profile = demo if handle == demo.username else Profile(_did_for(handle), handle, handle)
+        credentials = Credentials(
+            access_token="simulated-" + secrets.token_urlsafe(16),
+            refresh_token="simulated-" + secrets.token_urlsafe(16),
+            expires_at=self.clock.now() + timedelta(hours=2),
+            extra={"did": profile.platform_user_id, "handle": profile.username},
+        )
+        return BlueskyLogin(credentials, profile)
+
+
+class SimulatedTwitterGateway(SimulatedGateway, TwitterGateway, SimulatedConsent):
+    """X for test workspaces: the simulated consent screen hands out a code bound to the PKCE
+    challenge (good for 30 s, as on X), and the exchange gives tokens for the synthetic
+    account, so connecting in a test workspace reactivates its demo integration.
+
+    The code carries its own challenge and expiry instead of living in memory, so any
+    process can exchange it; the single-use state, checked before, is what guards the flow.
+    """
+
+    CODE_LIFETIME = timedelta(seconds=30)
+
+    def __init__(self, clock: Clock) -> None:
+        super().__init__(Platform.TWITTER, clock)
+
+    def issue_code(self, code_challenge: str) -> str:
+        expires = int((self.clock.now() + self.CODE_LIFETIME).timestamp())
+        return f"simulated.{code_challenge}.{expires}"
+
+    async def exchange_code(
+        self, code: str, code_verifier: str, redirect_uri: str
+    ) -> Credentials:
+        prefix, _, rest = code.partition(".")
+        challenge, _, expires = rest.rpartition(".")
+        if (
+            prefix != "simulated"
+            or not expires.isdigit()
+            or self.clock.now().timestamp() >= int(expires)
+            or challenge != code_challenge(code_verifier)
+        ):
+            raise AuthorizationCodeRejected(
+                "Value passed for the authorization code was invalid."
+            )
+        return Credentials(
+            access_token="simulated-" + secrets.token_urlsafe(16),
+            refresh_token="simulated-" + secrets.token_urlsafe(16),
+            expires_at=self.clock.now() + timedelta(hours=2),
+            scopes=TWITTER_SCOPES,
+        )
+
+    async def profile(self, credentials: Credentials) -> Profile:
+        return SYNTHETIC_PROFILES[Platform.TWITTER]
+
+
+def _did_for(handle: str) -> str:
+    digest = hashlib.sha256(handle.encode()).digest()[:15]
+    return "did:plc:" + base64.b32encode(digest).decode().lower()
 
 
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"

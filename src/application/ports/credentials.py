@@ -42,6 +42,11 @@ class CredentialRepository(Protocol):
     async def get(self, integration_id: UUID) -> StoredCredentials | None: ...
 
     @abstractmethod
+    async def get_for_update(self, integration_id: UUID) -> StoredCredentials | None:
+        """Reads and locks the row against other writers until the unit of work ends, so
+        one refresher at a time, in any process, spends a single-use refresh token."""
+
+    @abstractmethod
     async def put(self, integration_id: UUID, credentials: Credentials) -> int:
         """Stores credentials unconditionally (a new connect); returns the new version."""
 

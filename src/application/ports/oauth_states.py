@@ -1,5 +1,5 @@
 from abc import abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 from uuid import UUID
@@ -14,7 +14,7 @@ class OAuthState:
     state: str
     workspace_id: UUID
     platform: Platform
-    code_verifier: str
+    code_verifier: str = field(repr=False)
     redirect_uri: str
     created_at: datetime
     expires_at: datetime
@@ -26,6 +26,10 @@ class OAuthState:
 class OAuthStateRepository(Protocol):
     @abstractmethod
     async def add(self, state: OAuthState) -> None: ...
+
+    @abstractmethod
+    async def get(self, state: str) -> OAuthState | None:
+        """Reads a pending state without spending it (the simulated consent screen)."""
 
     @abstractmethod
     async def consume(self, state: str) -> OAuthState | None:

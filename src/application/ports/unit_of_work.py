@@ -5,8 +5,11 @@ from typing import Protocol, Self
 from application.ports.api_keys import ApiKeyRepository
 from application.ports.busy_times import BusyTimeReader
 from application.ports.credentials import CredentialRepository
+from application.ports.idempotency import IdempotencyStore
 from application.ports.integrations import IntegrationRepository
 from application.ports.oauth_states import OAuthStateRepository
+from application.ports.posts import PostRepository
+from application.ports.publish_queue import PublishQueue
 from application.ports.workspaces import WorkspaceRepository
 
 
@@ -22,6 +25,9 @@ class UnitOfWork(Protocol):
     oauth_states: OAuthStateRepository
     credentials: CredentialRepository
     busy_times: BusyTimeReader
+    posts: PostRepository
+    publish_queue: PublishQueue
+    idempotency: IdempotencyStore
 
     @abstractmethod
     async def __aenter__(self) -> Self: ...
@@ -46,3 +52,18 @@ class UnitOfWorkFactory(Protocol):
 
     @abstractmethod
     def __call__(self) -> UnitOfWork: ...
+
+
+class ReadOnlyUnitOfWork(UnitOfWork, Protocol):
+    """The unit of work of a use case that only reads.
+
+    It holds no transaction: each read sees what was committed when it ran (as every
+    statement does anyway under PostgreSQL's READ COMMITTED), so a read costs one round
+    trip and never waits for a writer. It cannot commit."""
+
+
+class ReadOnlyUnitOfWorkFactory(Protocol):
+    """Makes a fresh read-only unit of work, for callers that live longer than one request."""
+
+    @abstractmethod
+    def __call__(self) -> ReadOnlyUnitOfWork: ...

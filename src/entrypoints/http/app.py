@@ -15,16 +15,26 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application.authenticate import AuthenticateApiKey
+from application.idempotency import IdempotencyGuard
+from application.ports.rate_limiter import RateLimiter
 from entrypoints.di import build_container
 from entrypoints.http import errors
+from entrypoints.http.bluesky_connect import BlueskyConnectController
 from entrypoints.http.gate import Gate
 from entrypoints.http.health import healthz, readyz
+from entrypoints.http.idempotency import Idempotency
 from entrypoints.http.integrations import IntegrationController
+from entrypoints.http.openapi import SECURITY_COMPONENTS
+from entrypoints.http.options import repair_options_allow
+from entrypoints.http.posts import PostController
+from entrypoints.http.rate_limit import with_rate_limit
+from entrypoints.http.twitter_callback import TwitterCallbackController
 from entrypoints.settings import Settings
 
 API_DESCRIPTION = (
     "Connect social accounts (X, Bluesky) to a workspace, find the next free posting slot, "
-    "and disconnect. Authenticate with `Authorization: Bearer <api key>`."
+    "schedule posts and follow their publishing, and disconnect. Authenticate with "
+    "`Authorization: Bearer <api key>`; every POST takes an `Idempotency-Key`."
 )
 
 
@@ -41,7 +51,15 @@ def create_litestar(
             if owns_container:
                 await container.close()
 
-    api = DishkaRouter("/", route_handlers=[IntegrationController])
+    api = DishkaRouter(
+        "/",
+        route_handlers=[
+            IntegrationController,
+            BlueskyConnectController,
+            TwitterCallbackController,
+            PostController,
+        ],
+    )
     app = Litestar(
         route_handlers=[api, healthz, readyz],
         exception_handlers={Exception: errors.handle},
@@ -53,12 +71,14 @@ def create_litestar(
             description=API_DESCRIPTION,
             path="/schema",
             render_plugins=[ScalarRenderPlugin()],
+            components=SECURITY_COMPONENTS,
         ),
         response_cache_config=ResponseCacheConfig(),
         debug=False,
         logging_config=None,
     )
     setup_dishka(container, app)
+    repair_options_allow(app)
     return app
 
 
@@ -68,6 +88,10 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> A
     owns_container = container is None
     container = container or build_container(settings)
     app = create_litestar(settings, container, owns_container)
-    gate = Gate(app, lambda: app.state.authenticate)
+    idempotent = Idempotency(
+        app, lambda: container.get(IdempotencyGuard), settings.max_body_bytes
+    )
+    limited = with_rate_limit(idempotent, settings, lambda: container.get(RateLimiter))
+    gate = Gate(limited, lambda: app.state.authenticate)
     gate.litestar = app  # type: ignore[attr-defined]
     return gate

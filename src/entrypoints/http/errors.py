@@ -21,13 +21,22 @@ from litestar.exceptions import (
 from application.errors import (
     DatabaseUnavailable,
     DuplicateIntegration,
+    IntegrationNotFound,
     InvalidCursor,
+    InvalidPostTargets,
     NotFound,
     PlatformNotConfigured,
     PlatformUnavailable,
 )
+from application.ports.bluesky import AppPasswordRequired, InvalidCredentials
 from application.ports.platforms import PlatformRateLimited, PlatformUnreachable
-from domain.errors import IntegrationDisconnected, NoSlotAvailable
+from domain.errors import (
+    IntegrationDisconnected,
+    InvalidPostInput,
+    NoSlotAvailable,
+    PostNotCancelable,
+    PostNotEditable,
+)
 from entrypoints.http.schemas import ErrorBody
 
 log = logging.getLogger("openpost.http")
@@ -88,6 +97,27 @@ TABLE: dict[type[Exception], Rule] = {
     PlatformUnreachable: Rule(
         502, "platform_unavailable_upstream", "The platform failed or did not answer in time."
     ),
+    PostNotCancelable: Rule(
+        409,
+        "post_not_cancelable",
+        "Only a draft or scheduled post can be canceled; this one is publishing or finished.",
+    ),
+    PostNotEditable: Rule(
+        409,
+        "post_not_editable",
+        "Only a draft or scheduled post can be edited; this one is publishing or finished.",
+    ),
+    IntegrationNotFound: Rule(
+        422, "integration_not_found", "An integration in this post is not in this workspace."
+    ),
+    InvalidCredentials: Rule(
+        422, "invalid_credentials", "Bluesky did not accept this identifier and password."
+    ),
+    AppPasswordRequired: Rule(
+        422,
+        "app_password_required",
+        "This account asks for a sign-in code: connect it with an app password instead.",
+    ),
 }
 
 
@@ -139,10 +169,14 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBod
             "The platform is rate limiting these requests; retry later.",
             headers={"Retry-After": str(retry)},
         )
+    if isinstance(exc, InvalidPostInput | InvalidPostTargets):
+        code = getattr(exc, "code", "validation_error")
+        return envelope(request, 422, code, str(exc), exc.details)
     for kind in type(exc).__mro__:
         rule = TABLE.get(kind)
         if rule is not None:
-            return envelope(request, rule.status, rule.code, rule.message)
+            details = getattr(exc, "details", None)
+            return envelope(request, rule.status, rule.code, rule.message, details)
     if isinstance(exc, HTTPException):
         return _framework(request, exc)
     log.exception("unhandled error", extra={"request_id": _request_id(request)})

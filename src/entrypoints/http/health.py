@@ -1,6 +1,7 @@
 from typing import Any
 
 from litestar import Request, Response, get
+from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -12,8 +13,19 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@get("/readyz", tags=["Health"], summary="Readiness: the database answers")
-async def readyz(request: Request[Any, Any, Any]) -> Response[Health | ErrorBody]:
+@get(
+    "/readyz",
+    tags=["Health"],
+    summary="Readiness: the database answers",
+    responses={
+        503: ResponseSpec(
+            data_container=ErrorBody,
+            description="The database is unavailable (database_unavailable)",
+            generate_examples=False,
+        )
+    },
+)
+async def readyz(request: Request[Any, Any, Any]) -> Response[Health]:
     engine: AsyncEngine = request.app.state.engine
     try:
         async with engine.connect() as conn:

@@ -19,7 +19,7 @@ from application.start_connect import StartConnect
 from domain.integration import IntegrationStatus
 from domain.platform import Platform
 from entrypoints.http.dependencies import parse_id, principal
-from entrypoints.http.openapi import errors
+from entrypoints.http.openapi import API_KEY, errors
 from entrypoints.http.schemas import (
     CredentialsConnectOut,
     IntegrationList,
@@ -36,10 +36,11 @@ Limit = Annotated[int, Parameter(ge=1, le=200, description="Page size, 1-200.")]
 
 class IntegrationController(Controller):
     path = "/v1/integrations"
+    security = API_KEY
     tags = ["Integrations"]
     dependencies = {"caller": Provide(principal, sync_to_thread=False)}
 
-    @get("/", responses=errors(), summary="List integrations")
+    @get("/", responses=errors(422), summary="List integrations")
     async def list_integrations(
         self,
         caller: Principal,

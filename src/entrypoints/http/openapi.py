@@ -1,6 +1,7 @@
 """Documented error answers, so the OpenAPI document lists what each route can return."""
 
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Components, SecurityScheme
 
 from entrypoints.http.schemas import ErrorBody
 
@@ -18,10 +19,36 @@ _DESCRIPTIONS = {
 }
 
 
+# What any /v1 route can answer: a malformed request (this also replaces the framework's
+# own 400 schema, which is not our envelope), a bad key, our rate limit, the database gone.
+EVERY_ROUTE = (400, 401, 429, 503)
+# What any POST can answer besides: an Idempotency-Key reused or in use (409), a body over
+# MAX_BODY_BYTES (413), a bad field or Idempotency-Key (422).
+EVERY_POST = (409, 413, 422)
+
+
 def errors(*statuses: int) -> dict[int, ResponseSpec]:
-    """Every /v1 route can answer 401, 422 (bad query) and 503 (database); add the rest."""
-    every = {401, 503, *statuses}
+    """The error answers of a /v1 route: those of every route, and the ones named."""
+    every = {*EVERY_ROUTE, *statuses}
     return {
-        status: ResponseSpec(data_container=ErrorBody, description=_DESCRIPTIONS[status])
+        status: ResponseSpec(
+            data_container=ErrorBody,
+            description=_DESCRIPTIONS[status],
+            generate_examples=False,  # random examples would change the document every start
+        )
         for status in sorted(every)
     }
+
+
+BEARER = "ApiKey"
+# The scheme every /v1 route declares (`security = API_KEY` on its controller).
+SECURITY_COMPONENTS = Components(
+    security_schemes={
+        BEARER: SecurityScheme(
+            type="http",
+            scheme="bearer",
+            description="A workspace API key: `Authorization: Bearer op_live_...` (or op_test_).",
+        )
+    }
+)
+API_KEY: list[dict[str, list[str]]] = [{BEARER: []}]

@@ -134,6 +134,9 @@ class MemoryOAuthStateRepository(OAuthStateRepository):
     async def add(self, state: OAuthState) -> None:
         self.store.oauth_states[state.state] = state
 
+    async def get(self, state: str) -> OAuthState | None:
+        return self.store.oauth_states.get(state)
+
     async def consume(self, state: str) -> OAuthState | None:
         return self.store.oauth_states.pop(state, None)
 
@@ -149,6 +152,10 @@ class MemoryCredentialRepository(CredentialRepository):
         self.store = store
 
     async def get(self, integration_id: UUID) -> StoredCredentials | None:
+        return self.store.credentials.get(integration_id)
+
+    async def get_for_update(self, integration_id: UUID) -> StoredCredentials | None:
+        """A memory unit of work holds the store's lock from start to end: nothing to add."""
         return self.store.credentials.get(integration_id)
 
     async def put(self, integration_id: UUID, credentials: Credentials) -> int:
@@ -177,10 +184,27 @@ class MemoryBusyTimeReader(BusyTimeReader):
         self.store = store
 
     async def busy_times(
-        self, integration_id: UUID, start: datetime, end: datetime
+        self,
+        integration_id: UUID,
+        start: datetime,
+        end: datetime,
+        *,
+        excluding_post: UUID | None = None,
     ) -> list[datetime]:
+        rows = [
+            (t.integration_id, t.scheduled_at, t.status.value)
+            for post in self.store.posts.values()
+            if post.id != excluding_post
+            for t in post.targets
+        ]
         return [
             at
-            for owner, at, status in self.store.targets
-            if owner == integration_id and status in BUSY_STATUSES and start <= at <= end
+            for owner, at, status in [*rows, *self.store.targets]
+            if owner == integration_id
+            and status in BUSY_STATUSES
+            and at is not None
+            and start <= at <= end
         ]
+
+    async def hold(self, integration_ids: Collection[UUID]) -> None:
+        """Nothing to do: a memory unit of work holds the store's lock from start to end."""

@@ -11,8 +11,10 @@ from typing import Any
 from uuid import UUID
 
 from application.ports.credentials import StoredCredentials
+from application.ports.idempotency import IdempotencyRecord
 from application.ports.oauth_states import OAuthState
 from domain.integration import Integration
+from domain.post import Post
 from domain.workspace import ApiKey, Workspace
 
 
@@ -23,7 +25,9 @@ class MemoryStore:
     integrations: dict[UUID, Integration] = field(default_factory=dict)
     oauth_states: dict[str, OAuthState] = field(default_factory=dict)
     credentials: dict[UUID, StoredCredentials] = field(default_factory=dict)
-    # (integration_id, scheduled_at, status) rows standing in for post targets.
+    posts: dict[UUID, Post] = field(default_factory=dict)
+    idempotency: dict[tuple[UUID, str], IdempotencyRecord] = field(default_factory=dict)
+    # Extra (integration_id, scheduled_at, status) busy rows that tests seed directly.
     targets: list[tuple[UUID, datetime, str]] = field(default_factory=list)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -31,8 +35,18 @@ class MemoryStore:
         return {name: copy.deepcopy(getattr(self, name)) for name in _TABLES}
 
     def restore(self, snapshot: dict[str, Any]) -> None:
+        """Copies again, so the snapshot stays intact for a later rollback to the same point."""
         for name, value in snapshot.items():
-            setattr(self, name, value)
+            setattr(self, name, copy.deepcopy(value))
 
 
-_TABLES = ("workspaces", "api_keys", "integrations", "oauth_states", "credentials", "targets")
+_TABLES = (
+    "workspaces",
+    "api_keys",
+    "integrations",
+    "oauth_states",
+    "credentials",
+    "posts",
+    "idempotency",
+    "targets",
+)

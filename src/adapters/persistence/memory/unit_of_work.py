@@ -3,6 +3,11 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Self
 
+from adapters.persistence.memory.posts import (
+    MemoryIdempotencyStore,
+    MemoryPostRepository,
+    MemoryPublishQueue,
+)
 from adapters.persistence.memory.repositories import (
     MemoryApiKeyRepository,
     MemoryBusyTimeReader,
@@ -26,6 +31,9 @@ class MemoryUnitOfWork(UnitOfWork):
         self.oauth_states = MemoryOAuthStateRepository(store)
         self.credentials = MemoryCredentialRepository(store)
         self.busy_times = MemoryBusyTimeReader(store)
+        self.posts = MemoryPostRepository(store)
+        self.publish_queue = MemoryPublishQueue(store)
+        self.idempotency = MemoryIdempotencyStore(store)
         self._snapshot: dict[str, Any] | None = None
 
     async def __aenter__(self) -> Self:

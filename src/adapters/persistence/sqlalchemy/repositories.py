@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import and_, delete, exists, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.persistence.sqlalchemy import mappers
+from adapters.persistence.sqlalchemy.locks import lock_rows
 from adapters.persistence.sqlalchemy.tables import (
     BUSY_TARGET,
     api_keys,
@@ -234,6 +237,14 @@ class SqlAlchemyOAuthStateRepository(OAuthStateRepository):
             )
         )
 
+    async def get(self, state: str) -> OAuthState | None:
+        row = (
+            (await self.conn.execute(select(oauth_states).where(oauth_states.c.state == state)))
+            .mappings()
+            .first()
+        )
+        return mappers.oauth_state_from_row(row) if row else None
+
     async def consume(self, state: str) -> OAuthState | None:
         row = (
             (
@@ -253,6 +264,11 @@ class SqlAlchemyOAuthStateRepository(OAuthStateRepository):
             delete(oauth_states).where(oauth_states.c.expires_at <= now)
         )
         return int(result.rowcount or 0)
+
+
+def _dialect_insert(conn: AsyncConnection) -> Any:
+    """The dialect's own `insert`, which knows ON CONFLICT (both databases have it)."""
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
 class SqlAlchemyCredentialRepository(CredentialRepository):
@@ -277,29 +293,33 @@ class SqlAlchemyCredentialRepository(CredentialRepository):
         plain = self.cipher.decrypt(row[0])
         return StoredCredentials(mappers.credentials_from_bytes(plain), row[1])
 
+    async def get_for_update(self, integration_id: UUID) -> StoredCredentials | None:
+        await lock_rows(
+            self.conn,
+            integration_credentials,
+            integration_credentials.c.integration_id == integration_id,
+        )
+        return await self.get(integration_id)
+
     async def put(self, integration_id: UUID, credentials: Credentials) -> int:
-        current = await self.conn.scalar(
-            select(integration_credentials.c.version).where(
-                integration_credentials.c.integration_id == integration_id
-            )
-        )
+        """One upsert, so racing puts (two connects of one account) serialize on the row:
+        neither fails on the primary key, and each gets a version of its own."""
         sealed = self.cipher.encrypt(mappers.credentials_to_bytes(credentials))
-        if current is None:
-            await self.conn.execute(
-                insert(integration_credentials).values(
-                    integration_id=integration_id,
-                    ciphertext=sealed,
-                    version=1,
-                    updated_at=self.clock.now(),
-                )
-            )
-            return 1
-        await self.conn.execute(
-            update(integration_credentials)
-            .where(integration_credentials.c.integration_id == integration_id)
-            .values(ciphertext=sealed, version=current + 1, updated_at=self.clock.now())
+        upsert = _dialect_insert(self.conn)(integration_credentials).values(
+            integration_id=integration_id,
+            ciphertext=sealed,
+            version=1,
+            updated_at=self.clock.now(),
         )
-        return int(current) + 1
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[integration_credentials.c.integration_id],
+            set_={
+                "ciphertext": upsert.excluded.ciphertext,
+                "version": integration_credentials.c.version + 1,
+                "updated_at": upsert.excluded.updated_at,
+            },
+        ).returning(integration_credentials.c.version)
+        return int(await self.conn.scalar(upsert) or 0)
 
     async def replace(
         self, integration_id: UUID, credentials: Credentials, expected_version: int
@@ -330,14 +350,24 @@ class SqlAlchemyBusyTimeReader(BusyTimeReader):
         self.conn = conn
 
     async def busy_times(
-        self, integration_id: UUID, start: datetime, end: datetime
+        self,
+        integration_id: UUID,
+        start: datetime,
+        end: datetime,
+        *,
+        excluding_post: UUID | None = None,
     ) -> list[datetime]:
-        rows = await self.conn.execute(
-            select(post_targets.c.scheduled_at).where(
-                post_targets.c.integration_id == integration_id,
-                BUSY_TARGET,
-                post_targets.c.scheduled_at >= start,
-                post_targets.c.scheduled_at <= end,
-            )
+        query = select(post_targets.c.scheduled_at).where(
+            post_targets.c.integration_id == integration_id,
+            BUSY_TARGET,
+            post_targets.c.scheduled_at >= start,
+            post_targets.c.scheduled_at <= end,
         )
+        if excluding_post is not None:
+            query = query.where(post_targets.c.post_id != excluding_post)
+        rows = await self.conn.execute(query)
         return [r[0] for r in rows]
+
+    async def hold(self, integration_ids: Collection[UUID]) -> None:
+        if integration_ids:
+            await lock_rows(self.conn, integrations, integrations.c.id.in_(sorted(integration_ids)))

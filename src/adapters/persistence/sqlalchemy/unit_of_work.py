@@ -3,9 +3,12 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.persistence.sqlalchemy.errors import translate_database_errors
+from adapters.persistence.sqlalchemy.errors import as_unavailable, translate_database_errors
+from adapters.persistence.sqlalchemy.idempotency import SqlAlchemyIdempotencyStore
+from adapters.persistence.sqlalchemy.posts import SqlAlchemyPostRepository
+from adapters.persistence.sqlalchemy.publish_queue import SqlAlchemyPublishQueue
 from adapters.persistence.sqlalchemy.repositories import (
     SqlAlchemyApiKeyRepository,
     SqlAlchemyBusyTimeReader,
@@ -14,31 +17,36 @@ from adapters.persistence.sqlalchemy.repositories import (
     SqlAlchemyOAuthStateRepository,
     SqlAlchemyWorkspaceRepository,
 )
+from application.errors import DatabaseUnavailable
 from application.ports.clock import Clock
 from application.ports.token_cipher import TokenCipher
 from application.ports.unit_of_work import UnitOfWork
 
 
 class SqlAlchemyUnitOfWork(UnitOfWork):
-    """One connection and one transaction per `async with`; rolled back unless committed.
+    """One connection per `async with`; whatever is not committed is rolled back.
 
-    It may be entered again after it exits (each entry is a new transaction)."""
+    `commit()` and `rollback()` end the current transaction and the unit stays usable: the
+    next statement starts a new one. It may be entered again after it exits."""
 
     def __init__(self, engine: AsyncEngine, cipher: TokenCipher, clock: Clock) -> None:
         self.engine = engine
         self.cipher = cipher
         self.clock = clock
         self._conn: AsyncConnection | None = None
-        self._tx: AsyncTransaction | None = None
+
+    async def _open(self) -> AsyncConnection:
+        conn = await self.engine.connect()
+        try:
+            await conn.begin()
+        except BaseException:
+            await conn.close()
+            raise
+        return conn
 
     async def __aenter__(self) -> Self:
-        with translate_database_errors():
-            conn = await self.engine.connect()
-            try:
-                self._tx = await conn.begin()
-            except BaseException:
-                await conn.close()
-                raise
+        with translate_database_errors(connecting=True):
+            conn = await self._open()
         self._conn = conn
         self.workspaces = SqlAlchemyWorkspaceRepository(conn)
         self.api_keys = SqlAlchemyApiKeyRepository(conn)
@@ -46,6 +54,9 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.oauth_states = SqlAlchemyOAuthStateRepository(conn)
         self.credentials = SqlAlchemyCredentialRepository(conn, self.cipher, self.clock)
         self.busy_times = SqlAlchemyBusyTimeReader(conn)
+        self.posts = SqlAlchemyPostRepository(conn)
+        self.publish_queue = SqlAlchemyPublishQueue(conn)
+        self.idempotency = SqlAlchemyIdempotencyStore(conn)
         return self
 
     async def __aexit__(
@@ -58,16 +69,29 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         if conn is None:
             return
         try:
-            await self.rollback()
-        finally:
-            await conn.close()
-            self._tx = None
+            with translate_database_errors():
+                try:
+                    if conn.in_transaction():
+                        await conn.rollback()
+                finally:
+                    await conn.close()
+        except DatabaseUnavailable:
+            if exc is None:
+                raise
+            # The error that ended the block says more than the cleanup that followed it.
+        unavailable = as_unavailable(exc) if exc is not None else None
+        if unavailable is not None and unavailable is not exc:
+            # A statement inside the block lost the database: the edge answers 503.
+            raise unavailable from exc
 
     async def commit(self) -> None:
-        if self._tx is not None and self._tx.is_active:
+        # The connection's current transaction, not the one begun on entry: after a commit
+        # or rollback the next statement begins anew, and its writes must commit too.
+        if self._conn is not None and self._conn.in_transaction():
             with translate_database_errors():
-                await self._tx.commit()
+                await self._conn.commit()
 
     async def rollback(self) -> None:
-        if self._tx is not None and self._tx.is_active:
-            await self._tx.rollback()
+        if self._conn is not None and self._conn.in_transaction():
+            with translate_database_errors():
+                await self._conn.rollback()

@@ -1,0 +1,57 @@
+"""The framework's ceiling: a bare Litestar app answering the service's own JSON bytes for
+the same routes, with no authentication and no database, under the same HTTP server
+settings and event loop as `openpost serve`.
+
+`python -m bench.bare_app --port P --bodies FILE` where FILE maps a route to its body.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import uvicorn
+from litestar import Litestar, MediaType, get
+
+from entrypoints.runtime import http_config, run_async
+
+LIST = "/v1/integrations"
+NEXT_SLOT = "/v1/integrations/{integration_id:str}/next-slot"
+
+
+def create_bare_app(bodies: dict[str, bytes]) -> Litestar:
+    list_body, slot_body = bodies[LIST], bodies[NEXT_SLOT]
+
+    @get(LIST, media_type=MediaType.JSON)
+    async def list_integrations() -> bytes:
+        return list_body
+
+    @get(NEXT_SLOT, media_type=MediaType.JSON)
+    async def next_slot(integration_id: str) -> bytes:
+        return slot_body
+
+    @get("/readyz", media_type=MediaType.JSON)
+    async def readyz() -> bytes:
+        return b'{"status":"ok"}'
+
+    return Litestar(
+        route_handlers=[list_integrations, next_slot, readyz],
+        debug=False,
+        logging_config=None,
+        openapi_config=None,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.bare_app")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--bodies", type=Path, required=True)
+    args = parser.parse_args()
+    bodies = {k: v.encode() for k, v in json.loads(args.bodies.read_text()).items()}
+    server = uvicorn.Server(http_config(create_bare_app(bodies), "127.0.0.1", args.port))
+    run_async(server.serve())
+
+
+if __name__ == "__main__":
+    main()

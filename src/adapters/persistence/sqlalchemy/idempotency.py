@@ -1,0 +1,107 @@
+"""Idempotency keys in the `idempotency_keys` table, one row per (workspace, key)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.persistence.sqlalchemy import post_mappers as mappers
+from adapters.persistence.sqlalchemy.tables import idempotency_keys
+from application.ports.idempotency import IdempotencyRecord, IdempotencyStore, StoredResponse
+
+_k = idempotency_keys.c
+
+
+class SqlAlchemyIdempotencyStore(IdempotencyStore):
+    """`take` inserts with ON CONFLICT DO NOTHING (a concurrent insert of the same key waits
+    for the first and then loses), and replaces a stale record with a compare-and-swap on
+    its `created_at`, so of two racing requests exactly one owns the key."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def take(
+        self,
+        workspace_id: UUID,
+        key: str,
+        fingerprint: str,
+        now: datetime,
+        replace_before: datetime,
+        abandoned_before: datetime,
+    ) -> IdempotencyRecord | None:
+        values = {
+            "workspace_id": workspace_id,
+            "key": key,
+            "fingerprint": fingerprint,
+            "created_at": now,
+        }
+        insert = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
+        inserted = await self.conn.execute(
+            insert(idempotency_keys).values(values).on_conflict_do_nothing()
+        )
+        if inserted.rowcount == 1:
+            return None
+        row = await self._row(workspace_id, key)
+        if row is None:
+            return await self.take(
+                workspace_id, key, fingerprint, now, replace_before, abandoned_before
+            )
+        record = _record(row)
+        stale = record.created_at < replace_before or (
+            record.in_flight and record.created_at < abandoned_before
+        )
+        if not stale:
+            return record
+        swapped = await self.conn.execute(
+            update(idempotency_keys)
+            .where(
+                _k.workspace_id == workspace_id, _k.key == key, _k.created_at == record.created_at
+            )
+            .values(fingerprint=fingerprint, created_at=now, status_code=None, response_body=None)
+        )
+        if swapped.rowcount == 1:
+            return None
+        row = await self._row(workspace_id, key)
+        return _record(row) if row else None
+
+    async def complete(self, workspace_id: UUID, key: str, response: StoredResponse) -> None:
+        await self.conn.execute(
+            update(idempotency_keys)
+            .where(_k.workspace_id == workspace_id, _k.key == key)
+            .values(status_code=response.status, response_body=mappers.response_to_bytes(response))
+        )
+
+    async def release(self, workspace_id: UUID, key: str) -> None:
+        await self.conn.execute(
+            delete(idempotency_keys).where(_k.workspace_id == workspace_id, _k.key == key)
+        )
+
+    async def purge(self, created_before: datetime) -> int:
+        result = await self.conn.execute(
+            delete(idempotency_keys).where(_k.created_at < created_before)
+        )
+        return int(result.rowcount or 0)
+
+    async def _row(self, workspace_id: UUID, key: str) -> Any:
+        return (
+            (
+                await self.conn.execute(
+                    select(idempotency_keys).where(_k.workspace_id == workspace_id, _k.key == key)
+                )
+            )
+            .mappings()
+            .first()
+        )
+
+
+def _record(row: Any) -> IdempotencyRecord:
+    response = None
+    if row["status_code"] is not None:
+        response = mappers.response_from_bytes(row["status_code"], bytes(row["response_body"]))
+    return IdempotencyRecord(row["fingerprint"], row["created_at"], response)

@@ -1,0 +1,122 @@
+"""Posts and their targets over one connection (the unit of work's transaction)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.persistence.sqlalchemy import post_mappers as mappers
+from adapters.persistence.sqlalchemy.locks import lock_rows
+from adapters.persistence.sqlalchemy.tables import post_targets, posts
+from application.ports.posts import PostFilter, PostRepository
+from domain.post import Post, PostStatus
+
+_T = post_targets.alias("t")
+
+
+def _any_target(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    return exists().where(_T.c.post_id == posts.c.id, *conditions)
+
+
+def status_condition(status: PostStatus) -> ColumnElement[bool]:
+    """The derived status (domain.post.derive_status) as SQL. Targets become canceled only
+    with their post, so `canceled_at` alone says canceled."""
+    live = posts.c.canceled_at.is_(None)
+    timed = and_(live, posts.c.scheduled_at.is_not(None))
+    unsent = _T.c.status.in_(("pending", "publishing"))
+    conditions: dict[PostStatus, ColumnElement[bool]] = {
+        PostStatus.CANCELED: posts.c.canceled_at.is_not(None),
+        PostStatus.DRAFT: and_(live, posts.c.scheduled_at.is_(None)),
+        PostStatus.SCHEDULED: and_(timed, ~_any_target(_T.c.status != "pending")),
+        PostStatus.PUBLISHING: and_(
+            timed, _any_target(unsent), _any_target(_T.c.status != "pending")
+        ),
+        PostStatus.PUBLISHED: and_(timed, ~_any_target(_T.c.status != "published")),
+        PostStatus.FAILED: and_(timed, ~_any_target(unsent), _any_target(_T.c.status == "failed")),
+    }
+    return conditions[status]
+
+
+class SqlAlchemyPostRepository(PostRepository):
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add(self, post: Post) -> None:
+        await self.conn.execute(insert(posts).values(mappers.post_to_row(post)))
+        await self.conn.execute(
+            insert(post_targets), [mappers.target_to_row(post, t) for t in post.targets]
+        )
+
+    async def save(self, post: Post) -> None:
+        row = mappers.post_to_row(post)
+        del row["id"], row["workspace_id"], row["created_at"]
+        await self.conn.execute(update(posts).where(posts.c.id == post.id).values(row))
+        rows = []
+        for target in post.targets:
+            values = mappers.target_to_row(post, target)
+            values["_id"] = values.pop("id")
+            del values["post_id"], values["workspace_id"]
+            rows.append(values)
+        names = [name for name in rows[0] if name != "_id"]
+        await self.conn.execute(
+            update(post_targets)
+            .where(post_targets.c.id == bindparam("_id"))
+            .values({name: bindparam(name) for name in names}),
+            rows,
+        )
+
+    async def get(
+        self, workspace_id: UUID, post_id: UUID, *, for_update: bool = False
+    ) -> Post | None:
+        return await self._one(post_id, workspace_id, for_update)
+
+    async def get_any(self, post_id: UUID, *, for_update: bool = False) -> Post | None:
+        return await self._one(post_id, None, for_update)
+
+    async def list(
+        self, where: PostFilter, limit: int, starting_after: Post | None = None
+    ) -> list[Post]:
+        query = select(posts).where(posts.c.workspace_id == where.workspace_id)
+        if where.status is not None:
+            query = query.where(status_condition(where.status))
+        if where.integration_id is not None:
+            query = query.where(_any_target(_T.c.integration_id == where.integration_id))
+        if starting_after is not None:
+            at, last_id = starting_after.created_at, starting_after.id
+            query = query.where(
+                or_(posts.c.created_at < at, and_(posts.c.created_at == at, posts.c.id < last_id))
+            )
+        query = query.order_by(posts.c.created_at.desc(), posts.c.id.desc()).limit(limit)
+        rows = (await self.conn.execute(query)).mappings().all()
+        return await _with_targets(self.conn, rows)
+
+    async def _one(self, post_id: UUID, workspace_id: UUID | None, for_update: bool) -> Post | None:
+        if for_update:
+            await lock_rows(self.conn, post_targets, post_targets.c.post_id == post_id)
+            await lock_rows(self.conn, posts, posts.c.id == post_id)
+        query = select(posts).where(posts.c.id == post_id)
+        if workspace_id is not None:
+            query = query.where(posts.c.workspace_id == workspace_id)
+        rows = (await self.conn.execute(query)).mappings().all()
+        found = await _with_targets(self.conn, rows)
+        return found[0] if found else None
+
+
+async def _with_targets(conn: AsyncConnection, rows: Sequence[Any]) -> list[Post]:
+    if not rows:
+        return []
+    ids = [row["id"] for row in rows]
+    targets = await conn.execute(
+        select(post_targets)
+        .where(post_targets.c.post_id.in_(ids))
+        .order_by(post_targets.c.post_id, post_targets.c.id)
+    )
+    by_post: dict[UUID, list[Any]] = defaultdict(list)
+    for target in targets.mappings():
+        by_post[target["post_id"]].append(target)
+    return [mappers.post_from_rows(row, by_post[row["id"]]) for row in rows]

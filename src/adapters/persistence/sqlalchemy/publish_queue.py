@@ -1,0 +1,77 @@
+"""The due targets as a queue shared by workers on one database."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.persistence.sqlalchemy.tables import post_targets
+from application.ports.publish_queue import ClaimedTarget, PublishQueue
+from domain.platform import Platform
+
+_t = post_targets.c
+
+
+class SqlAlchemyPublishQueue(PublishQueue):
+    """One statement claims: `WITH due AS (SELECT ... FOR UPDATE SKIP LOCKED) UPDATE ...
+    RETURNING`. PostgreSQL skips rows another worker is claiming; SQLite runs the statement
+    atomically under its write lock. The SQL mirrors `PostTarget.claim` (pending ->
+    publishing, one more attempt, a lease) so thousands of targets claim in one round trip."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[ClaimedTarget]:
+        due = (
+            select(_t.id)
+            .where(_t.status == "pending", _t.next_attempt_at <= now)
+            .order_by(_t.next_attempt_at, _t.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .cte("due")
+        )
+        claimed = await self.conn.execute(
+            update(post_targets)
+            .where(_t.id == due.c.id, _t.status == "pending")
+            .values(
+                status="publishing",
+                attempts=_t.attempts + 1,
+                next_attempt_at=None,
+                lease_expires_at=now + lease,
+                updated_at=now,
+            )
+            .returning(
+                _t.post_id,
+                _t.id,
+                _t.workspace_id,
+                _t.integration_id,
+                _t.platform,
+                _t.content,
+                _t.attempts,
+                _t.next_attempt_at,
+            )
+        )
+        return [
+            ClaimedTarget(
+                post_id=row[0],
+                target_id=row[1],
+                workspace_id=row[2],
+                integration_id=row[3],
+                platform=Platform(row[4]),
+                content=row[5],
+                attempts=row[6],
+            )
+            for row in claimed
+        ]
+
+    async def expired_leases(self, now: datetime, limit: int) -> list[tuple[UUID, UUID]]:
+        rows = await self.conn.execute(
+            select(_t.post_id, _t.id)
+            .where(_t.status == "publishing", _t.lease_expires_at <= now)
+            .order_by(_t.lease_expires_at)
+            .limit(limit)
+        )
+        return [(row[0], row[1]) for row in rows]

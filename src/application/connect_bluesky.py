@@ -1,0 +1,95 @@
+"""Connect a Bluesky account with its handle and an app password."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from application.ports.bluesky import BlueskyGateway, BlueskyLogin
+from application.ports.clock import Clock
+from application.ports.credentials import Credentials
+from application.ports.ids import IdGenerator
+from application.ports.platform_directory import PlatformDirectory
+from application.ports.unit_of_work import UnitOfWork
+from domain.integration import Integration
+from domain.platform import Platform
+from domain.workspace import WorkspaceMode
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class BlueskyConnected:
+    integration: Integration
+    created: bool  # False when an integration of the same DID was reactivated
+
+
+class ConnectBluesky:
+    """Logs in, then records the integration and its encrypted session in one unit of work.
+
+    - The login happens before the unit of work opens: no transaction waits on the network.
+    - The same account (DID) connected again in the workspace reactivates its integration
+      (same id, new session), whatever its status; otherwise a new integration is created.
+    - Test workspaces log in to the simulated platform (password `test-test-test-test`).
+    - Sessions this leaves unused (the replaced one, or the new one when storing fails) are
+      ended at Bluesky, best effort.
+    """
+
+    def __init__(
+        self, uow: UnitOfWork, clock: Clock, ids: IdGenerator, platforms: PlatformDirectory
+    ) -> None:
+        self.uow, self.clock, self.ids, self.platforms = uow, clock, ids, platforms
+
+    async def execute(
+        self, workspace_id: UUID, mode: WorkspaceMode, identifier: str, password: str
+    ) -> BlueskyConnected:
+        now = self.clock.now()
+        gateway = self.platforms.bluesky(mode)
+        login = await gateway.login(identifier, password)
+        try:
+            connected, replaced = await self._store(workspace_id, login, now)
+        except Exception:
+            await _end(gateway, login.credentials)
+            raise
+        if replaced is not None:
+            await _end(gateway, replaced)
+        return connected
+
+    async def _store(
+        self, workspace_id: UUID, login: BlueskyLogin, now: datetime
+    ) -> tuple[BlueskyConnected, Credentials | None]:
+        profile = login.profile
+        async with self.uow:
+            integration = await self.uow.integrations.find_by_account(
+                workspace_id, Platform.BLUESKY, profile.platform_user_id
+            )
+            replaced = None
+            if integration is None:
+                integration = Integration.connect(
+                    id=self.ids.new_id(),
+                    workspace_id=workspace_id,
+                    platform=Platform.BLUESKY,
+                    profile=profile,
+                    now=now,
+                    warnings=login.warnings,
+                )
+                await self.uow.integrations.add(integration)
+                created = True
+            else:
+                stored = await self.uow.credentials.get(integration.id)
+                replaced = stored.credentials if stored else None
+                integration.reconnect(profile, now, login.warnings)
+                await self.uow.integrations.save(integration)
+                created = False
+            await self.uow.credentials.put(integration.id, login.credentials)
+            await self.uow.commit()
+        return BlueskyConnected(integration, created), replaced
+
+
+async def _end(gateway: BlueskyGateway, credentials: Credentials) -> None:
+    try:
+        await gateway.revoke(credentials)
+    except Exception as error:
+        log.warning("ending an unused Bluesky session failed: %s", type(error).__name__)

@@ -1,0 +1,43 @@
+from abc import abstractmethod
+from dataclasses import dataclass
+from typing import Protocol
+from uuid import UUID
+
+from domain.post import Post, PostStatus
+
+
+@dataclass(frozen=True, slots=True)
+class PostFilter:
+    workspace_id: UUID
+    status: PostStatus | None = None
+    integration_id: UUID | None = None
+
+
+class PostRepository(Protocol):
+    """Posts with their targets, always read whole. Targets keep the order they were
+    created in."""
+
+    @abstractmethod
+    async def add(self, post: Post) -> None: ...
+
+    @abstractmethod
+    async def save(self, post: Post) -> None:
+        """Writes the post and every one of its targets."""
+
+    @abstractmethod
+    async def get(
+        self, workspace_id: UUID, post_id: UUID, *, for_update: bool = False
+    ) -> Post | None:
+        """`for_update` locks the post's targets, then the post, until the unit of work
+        ends, so an edit, a cancel, a claim and a recorded outcome never interleave."""
+
+    @abstractmethod
+    async def get_any(self, post_id: UUID, *, for_update: bool = False) -> Post | None:
+        """Unscoped read, for the publisher, which acts for every workspace."""
+
+    @abstractmethod
+    async def list(
+        self, where: PostFilter, limit: int, starting_after: Post | None = None
+    ) -> list[Post]:
+        """Newest `created_at` first, ties by id descending; at most `limit` posts after the
+        cursor in that order. The status filter is the derived status."""

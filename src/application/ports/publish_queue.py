@@ -1,0 +1,37 @@
+from abc import abstractmethod
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+from uuid import UUID
+
+from domain.platform import Platform
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedTarget:
+    """A target a worker now holds: everything needed to publish it without reading the
+    post again."""
+
+    post_id: UUID
+    target_id: UUID
+    workspace_id: UUID
+    integration_id: UUID
+    platform: Platform
+    content: str
+    attempts: int
+
+
+class PublishQueue(Protocol):
+    """The due targets, seen as a queue that several workers share."""
+
+    @abstractmethod
+    async def claim_due(self, now: datetime, lease: timedelta, limit: int) -> list[ClaimedTarget]:
+        """Moves up to `limit` pending targets with `next_attempt_at <= now`, earliest first,
+        to publishing: one more attempt, leased until `now + lease` (the domain's
+        `PostTarget.claim`). Two units of work never claim the same target (PostgreSQL:
+        `FOR UPDATE SKIP LOCKED`). The claim is durable once the unit of work commits,
+        before any platform is called."""
+
+    @abstractmethod
+    async def expired_leases(self, now: datetime, limit: int) -> list[tuple[UUID, UUID]]:
+        """(post id, target id) of publishing targets whose lease ended at or before `now`."""

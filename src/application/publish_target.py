@@ -1,0 +1,179 @@
+"""Publishes one claimed target and records what came of it.
+
+The claim (publishing, one more attempt, a lease) was committed before this runs, so a
+worker that dies mid-send leaves a lease that expires into `outcome_unknown`: a post is
+sent at most once. What each answer means (retries, rate limits, at most once) is the post
+target's business (`domain.post_target`); here errors become outcomes:
+- disconnected at publish time -> fails `integration_disconnected` (nothing sent);
+- needs_refresh, or credentials refused for good -> the integration is (or goes to)
+  needs_refresh and the target fails `integration_needs_refresh`;
+- an expired access token -> refreshed once and sent again (nothing was posted);
+- nothing sent, or a 5xx -> `Transient`; sent and then lost -> `outcome_unknown`;
+- 429 -> `RateLimited`; any other refusal -> fails with the platform's code and message.
+No transaction is open while a platform is called.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+
+from application.errors import NotFound, PlatformNotConfigured, PlatformUnavailable
+from application.ports.clock import Clock
+from application.ports.credentials import StoredCredentials
+from application.ports.platform_directory import PlatformDirectory
+from application.ports.platforms import (
+    AccessTokenExpired,
+    ContentRejected,
+    CredentialsRejected,
+    PlatformError,
+    PlatformGateway,
+    PlatformRateLimited,
+    PlatformUnreachable,
+    PublishedPost,
+)
+from application.ports.publish_queue import ClaimedTarget
+from application.ports.unit_of_work import UnitOfWorkFactory
+from application.usable_credentials import GetUsableCredentials
+from domain.errors import IllegalTransition, IntegrationDisconnected
+from domain.integration import Integration, IntegrationStatus
+from domain.outcomes import Failed, Outcome, Published, RateLimited, Transient
+from domain.post_target import OUTCOME_UNKNOWN
+from domain.workspace import WorkspaceMode
+
+log = logging.getLogger("openpost.publisher")
+
+DISCONNECTED = Failed(
+    "integration_disconnected", "The integration was disconnected before publishing.", False
+)
+NEEDS_REFRESH = Failed(
+    "integration_needs_refresh", "The platform refused the stored credentials; reconnect.", False
+)
+Refused = AccessTokenExpired | CredentialsRejected
+
+
+class PublishTarget:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        platforms: PlatformDirectory,
+        credentials: GetUsableCredentials,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.uow_factory, self.clock, self.platforms = uow_factory, clock, platforms
+        self.credentials, self.jitter = credentials, jitter
+
+    async def execute(self, claimed: ClaimedTarget) -> Outcome:
+        async with self.uow_factory() as uow:
+            integration = await uow.integrations.get_any(claimed.integration_id)
+            workspace = await uow.workspaces.get(claimed.workspace_id)
+        if integration is None or workspace is None or integration.is_disconnected:
+            outcome: Outcome = DISCONNECTED
+        elif integration.status is IntegrationStatus.NEEDS_REFRESH:
+            outcome = NEEDS_REFRESH
+        else:
+            outcome = await self._attempt(claimed, integration, workspace.mode)
+        await self._record(claimed, outcome)
+        return outcome
+
+    async def _attempt(
+        self, claimed: ClaimedTarget, integration: Integration, mode: WorkspaceMode
+    ) -> Outcome:
+        try:
+            gateway = self.platforms.gateway(integration.platform, mode)
+            stored = await self.credentials.execute(integration, mode)
+        except (PlatformUnavailable, PlatformNotConfigured) as error:
+            message = f"{error} is not configured for posting on this server."
+            return Failed("platform_not_configured", message, False)
+        except Exception as error:
+            return self._unsent(error)
+        try:
+            return _published(await gateway.publish(stored.credentials, claimed.content))
+        except (AccessTokenExpired, CredentialsRejected) as refused:
+            renewed = await self._renew(integration, mode, stored, refused)
+        except Exception as error:
+            return self._sent(error)
+        if not isinstance(renewed, StoredCredentials):
+            return renewed
+        return await self._send_again(gateway, integration, renewed, claimed.content)
+
+    async def _renew(
+        self,
+        integration: Integration,
+        mode: WorkspaceMode,
+        stored: StoredCredentials,
+        refused: Refused,
+    ) -> StoredCredentials | Outcome:
+        """Refused before anything was posted: newer stored credentials if some other
+        process has them, a refresh for an expired token, needs_refresh otherwise."""
+        try:
+            if isinstance(refused, CredentialsRejected):
+                newer = await self.credentials.rejected(integration.id, stored.version)
+                return newer if newer is not None else NEEDS_REFRESH
+            return await self.credentials.execute(integration, mode, refused_version=stored.version)
+        except Exception as error:
+            return self._unsent(error)
+
+    async def _send_again(
+        self,
+        gateway: PlatformGateway,
+        integration: Integration,
+        stored: StoredCredentials,
+        text: str,
+    ) -> Outcome:
+        try:
+            return _published(await gateway.publish(stored.credentials, text))
+        except (AccessTokenExpired, CredentialsRejected):
+            newer = await self.credentials.rejected(integration.id, stored.version)
+            if newer is None:
+                return NEEDS_REFRESH
+            return Transient("The credentials changed while publishing.", self.jitter())
+        except Exception as error:
+            return self._sent(error)
+
+    def _unsent(self, error: Exception) -> Outcome:
+        """A failure before the post was sent: nothing can have been published."""
+        if isinstance(error, CredentialsRejected):
+            return NEEDS_REFRESH
+        if isinstance(error, IntegrationDisconnected | NotFound):
+            return DISCONNECTED
+        if isinstance(error, PlatformRateLimited):
+            return RateLimited(error.reset_at)
+        if not isinstance(error, PlatformError):
+            log.exception("preparing a publish failed", exc_info=error)
+        return Transient(f"Could not prepare the publish: {error}", self.jitter())
+
+    def _sent(self, error: Exception) -> Outcome:
+        """A failure of the publish call itself."""
+        if isinstance(error, PlatformUnreachable):
+            if error.sent:
+                return Failed(OUTCOME_UNKNOWN, f"Sent, but no answer came back: {error}")
+            return Transient(str(error), self.jitter())
+        if isinstance(error, PlatformRateLimited):
+            return RateLimited(error.reset_at)
+        if isinstance(error, ContentRejected):
+            return Failed(error.code, str(error))
+        if isinstance(error, PlatformError):
+            return Failed("platform_error", str(error) or type(error).__name__)
+        log.exception("publish raised unexpectedly", exc_info=error)
+        return Failed(OUTCOME_UNKNOWN, "The platform call failed in an unexpected way.")
+
+    async def _record(self, claimed: ClaimedTarget, outcome: Outcome) -> None:
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            post = await uow.posts.get_any(claimed.post_id, for_update=True)
+            if post is None:
+                return
+            try:
+                post.record(claimed.target_id, outcome, now)
+            except IllegalTransition:
+                log.warning("late outcome for target %s ignored", claimed.target_id)
+                return
+            await uow.posts.save(post)
+            await uow.commit()
+
+
+def _published(post: PublishedPost) -> Outcome:
+    return Published(post.platform_post_id, post.url)

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+from application.errors import NotFound
+from application.ports.clock import Clock
+from application.ports.unit_of_work import UnitOfWork
+from application.post_scheduling import NEXT_SLOT, Schedule, load_integrations, next_free_slot
+from domain.post import Post
+
+
+@dataclass(frozen=True, slots=True)
+class UpdatePostCommand:
+    """Fields left as None are kept; `reschedule` says whether `schedule_at` was given (its
+    None means "make it a draft again")."""
+
+    workspace_id: UUID
+    post_id: UUID
+    content: str | None = None
+    tags: Sequence[str] | None = None
+    reschedule: bool = False
+    schedule_at: Schedule = None
+
+
+class UpdatePost:
+    """Edits content, schedule and tags while the post is a draft or scheduled, with the
+    checks of creation. A new time (explicit or `next_slot`) needs every integration still
+    connected; `next_slot` ignores the post's own current time. All or nothing: a refused
+    field leaves the post untouched."""
+
+    def __init__(self, uow: UnitOfWork, clock: Clock) -> None:
+        self.uow, self.clock = uow, clock
+
+    async def execute(self, command: UpdatePostCommand) -> Post:
+        now = self.clock.now()
+        async with self.uow:
+            post = await self.uow.posts.get(command.workspace_id, command.post_id, for_update=True)
+            if post is None:
+                raise NotFound(str(command.post_id))
+            post.ensure_editable()
+            if command.reschedule:
+                at = command.schedule_at
+                if at is not None:
+                    await self._check_integrations(post, at is NEXT_SLOT)
+                if at is NEXT_SLOT:
+                    at = await next_free_slot(self.uow, post.integration_ids, now, post.id)
+                post.reschedule(at, now)
+            if command.content is not None:
+                post.rewrite(command.content, now)
+            if command.tags is not None:
+                post.retag(command.tags, now)
+            await self.uow.posts.save(post)
+            await self.uow.commit()
+        return post
+
+    async def _check_integrations(self, post: Post, reserve: bool) -> None:
+        ids = post.integration_ids
+        if reserve:
+            await self.uow.busy_times.hold(ids)
+        await load_integrations(self.uow, post.workspace_id, list(ids), ids)

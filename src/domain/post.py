@@ -1,0 +1,173 @@
+"""The Post aggregate: one text for one or more integrations, a schedule, and one target per
+integration that carries the delivery.
+
+- The post's status is derived, never stored (`derive_status`).
+- Editing (content, schedule, tags) and canceling are allowed only while the post is a
+  draft or scheduled; canceling never deletes anything at a platform.
+- Content and schedule rules are in `domain.post_rules`; every change is checked before
+  it is applied, so a refused change leaves the post as it was.
+- `updated_at` is the latest change to the post or any of its targets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from uuid import UUID
+
+from domain.errors import PostNotCancelable, PostNotEditable
+from domain.outcomes import Outcome
+from domain.platform import Platform
+from domain.post_rules import check_content, check_schedule, check_tags, effective_content
+from domain.post_target import PostTarget, TargetStatus
+
+
+class PostStatus(StrEnum):
+    DRAFT = "draft"
+    CANCELED = "canceled"
+    SCHEDULED = "scheduled"
+    PUBLISHING = "publishing"
+    PUBLISHED = "published"
+    FAILED = "failed"
+
+
+EDITABLE = frozenset({PostStatus.DRAFT, PostStatus.SCHEDULED})
+_UNSENT = frozenset({TargetStatus.PENDING, TargetStatus.PUBLISHING})
+
+
+def derive_status(scheduled: bool, canceled: bool, targets: Iterable[TargetStatus]) -> PostStatus:
+    """canceled (canceled, or every target canceled); else draft (no scheduled_at);
+    scheduled (every target pending); publishing (any pending or publishing); published
+    (every target published); failed (all finished, at least one failed)."""
+    statuses = list(targets)
+    if canceled or (statuses and all(s is TargetStatus.CANCELED for s in statuses)):
+        return PostStatus.CANCELED
+    if not scheduled:
+        return PostStatus.DRAFT
+    if all(s is TargetStatus.PENDING for s in statuses):
+        return PostStatus.SCHEDULED
+    if any(s in _UNSENT for s in statuses):
+        return PostStatus.PUBLISHING
+    if any(s is TargetStatus.FAILED for s in statuses):
+        return PostStatus.FAILED
+    return PostStatus.PUBLISHED
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSpec:
+    id: UUID
+    integration_id: UUID
+    platform: Platform
+
+
+@dataclass(slots=True)
+class Post:
+    id: UUID
+    workspace_id: UUID
+    content: str
+    tags: tuple[str, ...]
+    overrides: dict[Platform, str]
+    scheduled_at: datetime | None
+    canceled_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    targets: list[PostTarget] = field(default_factory=list)
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        id: UUID,
+        workspace_id: UUID,
+        content: str,
+        targets: Sequence[TargetSpec],
+        now: datetime,
+        scheduled_at: datetime | None = None,
+        overrides: Mapping[Platform, str] | None = None,
+        tags: Sequence[str] = (),
+    ) -> Post:
+        overrides = dict(overrides or {})
+        check_content(content, overrides, (t.platform for t in targets))
+        check_tags(tags)
+        if scheduled_at is not None:
+            check_schedule(scheduled_at, now)
+        post = cls(id, workspace_id, content, tuple(tags), overrides, None, None, now, now)
+        for spec in targets:
+            text = effective_content(spec.platform, content, overrides)
+            post.targets.append(
+                PostTarget.new(
+                    id=spec.id,
+                    integration_id=spec.integration_id,
+                    platform=spec.platform,
+                    content=text,
+                    now=now,
+                )
+            )
+        post._retime(scheduled_at, now)
+        return post
+
+    @property
+    def status(self) -> PostStatus:
+        statuses = (t.status for t in self.targets)
+        return derive_status(self.scheduled_at is not None, self.canceled_at is not None, statuses)
+
+    @property
+    def published_at(self) -> datetime | None:
+        return max((t.published_at for t in self.targets if t.published_at), default=None)
+
+    @property
+    def last_changed_at(self) -> datetime:
+        return max([self.updated_at, *(t.updated_at for t in self.targets)])
+
+    @property
+    def integration_ids(self) -> list[UUID]:
+        return [t.integration_id for t in self.targets]
+
+    def target(self, target_id: UUID) -> PostTarget:
+        return next(t for t in self.targets if t.id == target_id)
+
+    def rewrite(self, content: str, now: datetime) -> None:
+        self.ensure_editable()
+        check_content(content, self.overrides, (t.platform for t in self.targets))
+        if content != self.content:
+            self.content = content
+            self._retime(self.scheduled_at, now)
+
+    def reschedule(self, at: datetime | None, now: datetime) -> None:
+        """A new time, checked against the bounds; None makes the post a draft again."""
+        self.ensure_editable()
+        if at is not None:
+            check_schedule(at, now)
+        if at != self.scheduled_at:
+            self._retime(at, now)
+
+    def retag(self, tags: Sequence[str], now: datetime) -> None:
+        self.ensure_editable()
+        check_tags(tags)
+        if tuple(tags) != self.tags:
+            self.tags, self.updated_at = tuple(tags), now
+
+    def cancel(self, now: datetime) -> None:
+        if self.status not in EDITABLE:
+            raise PostNotCancelable(self.status.value)
+        for target in self.targets:
+            target.cancel(now)
+        self.canceled_at = self.updated_at = now
+
+    def claim(self, target_id: UUID, now: datetime, lease: timedelta) -> None:
+        self.target(target_id).claim(now, lease)
+
+    def record(self, target_id: UUID, outcome: Outcome, now: datetime) -> None:
+        self.target(target_id).record(outcome, now)
+
+    def ensure_editable(self) -> None:
+        if self.status not in EDITABLE:
+            raise PostNotEditable(self.status.value)
+
+    def _retime(self, at: datetime | None, now: datetime) -> None:
+        for target in self.targets:
+            text = effective_content(target.platform, self.content, self.overrides)
+            target.reschedule(at, text, now)
+        self.scheduled_at, self.updated_at = at, now

@@ -1,0 +1,61 @@
+"""Providers for posts and publishing: the request use cases of /v1/posts, and the
+process-wide pieces the publisher and the idempotency layer share."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dishka import Provider, Scope, provide
+
+from application.cancel_post import CancelPost
+from application.claim_due_targets import ClaimDueTargets
+from application.create_post import CreatePost
+from application.expire_leases import ExpireLeases
+from application.get_post import GetPost
+from application.idempotency import IdempotencyGuard
+from application.list_posts import ListPosts
+from application.ports.clock import Clock
+from application.ports.platform_directory import PlatformDirectory
+from application.ports.unit_of_work import UnitOfWorkFactory
+from application.publish_target import PublishTarget
+from application.update_post import UpdatePost
+from application.usable_credentials import GetUsableCredentials
+from entrypoints.settings import Settings
+
+
+class PostProvider(Provider):
+    scope = Scope.REQUEST
+
+    create_post = provide(CreatePost)
+    list_posts = provide(ListPosts)
+    get_post = provide(GetPost)
+    update_post = provide(UpdatePost)
+    cancel_post = provide(CancelPost)
+    idempotency = provide(IdempotencyGuard, scope=Scope.APP)
+    expire_leases = provide(ExpireLeases, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    def usable_credentials(
+        self,
+        factory: UnitOfWorkFactory,
+        clock: Clock,
+        platforms: PlatformDirectory,
+        settings: Settings,
+    ) -> GetUsableCredentials:
+        return GetUsableCredentials(factory, clock, platforms, settings.refresh_margin_s)
+
+    @provide(scope=Scope.APP)
+    def publish_target(
+        self,
+        factory: UnitOfWorkFactory,
+        clock: Clock,
+        platforms: PlatformDirectory,
+        credentials: GetUsableCredentials,
+    ) -> PublishTarget:
+        return PublishTarget(factory, clock, platforms, credentials)
+
+    @provide(scope=Scope.APP)
+    def claim_due_targets(
+        self, factory: UnitOfWorkFactory, clock: Clock, settings: Settings
+    ) -> ClaimDueTargets:
+        return ClaimDueTargets(factory, clock, timedelta(seconds=settings.publish_lease_s))

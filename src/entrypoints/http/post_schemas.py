@@ -1,0 +1,135 @@
+"""The wire format of posts: request and response Structs, and the timestamp rule.
+
+Timestamps come in as RFC 3339 with an offset (any offset, converted to UTC; fractions
+truncated; none is a 422) and go out as `%Y-%m-%dT%H:%M:%SZ`."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from domain.platform import Platform
+from domain.post import Post
+from entrypoints.http.errors import validation_error
+from entrypoints.http.schemas import rfc3339
+
+Content = Annotated[
+    str, msgspec.Meta(max_length=20_000, description="The text; checked per target platform.")
+]
+Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Tags = Annotated[list[Tag], msgspec.Meta(max_length=50, description="Your labels, 0 to 50.")]
+ScheduleAt = Annotated[
+    str | None,
+    msgspec.Meta(
+        description='RFC 3339 with an offset, "next_slot", or null for a draft.',
+        examples=["2026-04-17T13:00:00Z", "next_slot"],
+    ),
+]
+
+_RFC3339 = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.\d+)?([Zz]|[+-]\d{2}:\d{2})?", re.ASCII
+)
+
+
+def parse_timestamp(value: str, field: str) -> datetime:
+    match = _RFC3339.fullmatch(value)
+    if match is None:
+        raise validation_error(field, "must be an RFC 3339 timestamp like 2026-04-17T13:00:00Z")
+    date, time, offset = match.groups()
+    if offset is None:
+        raise validation_error(field, "must include a UTC offset (Z or +HH:MM)")
+    offset = "+00:00" if offset in ("Z", "z") else offset
+    try:
+        moment = datetime.fromisoformat(f"{date}T{time}{offset}")
+    except ValueError:
+        raise validation_error(field, "is not a valid date and time") from None
+    return moment.astimezone(UTC)
+
+
+class OverrideIn(msgspec.Struct, forbid_unknown_fields=True):
+    content: Content
+
+
+class OverridesIn(msgspec.Struct, forbid_unknown_fields=True):
+    twitter: OverrideIn | None = None
+    bluesky: OverrideIn | None = None
+
+    def as_map(self) -> dict[Platform, str]:
+        given = {Platform.TWITTER: self.twitter, Platform.BLUESKY: self.bluesky}
+        return {platform: o.content for platform, o in given.items() if o is not None}
+
+
+class CreatePostIn(msgspec.Struct, forbid_unknown_fields=True):
+    content: Content
+    integrations: Annotated[list[str], msgspec.Meta(description="Integration ids, 1 to 20.")]
+    schedule_at: ScheduleAt = None
+    tags: Tags = []
+    platform_overrides: OverridesIn | None = None
+
+
+class UpdatePostIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Only the fields given change; `schedule_at: null` makes the post a draft again."""
+
+    content: Content | msgspec.UnsetType = msgspec.UNSET
+    schedule_at: ScheduleAt | msgspec.UnsetType = msgspec.UNSET
+    tags: Tags | msgspec.UnsetType = msgspec.UNSET
+
+
+class TargetErrorOut(msgspec.Struct):
+    code: str
+    message: str
+
+
+class PostTargetOut(msgspec.Struct):
+    integration_id: str
+    platform: str
+    status: Literal["pending", "publishing", "published", "failed", "canceled"]
+    platform_post_id: str | None
+    platform_post_url: str | None
+    error: TargetErrorOut | None
+    attempts: int
+
+
+class PostOut(msgspec.Struct):
+    id: str
+    status: Literal["draft", "canceled", "scheduled", "publishing", "published", "failed"]
+    content: str
+    scheduled_at: str | None
+    published_at: str | None
+    tags: list[str]
+    post_targets: list[PostTargetOut]
+    created_at: str
+    updated_at: str
+
+
+class PostList(msgspec.Struct):
+    data: list[PostOut]
+    has_more: bool
+
+
+def post_out(post: Post) -> PostOut:
+    return PostOut(
+        id=str(post.id),
+        status=post.status.value,
+        content=post.content,
+        scheduled_at=rfc3339(post.scheduled_at),
+        published_at=rfc3339(post.published_at),
+        tags=list(post.tags),
+        post_targets=[
+            PostTargetOut(
+                integration_id=str(t.integration_id),
+                platform=t.platform.value,
+                status=t.status.value,
+                platform_post_id=t.platform_post_id,
+                platform_post_url=t.platform_post_url,
+                error=TargetErrorOut(t.error.code, t.error.message) if t.error else None,
+                attempts=t.attempts,
+            )
+            for t in post.targets
+        ],
+        created_at=rfc3339(post.created_at) or "",
+        updated_at=rfc3339(post.last_changed_at) or "",
+    )

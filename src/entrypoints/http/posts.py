@@ -1,0 +1,160 @@
+"""The /v1/posts routes: parse, call one use case, shape the answer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+import msgspec
+from dishka.integrations.litestar import FromDishka
+from litestar import Controller, delete, get, patch, post
+from litestar.datastructures import ResponseHeader
+from litestar.di import Provide
+from litestar.params import Parameter
+
+from application.cancel_post import CancelPost
+from application.create_post import CreatePost, CreatePostCommand
+from application.errors import InvalidCursor, NotFound
+from application.get_post import GetPost
+from application.list_posts import ListPosts, ListPostsQuery
+from application.ports.api_keys import Principal
+from application.post_scheduling import NEXT_SLOT, Schedule
+from application.update_post import UpdatePost, UpdatePostCommand
+from domain.post import PostStatus
+from entrypoints.http.dependencies import parse_id, principal
+from entrypoints.http.errors import validation_error
+from entrypoints.http.openapi import API_KEY, errors
+from entrypoints.http.post_schemas import (
+    CreatePostIn,
+    PostList,
+    PostOut,
+    UpdatePostIn,
+    parse_timestamp,
+    post_out,
+)
+
+Limit = Annotated[int, Parameter(ge=1, le=200, description="Page size, 1-200.")]
+IdempotencyKey = Annotated[
+    str | None,
+    Parameter(
+        header="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Retry safely: the same key and body within 24 h replay the first answer.",
+    ),
+]
+REPLAYED = [
+    ResponseHeader(
+        name="Idempotent-Replayed",
+        description="`true` when this answer is a replay of an earlier request's.",
+        required=False,
+        documentation_only=True,
+    )
+]
+
+
+def _schedule(value: str | None) -> Schedule:
+    if value is None:
+        return None
+    if value == NEXT_SLOT.value:
+        return NEXT_SLOT
+    return parse_timestamp(value, "schedule_at")
+
+
+def _uuid_or_422(value: str | None, field: str) -> UUID | None:
+    if value is None:
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        raise validation_error(field, "must be a UUID") from None
+
+
+class PostController(Controller):
+    path = "/v1/posts"
+    security = API_KEY
+    tags = ["Posts"]
+    dependencies = {"caller": Provide(principal, sync_to_thread=False)}
+
+    @post(
+        "/",
+        status_code=201,
+        responses=errors(400, 409, 413, 422),
+        response_headers=REPLAYED,
+        summary="Create a post",
+    )
+    async def create_post(
+        self,
+        caller: Principal,
+        use_case: FromDishka[CreatePost],
+        data: CreatePostIn,
+        idempotency_key: IdempotencyKey = None,
+    ) -> PostOut:
+        """A draft (`schedule_at` null or omitted), a post at a time (60 s to 180 days
+        ahead), or the next slot free on every integration (`"next_slot"`). Content is
+        checked per target platform, overrides first."""
+        command = CreatePostCommand(
+            workspace_id=caller.workspace_id,
+            content=data.content,
+            integration_ids=data.integrations,
+            schedule_at=_schedule(data.schedule_at),
+            tags=data.tags,
+            overrides=data.platform_overrides.as_map() if data.platform_overrides else {},
+        )
+        return post_out(await use_case.execute(command))
+
+    @get("/", responses=errors(422), summary="List posts")
+    async def list_posts(
+        self,
+        caller: Principal,
+        use_case: FromDishka[ListPosts],
+        status: PostStatus | None = None,
+        integration_id: str | None = None,
+        limit: Limit = 20,
+        starting_after: str | None = None,
+    ) -> PostList:
+        """Every status unless one is asked for; newest first."""
+        cursor = None
+        if starting_after is not None:
+            try:
+                cursor = parse_id(starting_after)
+            except NotFound:
+                raise InvalidCursor(starting_after) from None
+        query = ListPostsQuery(
+            caller.workspace_id,
+            status,
+            _uuid_or_422(integration_id, "integration_id"),
+            limit,
+            cursor,
+        )
+        page = await use_case.execute(query)
+        return PostList(data=[post_out(p) for p in page.items], has_more=page.has_more)
+
+    @get("/{post_id:str}", responses=errors(404), summary="Get a post")
+    async def get_post(
+        self, caller: Principal, use_case: FromDishka[GetPost], post_id: str
+    ) -> PostOut:
+        return post_out(await use_case.execute(caller.workspace_id, parse_id(post_id)))
+
+    @patch("/{post_id:str}", responses=errors(400, 404, 409, 413, 422), summary="Edit a post")
+    async def update_post(
+        self, caller: Principal, use_case: FromDishka[UpdatePost], post_id: str, data: UpdatePostIn
+    ) -> PostOut:
+        """Content, schedule and tags, while the post is a draft or scheduled."""
+        given = data.schedule_at is not msgspec.UNSET
+        command = UpdatePostCommand(
+            workspace_id=caller.workspace_id,
+            post_id=parse_id(post_id),
+            content=None if data.content is msgspec.UNSET else data.content,
+            tags=None if data.tags is msgspec.UNSET else data.tags,
+            reschedule=given,
+            schedule_at=_schedule(data.schedule_at) if given else None,  # type: ignore[arg-type]
+        )
+        return post_out(await use_case.execute(command))
+
+    @delete("/{post_id:str}", status_code=200, responses=errors(404, 409), summary="Cancel a post")
+    async def cancel_post(
+        self, caller: Principal, use_case: FromDishka[CancelPost], post_id: str
+    ) -> PostOut:
+        """Cancels a draft or scheduled post; nothing is deleted at any platform."""
+        return post_out(await use_case.execute(caller.workspace_id, parse_id(post_id)))

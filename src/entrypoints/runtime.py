@@ -1,0 +1,52 @@
+"""How the processes run: the event loop every `openpost` command uses, and the HTTP
+server's settings. It imports nothing of the application, so the benchmarks' bare app can
+run under exactly the same settings."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+import uvicorn
+
+T = TypeVar("T")
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:  # not installed on Windows; asyncio's own loop works too
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
+def run_async(main: Coroutine[Any, Any, T]) -> T:
+    """Runs a command's coroutine on uvloop where it is installed (faster sockets and
+    callbacks than asyncio's default loop), else on asyncio's."""
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        return runner.run(main)
+
+
+def http_config(app: Any, host: str, port: int) -> uvicorn.Config:
+    """The HTTP server settings of `serve`: httptools' parser (uvicorn's pick when it is
+    installed), no access log, our own logging and signals."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        lifespan="on",
+        access_log=False,
+        timeout_graceful_shutdown=20,
+    )
+
+
+def settle_heap() -> None:
+    """Call once start-up is done: moves every object made so far (modules, the container,
+    the app) out of the garbage collector's sight, so that its periodic full passes stop
+    re-scanning them on every request burst."""
+    gc.collect()
+    gc.freeze()

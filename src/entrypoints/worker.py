@@ -1,0 +1,142 @@
+"""The publisher loop, for `openpost worker` and the in-process worker of `openpost serve`.
+
+Every pass: expire dead workers' leases (their targets fail `outcome_unknown`), claim as
+many due targets as there are free publishing slots (WORKER_CONCURRENCY), and publish each
+in its own task. Several workers, in one process or many, share the database safely:
+claims skip each other's rows. When `stop` is set (SIGTERM), no more targets are claimed;
+publishes in flight get `shutdown_grace_s` to finish, then are cancelled (their leases
+expire into `outcome_unknown`, never into a second send).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from dishka import AsyncContainer
+
+from application.claim_due_targets import ClaimDueTargets
+from application.expire_leases import ExpireLeases
+from application.idempotency import IdempotencyGuard
+from application.ports.publish_queue import ClaimedTarget
+from application.publish_target import PublishTarget
+from domain.outcomes import Failed, Published
+from entrypoints.settings import Settings
+
+log = logging.getLogger("openpost.worker")
+
+POLL_INTERVAL_S = 0.25
+SHUTDOWN_GRACE_S = 20.0
+HOUSEKEEPING_EVERY_S = 600.0
+ERROR_PAUSE_S = 2.0
+
+
+class Publisher:
+    """One worker's loop state: the publishes in flight and when housekeeping is due."""
+
+    def __init__(
+        self,
+        claim: ClaimDueTargets,
+        publish: PublishTarget,
+        expire: ExpireLeases,
+        concurrency: int,
+        idempotency: IdempotencyGuard | None = None,
+    ) -> None:
+        self.claim, self.publish, self.expire = claim, publish, expire
+        self.concurrency = max(1, concurrency)
+        self.idempotency = idempotency
+        self.in_flight: set[asyncio.Task[None]] = set()
+        self._housekeeping_at = 0.0
+
+    async def run(self, stop: asyncio.Event, poll_interval_s: float, grace_s: float) -> None:
+        log.info("publisher started (concurrency %d)", self.concurrency)
+        while not stop.is_set():
+            pause = poll_interval_s
+            try:
+                claimed = await self.run_once()
+            except Exception:
+                log.exception("publisher pass failed; trying again in %.0f s", ERROR_PAUSE_S)
+                claimed, pause = 0, max(poll_interval_s, ERROR_PAUSE_S)
+            if claimed and len(self.in_flight) < self.concurrency:
+                continue  # more may be due right now
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), pause)
+        await self.drain(grace_s)
+        log.info("publisher stopped")
+
+    async def run_once(self) -> int:
+        """One pass; returns how many targets it started publishing."""
+        await self._housekeeping()
+        await self.expire.execute()
+        free = self.concurrency - len(self.in_flight)
+        claimed = await self.claim.execute(free) if free > 0 else []
+        for target in claimed:
+            task = asyncio.create_task(self._publish(target))
+            self.in_flight.add(task)
+            task.add_done_callback(self.in_flight.discard)
+        return len(claimed)
+
+    async def drain(self, timeout_s: float | None = None) -> None:
+        """Waits for the publishes in flight; cancels those still running after the timeout."""
+        if not self.in_flight:
+            return
+        _, pending = await asyncio.wait(set(self.in_flight), timeout=timeout_s)
+        for task in pending:
+            task.cancel()
+        if pending:
+            log.warning(
+                "%d publishes cut short at shutdown; their leases will expire", len(pending)
+            )
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    async def _publish(self, target: ClaimedTarget) -> None:
+        try:
+            outcome = await self.publish.execute(target)
+        except Exception:
+            log.exception("publishing target %s failed; its lease will expire", target.target_id)
+            return
+        if isinstance(outcome, Published):
+            log.info("target %s published: %s", target.target_id, outcome.url)
+        elif isinstance(outcome, Failed):
+            log.warning("target %s attempt failed: %s", target.target_id, outcome.code)
+        else:
+            log.info("target %s deferred: %s", target.target_id, type(outcome).__name__)
+
+    async def _housekeeping(self) -> None:
+        if self.idempotency is None or time.monotonic() < self._housekeeping_at:
+            return
+        self._housekeeping_at = time.monotonic() + HOUSEKEEPING_EVERY_S
+        try:
+            purged = await self.idempotency.purge()
+        except Exception:
+            log.exception("purging idempotency keys failed")
+            return
+        if purged:
+            log.info("purged %d expired idempotency keys", purged)
+
+
+async def build_publisher(container: AsyncContainer, settings: Settings) -> Publisher:
+    return Publisher(
+        claim=await container.get(ClaimDueTargets),
+        publish=await container.get(PublishTarget),
+        expire=await container.get(ExpireLeases),
+        concurrency=settings.worker_concurrency,
+        idempotency=await container.get(IdempotencyGuard),
+    )
+
+
+async def run_worker(
+    container: AsyncContainer,
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    poll_interval_s: float = POLL_INTERVAL_S,
+    shutdown_grace_s: float = SHUTDOWN_GRACE_S,
+) -> None:
+    """Publishes due targets until `stop` is set, then lets in-flight publishes finish
+    (at most `shutdown_grace_s`) and returns. The caller owns the container and sets `stop`
+    on SIGTERM/SIGINT. The schema must be up to date."""
+    publisher = await build_publisher(container, settings)
+    await publisher.run(stop, poll_interval_s, shutdown_grace_s)

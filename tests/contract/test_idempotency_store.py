@@ -1,0 +1,85 @@
+"""IdempotencyStore contract, on memory, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from uuid import UUID
+
+from application.ports.idempotency import IdempotencyRecord, StoredResponse
+from tests.contract.builders import committed_workspace
+from tests.contract.conftest import START, Backend, SqlBackend
+
+DAY, ABANDONED = timedelta(hours=24), timedelta(minutes=5)
+ANSWER = StoredResponse(201, (("content-type", "application/json"),), b'{"id": "p1"}\x00')
+
+
+async def _take(backend: Backend, workspace: UUID, fingerprint: str = "fp", *, at=START, uow=None):
+    async with uow or backend() as unit:
+        found = await unit.idempotency.take(
+            workspace, "key-1", fingerprint, at, at - DAY, at - ABANDONED
+        )
+        await unit.commit()
+    return found
+
+
+async def _complete(backend: Backend, workspace: UUID) -> None:
+    async with backend() as uow:
+        await uow.idempotency.complete(workspace, "key-1", ANSWER)
+        await uow.commit()
+
+
+async def test_the_first_take_owns_the_key_later_ones_see_it(uow_factory: Backend) -> None:
+    workspace = (await committed_workspace(uow_factory())).id
+    assert await _take(uow_factory, workspace) is None
+    assert await _take(uow_factory, workspace, "other") == IdempotencyRecord("fp", START, None)
+    await _complete(uow_factory, workspace)
+    assert await _take(uow_factory, workspace) == IdempotencyRecord("fp", START, ANSWER)
+
+
+async def test_keys_are_per_workspace(uow_factory: Backend) -> None:
+    first = (await committed_workspace(uow_factory())).id
+    second = (await committed_workspace(uow_factory())).id
+    assert await _take(uow_factory, first) is None
+    assert await _take(uow_factory, second) is None
+
+
+async def test_release_forgets_the_key(uow_factory: Backend) -> None:
+    workspace = (await committed_workspace(uow_factory())).id
+    await _take(uow_factory, workspace)
+    async with uow_factory() as uow:
+        await uow.idempotency.release(workspace, "key-1")
+        await uow.commit()
+    assert await _take(uow_factory, workspace, "new") is None
+
+
+async def test_old_and_abandoned_records_are_replaced(uow_factory: Backend) -> None:
+    workspace = (await committed_workspace(uow_factory())).id
+    await _take(uow_factory, workspace)
+    later = START + ABANDONED
+    assert (await _take(uow_factory, workspace, at=later)).in_flight
+    later += timedelta(microseconds=1)
+    assert await _take(uow_factory, workspace, "new", at=later) is None
+    await _complete(uow_factory, workspace)
+    assert (await _take(uow_factory, workspace, at=later + DAY)).response == ANSWER
+    assert await _take(uow_factory, workspace, at=later + DAY + timedelta(seconds=1)) is None
+
+
+async def test_purge_drops_records_created_before(uow_factory: Backend) -> None:
+    workspace = (await committed_workspace(uow_factory())).id
+    await _take(uow_factory, workspace)
+    async with uow_factory() as uow:
+        assert await uow.idempotency.purge(START) == 0
+        assert await uow.idempotency.purge(START + timedelta(seconds=1)) == 1
+        await uow.commit()
+
+
+async def test_of_concurrent_takes_exactly_one_owns_the_key(sql_backend: SqlBackend) -> None:
+    workspace = (await committed_workspace(sql_backend())).id
+
+    async def take(n: int):
+        uow = sql_backend() if n % 2 else sql_backend.from_another_process()
+        return await _take(sql_backend, workspace, uow=uow)
+
+    results = await asyncio.gather(*(take(n) for n in range(8)))
+    assert sum(r is None for r in results) == 1

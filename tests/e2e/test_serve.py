@@ -1,0 +1,64 @@
+"""`openpost serve` as a newcomer runs it: demo workspace, the README's examples, SIGTERM."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.serve import base_env, demo_key, serve
+
+README = Path(__file__).parents[2] / "README.md"
+
+
+def readme_examples() -> str:
+    text = README.read_text()
+    section = text.split("## The API by example", 1)[1]
+    return re.findall(r"```sh\n(.*?)```", section, re.S)[0]
+
+
+def test_first_start_creates_the_demo_workspace_once(tmp_path: Path) -> None:
+    env = base_env()
+    with serve(tmp_path, env, "--no-worker") as server:
+        key = demo_key(server)
+        assert re.fullmatch(r"op_test_[A-Za-z0-9_-]{32}", key)
+        listed = httpx.get(server.url + "/v1/integrations", headers={"Authorization": f"Bearer {key}"})
+        assert listed.status_code == 200
+        assert {i["platform"] for i in listed.json()["data"]} == {"twitter", "bluesky"}
+        assert server.stop() == 0
+    assert (tmp_path / "openpost.key").stat().st_mode & 0o777 == 0o600
+    with serve(tmp_path, env, "--no-worker") as again:
+        assert not any(line.startswith("demo ") for line in again.stdout_lines)
+        assert again.stop() == 0
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_the_readme_examples_work_as_written(tmp_path: Path) -> None:
+    with serve(tmp_path, base_env(), "--no-worker") as server:
+        script = readme_examples().replace("http://127.0.0.1:8000", server.url)
+        script = script.replace("export OPENPOST_KEY=op_test_...", f"export OPENPOST_KEY={demo_key(server)}")
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        out = done.stdout
+        assert '"data":[' in out
+        assert '"auth_type":"oauth"' in out and '"auth_type":"credentials"' in out
+        assert '"status":"disconnected"' in out
+        assert '"code"' not in out, out  # no example answers with an error
+        assert server.stop() == 0
+
+
+def test_a_bad_setting_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    env = base_env(OPENPOST_RATE_LIMIT="lots")
+    done = subprocess.run(
+        [str(Path(__import__("sys").executable).parent / "openpost"), "serve"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0
+    assert done.stderr.startswith("error: OPENPOST_RATE_LIMIT")

@@ -1,0 +1,81 @@
+"""Idempotency keys over the memory store, with a clock instead of sleeping."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import uuid4
+
+import pytest
+
+from adapters.clock import ManualClock
+from adapters.persistence.memory import MemoryStore, MemoryUnitOfWork
+from application.idempotency import (
+    IdempotencyGuard,
+    KeyInUse,
+    KeyReused,
+    Proceed,
+    Replay,
+)
+from application.ports.idempotency import StoredResponse
+from tests.unit.application.posts_world import START
+
+CREATED = StoredResponse(201, (("content-type", "application/json"),), b'{"id":"1"}')
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def guard(clock: ManualClock) -> IdempotencyGuard:
+    store = MemoryStore()
+    return IdempotencyGuard(lambda: MemoryUnitOfWork(store), clock)
+
+
+async def test_the_same_request_replays_the_first_answer(guard: IdempotencyGuard) -> None:
+    workspace = uuid4()
+    assert await guard.begin(workspace, "k1", "fp") == Proceed()
+    assert await guard.begin(workspace, "k1", "fp") == KeyInUse()
+    await guard.finish(workspace, "k1", CREATED)
+    assert await guard.begin(workspace, "k1", "fp") == Replay(CREATED)
+    assert await guard.begin(workspace, "k1", "other") == KeyReused()
+
+
+async def test_keys_belong_to_one_workspace(guard: IdempotencyGuard) -> None:
+    await guard.begin(uuid4(), "k1", "fp")
+    assert await guard.begin(uuid4(), "k1", "fp") == Proceed()
+
+
+async def test_server_errors_are_not_kept(guard: IdempotencyGuard) -> None:
+    workspace = uuid4()
+    await guard.begin(workspace, "k1", "fp")
+    await guard.finish(workspace, "k1", StoredResponse(503, (), b"{}"))
+    assert await guard.begin(workspace, "k1", "other") == Proceed()
+
+
+async def test_keys_are_kept_24_hours(guard: IdempotencyGuard, clock: ManualClock) -> None:
+    workspace = uuid4()
+    await guard.begin(workspace, "k1", "fp")
+    await guard.finish(workspace, "k1", CREATED)
+    clock.advance(timedelta(hours=24))
+    assert await guard.begin(workspace, "k1", "other") == KeyReused()
+    clock.advance(timedelta(microseconds=1))
+    assert await guard.begin(workspace, "k1", "other") == Proceed()
+    clock.advance(timedelta(hours=25))
+    assert await guard.purge() == 1
+
+
+async def test_an_abandoned_key_is_taken_over(guard: IdempotencyGuard, clock: ManualClock) -> None:
+    workspace = uuid4()
+    await guard.begin(workspace, "k1", "fp")
+    clock.advance(timedelta(minutes=4))
+    assert await guard.begin(workspace, "k1", "fp") == KeyInUse()
+    clock.advance(timedelta(minutes=2))
+    assert await guard.begin(workspace, "k1", "fp") == Proceed()
+
+
+@pytest.mark.parametrize("key", ["", "x" * 256])
+async def test_keys_are_1_to_255_characters(guard: IdempotencyGuard, key: str) -> None:
+    with pytest.raises(ValueError):
+        await guard.begin(uuid4(), key, "fp")
