@@ -1,17 +1,9 @@
-"""Credentials good enough to act for an integration right now.
+"""The publisher's door to token keeping.
 
-- Stored credentials that expire within `margin_s` (REFRESH_MARGIN_S) are refreshed at the
-  platform first. `refused_version` says the platform just refused that version as
-  expired: it is refreshed unless a newer version is already stored.
-- A refresh is stored with compare-and-swap on the version it started from: refresh tokens
-  are single-use, so when another process refreshed first, its credentials are used.
-- A refresh credential past its known expiry is not even tried: the integration moves to
-  needs_refresh with `token_expired`.
-- Credentials refused for good (`CredentialsRejected`): the stored credentials are read
-  once more; newer ones (another refresh, a reconnect) are used; otherwise the integration
-  moves to needs_refresh (`token_revoked`) through the entity and the error propagates.
-- Test workspaces' synthetic accounts have nothing stored; they get placeholder
-  credentials for the simulated platform.
+`execute` returns credentials that work now; the rules (refresh within the margin, one
+refresher per integration across processes, compare-and-swap, needs_refresh on a refusal
+for good) live in `RefreshCredentials`, shared with every other caller so its in-process
+locks are one set. `rejected` handles a refusal seen while publishing.
 """
 
 from __future__ import annotations
@@ -20,9 +12,8 @@ from uuid import UUID
 
 from application.ports.clock import Clock
 from application.ports.credentials import StoredCredentials
-from application.ports.platform_directory import PlatformDirectory
 from application.ports.unit_of_work import UnitOfWorkFactory
-from application.refresh_credentials import RefreshCredentials, RefreshPolicy
+from application.refresh_credentials import RefreshCredentials
 from domain.integration import Integration, StatusReason
 from domain.workspace import WorkspaceMode
 
@@ -32,18 +23,13 @@ class GetUsableCredentials:
         self,
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
-        platforms: PlatformDirectory,
-        margin_s: float,
+        refresher: RefreshCredentials,
     ) -> None:
-        self.uow_factory, self.clock, self.platforms = uow_factory, clock, platforms
-        self.margin_s = margin_s
-        self.refresher = RefreshCredentials(uow_factory, clock, platforms, RefreshPolicy(margin_s))
+        self.uow_factory, self.clock, self.refresher = uow_factory, clock, refresher
 
     async def execute(
         self, integration: Integration, mode: WorkspaceMode, *, refused_version: int | None = None
     ) -> StoredCredentials:
-        """Token keeping proper (one refresher per integration across processes, the rules
-        above) lives in `RefreshCredentials`; this is the publisher's door to it."""
         return await self.refresher.execute(integration.id, refused_version=refused_version)
 
     async def rejected(self, integration_id: UUID, used_version: int) -> StoredCredentials | None:

@@ -34,15 +34,7 @@ class PostProvider(Provider):
     idempotency = provide(IdempotencyGuard, scope=Scope.APP)
     expire_leases = provide(ExpireLeases, scope=Scope.APP)
 
-    @provide(scope=Scope.APP)
-    def usable_credentials(
-        self,
-        factory: UnitOfWorkFactory,
-        clock: Clock,
-        platforms: PlatformDirectory,
-        settings: Settings,
-    ) -> GetUsableCredentials:
-        return GetUsableCredentials(factory, clock, platforms, settings.refresh_margin_s)
+    usable_credentials = provide(GetUsableCredentials, scope=Scope.APP)
 
     @provide(scope=Scope.APP)
     def publish_target(

@@ -20,6 +20,7 @@ from application.ports.credentials import Credentials
 from application.ports.platforms import PlatformGateway, PublishedPost
 from application.ports.unit_of_work import UnitOfWork
 from application.publish_target import PublishTarget
+from application.refresh_credentials import RefreshCredentials, RefreshPolicy
 from application.update_post import UpdatePost, UpdatePostCommand
 from application.usable_credentials import GetUsableCredentials
 from domain.integration import Integration, Profile
@@ -140,7 +141,8 @@ class World:
 
     def publisher(self, margin_s: float = 300) -> PublishTarget:
         directory = StaticPlatformDirectory(live=self.gateways, simulated=self.gateways)
-        credentials = GetUsableCredentials(self.uow, self.clock, directory, margin_s)
+        refresher = RefreshCredentials(self.uow, self.clock, directory, RefreshPolicy(margin_s))
+        credentials = GetUsableCredentials(self.uow, self.clock, refresher)
         return PublishTarget(self.uow, self.clock, directory, credentials, jitter=lambda: 0.0)
 
     async def run_due(self, limit: int = 100) -> list[Any]:
