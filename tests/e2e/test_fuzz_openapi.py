@@ -30,7 +30,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     cwd: Path = tmp_path_factory.mktemp("fuzz")
     # The rate limit would only add documented 429s; off, every example reaches the routes.
     with serve(cwd, base_env(OPENPOST_RATE_LIMIT="0"), "--no-worker") as process:
-        yield process.url, demo_key(process)
+        DEMO_KEY["key"] = demo_key(process)
+        yield process.url, DEMO_KEY["key"]
         assert process.stop() == 0
 
 
@@ -45,7 +46,22 @@ def openapi_document() -> dict[str, Any]:
     return document
 
 
-schema = schemathesis.openapi.from_dict(openapi_document())
+PLACEHOLDER = "op_test_" + "0" * 32
+DEMO_KEY: dict[str, str] = {}  # filled by the server fixture, read by the auth provider
+keyed = schemathesis.openapi.from_dict(openapi_document())
+keyless = schemathesis.openapi.from_dict(openapi_document())
+
+
+@keyed.auth()
+class DemoKey:
+    """The demo workspace's key, applied the way the document's security scheme says."""
+
+    def get(self, case: schemathesis.Case, ctx: schemathesis.AuthContext) -> str:
+        # Some cases are drawn at collection, before the server (and its key) exists.
+        return DEMO_KEY.get("key", PLACEHOLDER)
+
+    def set(self, case: schemathesis.Case, data: str, ctx: schemathesis.AuthContext) -> None:
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
 # "Schema-valid data must be accepted" cannot hold for rules JSON Schema does not express:
 # an unknown cursor or OAuth state, a time at least 60 s ahead, X's weighted length, a
 # password the platform refuses. Those answers are still checked: documented status,
@@ -59,16 +75,16 @@ FUZZ = settings(
 )
 
 
-@schema.parametrize()
+@keyed.parametrize()
 @FUZZ
 def test_with_a_valid_key(case: schemathesis.Case, server: tuple[str, str]) -> None:
     url, key = server
-    case.call_and_validate(
-        base_url=url, headers={"Authorization": f"Bearer {key}"}, excluded_checks=EXCLUDED
-    )
+    if case.headers and case.headers.get("Authorization") == f"Bearer {PLACEHOLDER}":
+        case.headers["Authorization"] = f"Bearer {key}"
+    case.call_and_validate(base_url=url, excluded_checks=EXCLUDED)
 
 
-@schema.parametrize()
+@keyless.parametrize()
 @FUZZ
 def test_without_a_key(case: schemathesis.Case, server: tuple[str, str]) -> None:
     url, _ = server
