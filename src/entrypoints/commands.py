@@ -40,6 +40,14 @@ async def _container(settings: Settings) -> AsyncIterator[AsyncContainer]:
         await container.close()
 
 
+async def _execute(settings: Settings, use_case: type[Any], *args: Any) -> Any:
+    """Runs one use case in a container of its own, on an up-to-date schema."""
+    async with _container(settings) as container:
+        await _prepare(container)
+        async with container() as scope:
+            return await (await scope.get(use_case)).execute(*args)
+
+
 async def _prepare(container: AsyncContainer) -> None:
     """Upgrades the schema, then refuses to go on if a stored secret opens under no key."""
     engine = await container.get(AsyncEngine)
@@ -126,42 +134,30 @@ async def db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
 
 async def workspace_create(settings: Settings, args: argparse.Namespace) -> int:
     mode = WorkspaceMode.TEST if args.test else WorkspaceMode.LIVE
-    async with _container(settings) as container:
-        await _prepare(container)
-        async with container() as scope:
-            try:
-                created = await (await scope.get(CreateWorkspace)).execute(args.name, mode)
-            except ValueError as error:
-                raise CommandError(str(error)) from error
+    try:
+        created = await _execute(settings, CreateWorkspace, args.name, mode)
+    except ValueError as error:
+        raise CommandError(str(error)) from error
     print(f"workspace_id={created.workspace.id}")
     print(f"api_key={created.api_key.plaintext}")
     return 0
 
 
 async def workspace_list(settings: Settings, args: argparse.Namespace) -> int:
-    async with _container(settings) as container:
-        await _prepare(container)
-        async with container() as scope:
-            workspaces = await (await scope.get(ListWorkspaces)).execute()
+    workspaces = await _execute(settings, ListWorkspaces)
     for ws in workspaces:
         print(f"{ws.id}  {ws.mode.value:4}  {ws.created_at:%Y-%m-%dT%H:%M:%SZ}  {ws.name}")
     return 0
 
 
 async def key_create(settings: Settings, args: argparse.Namespace) -> int:
-    async with _container(settings) as container:
-        await _prepare(container)
-        async with container() as scope:
-            issued = await (await scope.get(CreateApiKey)).execute(args.workspace_id)
+    issued = await _execute(settings, CreateApiKey, args.workspace_id)
     print(f"api_key={issued.plaintext}")
     return 0
 
 
 async def key_list(settings: Settings, args: argparse.Namespace) -> int:
-    async with _container(settings) as container:
-        await _prepare(container)
-        async with container() as scope:
-            keys = await (await scope.get(ListApiKeys)).execute(args.workspace_id)
+    keys = await _execute(settings, ListApiKeys, args.workspace_id)
     for key in keys:
         state = f"revoked {key.revoked_at:%Y-%m-%dT%H:%M:%SZ}" if key.revoked_at else "active"
         print(f"{key.id}  {key.prefix}...  {key.created_at:%Y-%m-%dT%H:%M:%SZ}  {state}")
@@ -169,10 +165,7 @@ async def key_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def key_revoke(settings: Settings, args: argparse.Namespace) -> int:
-    async with _container(settings) as container:
-        await _prepare(container)
-        async with container() as scope:
-            key = await (await scope.get(RevokeApiKey)).execute(args.key_or_id)
+    key = await _execute(settings, RevokeApiKey, args.key_or_id)
     print(f"revoked {key.id} ({key.prefix}...)")
     return 0
 
