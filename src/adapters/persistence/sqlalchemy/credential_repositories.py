@@ -1,0 +1,145 @@
+"""OAuth states and encrypted platform credentials, in SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.persistence.sqlalchemy import mappers
+from adapters.persistence.sqlalchemy.locks import lock_rows
+from adapters.persistence.sqlalchemy.tables import (
+    integration_credentials,
+    oauth_states,
+)
+from application.ports.clock import Clock
+from application.ports.credentials import CredentialRepository, Credentials, StoredCredentials
+from application.ports.oauth_states import OAuthState, OAuthStateRepository
+from application.ports.token_cipher import TokenCipher
+
+
+class SqlAlchemyOAuthStateRepository(OAuthStateRepository):
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add(self, state: OAuthState) -> None:
+        await self.conn.execute(
+            insert(oauth_states).values(
+                state=state.state,
+                workspace_id=state.workspace_id,
+                platform=state.platform.value,
+                code_verifier=state.code_verifier,
+                redirect_uri=state.redirect_uri,
+                created_at=state.created_at,
+                expires_at=state.expires_at,
+            )
+        )
+
+    async def get(self, state: str) -> OAuthState | None:
+        row = (
+            (await self.conn.execute(select(oauth_states).where(oauth_states.c.state == state)))
+            .mappings()
+            .first()
+        )
+        return mappers.oauth_state_from_row(row) if row else None
+
+    async def consume(self, state: str) -> OAuthState | None:
+        row = (
+            (
+                await self.conn.execute(
+                    delete(oauth_states)
+                    .where(oauth_states.c.state == state)
+                    .returning(*oauth_states.c)
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return mappers.oauth_state_from_row(row) if row else None
+
+    async def purge_expired(self, now: datetime) -> int:
+        result = await self.conn.execute(
+            delete(oauth_states).where(oauth_states.c.expires_at <= now)
+        )
+        return int(result.rowcount or 0)
+
+
+def _dialect_insert(conn: AsyncConnection) -> Any:
+    """The dialect's own `insert`, which knows ON CONFLICT (both databases have it)."""
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+class SqlAlchemyCredentialRepository(CredentialRepository):
+    """Credentials as one encrypted JSON document per integration, with a version for
+    compare-and-swap (refresh tokens are single-use: two refreshers must not both win)."""
+
+    def __init__(self, conn: AsyncConnection, cipher: TokenCipher, clock: Clock) -> None:
+        self.conn = conn
+        self.cipher = cipher
+        self.clock = clock
+
+    async def get(self, integration_id: UUID) -> StoredCredentials | None:
+        row = (
+            await self.conn.execute(
+                select(
+                    integration_credentials.c.ciphertext, integration_credentials.c.version
+                ).where(integration_credentials.c.integration_id == integration_id)
+            )
+        ).first()
+        if row is None:
+            return None
+        plain = self.cipher.decrypt(row[0])
+        return StoredCredentials(mappers.credentials_from_bytes(plain), row[1])
+
+    async def get_for_update(self, integration_id: UUID) -> StoredCredentials | None:
+        await lock_rows(
+            self.conn,
+            integration_credentials,
+            integration_credentials.c.integration_id == integration_id,
+        )
+        return await self.get(integration_id)
+
+    async def put(self, integration_id: UUID, credentials: Credentials) -> int:
+        """One upsert, so racing puts (two connects of one account) serialize on the row:
+        neither fails on the primary key, and each gets a version of its own."""
+        sealed = self.cipher.encrypt(mappers.credentials_to_bytes(credentials))
+        upsert = _dialect_insert(self.conn)(integration_credentials).values(
+            integration_id=integration_id,
+            ciphertext=sealed,
+            version=1,
+            updated_at=self.clock.now(),
+        )
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[integration_credentials.c.integration_id],
+            set_={
+                "ciphertext": upsert.excluded.ciphertext,
+                "version": integration_credentials.c.version + 1,
+                "updated_at": upsert.excluded.updated_at,
+            },
+        ).returning(integration_credentials.c.version)
+        return int(await self.conn.scalar(upsert) or 0)
+
+    async def replace(
+        self, integration_id: UUID, credentials: Credentials, expected_version: int
+    ) -> bool:
+        sealed = self.cipher.encrypt(mappers.credentials_to_bytes(credentials))
+        result = await self.conn.execute(
+            update(integration_credentials)
+            .where(
+                integration_credentials.c.integration_id == integration_id,
+                integration_credentials.c.version == expected_version,
+            )
+            .values(ciphertext=sealed, version=expected_version + 1, updated_at=self.clock.now())
+        )
+        return bool(result.rowcount == 1)
+
+    async def erase(self, integration_id: UUID) -> None:
+        await self.conn.execute(
+            delete(integration_credentials).where(
+                integration_credentials.c.integration_id == integration_id
+            )
+        )

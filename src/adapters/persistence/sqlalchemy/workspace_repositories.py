@@ -1,0 +1,110 @@
+"""Workspaces and API keys in SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import exists, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.persistence.sqlalchemy import mappers
+from adapters.persistence.sqlalchemy.tables import (
+    api_keys,
+    workspaces,
+)
+from application.ports.api_keys import ApiKeyRepository, Principal
+from application.ports.workspaces import WorkspaceRepository
+from domain.workspace import ApiKey, Workspace, WorkspaceMode
+
+
+class SqlAlchemyWorkspaceRepository(WorkspaceRepository):
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add(self, workspace: Workspace) -> None:
+        await self.conn.execute(
+            insert(workspaces).values(
+                id=workspace.id,
+                name=workspace.name,
+                mode=workspace.mode.value,
+                created_at=workspace.created_at,
+            )
+        )
+
+    async def get(self, workspace_id: UUID) -> Workspace | None:
+        row = (
+            (await self.conn.execute(select(workspaces).where(workspaces.c.id == workspace_id)))
+            .mappings()
+            .first()
+        )
+        return mappers.workspace_from_row(row) if row else None
+
+    async def list(self) -> list[Workspace]:
+        rows = await self.conn.execute(
+            select(workspaces).order_by(workspaces.c.created_at, workspaces.c.id)
+        )
+        return [mappers.workspace_from_row(r) for r in rows.mappings()]
+
+    async def exists_any(self) -> bool:
+        return bool(await self.conn.scalar(select(exists().select_from(workspaces))))
+
+
+class SqlAlchemyApiKeyRepository(ApiKeyRepository):
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add(self, key: ApiKey) -> None:
+        await self.conn.execute(
+            insert(api_keys).values(
+                id=key.id,
+                workspace_id=key.workspace_id,
+                prefix=key.prefix,
+                key_hash=key.key_hash,
+                created_at=key.created_at,
+                revoked_at=key.revoked_at,
+            )
+        )
+
+    async def get(self, key_id: UUID) -> ApiKey | None:
+        row = (
+            (await self.conn.execute(select(api_keys).where(api_keys.c.id == key_id)))
+            .mappings()
+            .first()
+        )
+        return mappers.api_key_from_row(row) if row else None
+
+    async def find_by_hash(self, key_hash: str) -> ApiKey | None:
+        row = (
+            (await self.conn.execute(select(api_keys).where(api_keys.c.key_hash == key_hash)))
+            .mappings()
+            .first()
+        )
+        return mappers.api_key_from_row(row) if row else None
+
+    async def principal_for(self, key_hash: str) -> Principal | None:
+        row = (
+            await self.conn.execute(
+                select(api_keys.c.id, api_keys.c.workspace_id, workspaces.c.mode)
+                .join(workspaces, workspaces.c.id == api_keys.c.workspace_id)
+                .where(api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None))
+            )
+        ).first()
+        if row is None:
+            return None
+        return Principal(key_id=row[0], workspace_id=row[1], workspace_mode=WorkspaceMode(row[2]))
+
+    async def list_for_workspace(self, workspace_id: UUID) -> list[ApiKey]:
+        rows = await self.conn.execute(
+            select(api_keys)
+            .where(api_keys.c.workspace_id == workspace_id)
+            .order_by(api_keys.c.created_at, api_keys.c.id)
+        )
+        return [mappers.api_key_from_row(r) for r in rows.mappings()]
+
+    async def revoke(self, key_id: UUID, now: datetime) -> None:
+        await self.conn.execute(
+            update(api_keys)
+            .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
