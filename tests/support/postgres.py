@@ -54,10 +54,12 @@ async def temporary_database() -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def admin_connection(database: str | None = None) -> AsyncIterator[asyncpg.Connection]:
-    """A superuser connection to the server (its admin database, or `database`)."""
-    url = ADMIN_URL if database is None else make_url(ADMIN_URL).set(database=database)
+    """A superuser connection to the server: its admin database, or `database`."""
+    url = make_url(ADMIN_URL)
+    if database is not None:
+        url = url.set(database=database)
     try:
-        conn = await asyncpg.connect(_dsn(str(url) if database is None else url.render_as_string(hide_password=False)), timeout=5)
+        conn = await asyncpg.connect(_dsn(url.render_as_string(hide_password=False)), timeout=5)
     except (OSError, asyncpg.PostgresError) as error:
         missing("PostgreSQL", f"{ADMIN_URL}: {error}")
         raise

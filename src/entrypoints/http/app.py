@@ -24,7 +24,7 @@ from entrypoints.http.gate import Gate
 from entrypoints.http.health import healthz, readyz
 from entrypoints.http.idempotency import Idempotency
 from entrypoints.http.integrations import IntegrationController
-from entrypoints.http.openapi import SECURITY_COMPONENTS
+from entrypoints.http.openapi import SECURITY_COMPONENTS, StrictStructSchemaPlugin
 from entrypoints.http.options import repair_options_allow
 from entrypoints.http.posts import PostController
 from entrypoints.http.rate_limit import with_rate_limit
@@ -65,6 +65,7 @@ def create_litestar(
         exception_handlers={Exception: errors.handle},
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
+        plugins=[StrictStructSchemaPlugin()],
         openapi_config=OpenAPIConfig(
             title="OpenPost Integrations API",
             version="1.0.0",
