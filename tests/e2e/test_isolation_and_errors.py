@@ -114,3 +114,17 @@ async def test_openapi_documents_every_route_and_its_errors(api: Api) -> None:
     assert "/v1/integrations/{platform}/connect" in paths
     assert "404" in paths["/v1/integrations/{integration_id}"]["get"]["responses"]
     assert "401" in paths["/v1/integrations"]["get"]["responses"]
+
+
+async def test_the_request_id_is_repeated_in_the_access_log(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    ws = await api.workspace()
+    with caplog.at_level("INFO", logger="openpost.access"):
+        answer = await api.client.get("/v1/integrations?limit=5", headers=api.auth(ws))
+    request_id = answer.headers["request-id"]
+    lines = [r for r in caplog.records if r.name == "openpost.access"]
+    assert any(getattr(r, "request_id", None) == request_id for r in lines)
+    line = next(r.getMessage() for r in lines if request_id in r.getMessage())
+    assert line.startswith("GET /v1/integrations 200 ")
+    assert "limit=5" not in line

@@ -1,9 +1,12 @@
-"""The outermost ASGI layer: a request id on every answer, and the API key checked on
-`/v1` before anything else (before routing, so even an unknown route answers 401)."""
+"""The outermost ASGI layer: a request id on every answer (and in the access log), and the
+API key checked on `/v1` before anything else (before routing, so even an unknown route
+answers 401)."""
 
 from __future__ import annotations
 
+import logging
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,6 +18,7 @@ from application.errors import DatabaseUnavailable
 ASGIApp = Any  # Litestar, or any ASGI callable
 PRINCIPAL = "openpost.principal"
 REQUEST_ID = "openpost.request_id"
+access_log = logging.getLogger("openpost.access")
 
 
 def new_request_id() -> str:
@@ -43,11 +47,34 @@ class Gate:
         request_id = new_request_id()
         scope[REQUEST_ID] = request_id
         header = (b"request-id", request_id.encode())
+        started = time.perf_counter()
+        status = 0
 
         async def send_with_id(message: dict[str, Any]) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 message["headers"] = [*message.get("headers", []), header]
             await send(message)
+
+        try:
+            await self._handle(scope, receive, send_with_id, request_id)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                # The path only: a query string may hold an OAuth code.
+                access_log.info(
+                    "%s %s %s %.1fms %s",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    (time.perf_counter() - started) * 1000,
+                    request_id,
+                    extra={"request_id": request_id},
+                )
+
+    async def _handle(
+        self, scope: dict[str, Any], receive: Any, send_with_id: Any, request_id: str
+    ) -> None:
 
         if scope["path"] == "/v1" or scope["path"].startswith("/v1/"):
             token = bearer_token(scope["headers"])
