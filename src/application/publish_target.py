@@ -140,10 +140,10 @@ class PublishTarget:
         if isinstance(error, IntegrationDisconnected | NotFound):
             return DISCONNECTED
         if isinstance(error, PlatformRateLimited):
-            return RateLimited(error.reset_at)
+            return RateLimited(error.reset_at, sent=False)
         if not isinstance(error, PlatformError):
             log.exception("preparing a publish failed", exc_info=error)
-        return Transient(f"Could not prepare the publish: {error}", self.jitter())
+        return Transient(f"Could not prepare the publish: {error}", self.jitter(), sent=False)
 
     def _sent(self, error: Exception) -> Outcome:
         """A failure of the publish call itself."""

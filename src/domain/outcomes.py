@@ -25,10 +25,12 @@ class Failed:
 @dataclass(frozen=True, slots=True)
 class Transient:
     """Nothing was published and sending again is safe: a connection failure or a 5xx.
-    `jitter` in [0, 1) spreads the retries of many targets."""
+    `jitter` in [0, 1) spreads the retries of many targets. `sent=False` when the publish
+    call was never made (a refresh failed first): no attempt counts."""
 
     message: str
     jitter: float = 0.5
+    sent: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +38,7 @@ class RateLimited:
     """The platform said 429; `reset_at` is when it will accept again, if it said."""
 
     reset_at: datetime | None
+    sent: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -138,8 +138,7 @@ class PostTarget:
             self._record_published(outcome, now)
         elif isinstance(outcome, Failed):
             self._fail(outcome.code, outcome.message, now)
-            if not outcome.sent:
-                self.attempts = max(0, self.attempts - 1)
+            self._uncount_unsent(outcome.sent)
         elif isinstance(outcome, Transient):
             self._transient(outcome, now)
         elif isinstance(outcome, RateLimited):
@@ -166,6 +165,7 @@ class PostTarget:
         self.lease_expires_at = self.next_attempt_at = None
 
     def _transient(self, outcome: Transient, now: datetime) -> None:
+        self._uncount_unsent(outcome.sent)
         if self.retries >= MAX_RETRIES:
             self._fail(PLATFORM_UNAVAILABLE, outcome.message, now)
             return
@@ -174,7 +174,13 @@ class PostTarget:
         self.lease_expires_at = None
         self.next_attempt_at = now + backoff(self.retries, outcome.jitter)
 
+    def _uncount_unsent(self, sent: bool) -> None:
+        """`attempts` counts publish calls made; one that never happened does not count."""
+        if not sent:
+            self.attempts = max(0, self.attempts - 1)
+
     def _rate_limited(self, outcome: RateLimited, now: datetime) -> None:
+        self._uncount_unsent(outcome.sent)
         until = max(outcome.reset_at or now + DEFAULT_RATE_LIMIT_WAIT, now + timedelta(seconds=1))
         deadline = (self.scheduled_at or now) + RATE_LIMIT_DEADLINE
         if until > deadline:

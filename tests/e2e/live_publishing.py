@@ -174,21 +174,27 @@ def target_on(post: dict[str, Any], integration_id: str) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def live_world(database_url: str, fake_x: FakeX, pds: LocalPds) -> AsyncIterator[Live]:
+async def live_world(
+    database_url: str, fake_x: FakeX, pds: LocalPds, **overrides: str
+) -> AsyncIterator[Live]:
     """The app in-process with X at the fake and Bluesky at the local PDS, a live workspace,
-    and a publisher built as `openpost worker` builds it."""
+    and a publisher built as `openpost worker` builds it. `overrides` are more OPENPOST_*
+    settings, or other values for these."""
     fake_x.register_client(
         DEFAULT_CLIENT.client_id, DEFAULT_CLIENT.secret, [PUBLIC_URL + CALLBACK_PATH]
     )
     clock = ManualClock(START)
     settings = settings_for(
         database_url,
-        OPENPOST_PUBLIC_URL=PUBLIC_URL,
-        OPENPOST_TWITTER_CLIENT_ID=DEFAULT_CLIENT.client_id,
-        OPENPOST_TWITTER_CLIENT_SECRET=DEFAULT_CLIENT.secret or "",
-        OPENPOST_TWITTER_AUTHORIZE_URL=fake_x.url("/i/oauth2/authorize"),
-        OPENPOST_TWITTER_API_URL=fake_x.url(""),
-        OPENPOST_BLUESKY_SERVICE_URL=pds.url,
+        **{
+            "OPENPOST_PUBLIC_URL": PUBLIC_URL,
+            "OPENPOST_TWITTER_CLIENT_ID": DEFAULT_CLIENT.client_id,
+            "OPENPOST_TWITTER_CLIENT_SECRET": DEFAULT_CLIENT.secret or "",
+            "OPENPOST_TWITTER_AUTHORIZE_URL": fake_x.url("/i/oauth2/authorize"),
+            "OPENPOST_TWITTER_API_URL": fake_x.url(""),
+            "OPENPOST_BLUESKY_SERVICE_URL": pds.url,
+            **overrides,
+        },
     )
     container = build_container(settings, ClockOverride(clock))
     await upgrade(await container.get(AsyncEngine))

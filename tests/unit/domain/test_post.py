@@ -201,6 +201,22 @@ def test_a_failure_before_sending_counts_no_attempt() -> None:
     assert target.attempts == 0 and target.status is S.FAILED
 
 
+@pytest.mark.parametrize(
+    "outcome",
+    [Transient("token endpoint down", jitter=0.0, sent=False),
+     RateLimited(NOW + timedelta(minutes=5), sent=False)],
+)
+def test_a_retry_before_any_publish_call_counts_no_attempt(outcome: object) -> None:
+    post = a_post()
+    target = post.targets[0]
+    post.claim(target.id, NOW, LEASE)
+    post.record(target.id, outcome, NOW)  # type: ignore[arg-type]
+    assert (target.status, target.attempts) == (S.PENDING, 0)
+    post.claim(target.id, target.next_attempt_at, LEASE)  # type: ignore[arg-type]
+    post.record(target.id, Published("7", "https://x.com/a/status/7"), NOW)
+    assert (target.status, target.attempts) == (S.PUBLISHED, 1)
+
+
 def test_published_at_is_the_latest_targets() -> None:
     post = a_post(Platform.TWITTER, Platform.BLUESKY)
     for offset, target in enumerate(post.targets):
