@@ -79,17 +79,19 @@ def run_load(
 
 
 async def _generate(url: str, headers: dict[str, str], connections: int, seconds: float) -> dict:
+    """One client (one keep-alive connection) per simulated user: a shared httpx pool
+    serialises the users on its lock and caps the load far below the server's."""
     import httpx
 
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-    async with httpx.AsyncClient(limits=limits, headers=headers, timeout=10) as client:
-        started = time.perf_counter()
-        deadline = started + seconds
+    started = time.perf_counter()
+    deadline = started + seconds
 
-        async def one_connection() -> None:
-            nonlocal errors
+    async def one_connection() -> None:
+        nonlocal errors
+        limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+        async with httpx.AsyncClient(limits=limits, headers=headers, timeout=10) as client:
             while time.perf_counter() < deadline:
                 sent = time.perf_counter()
                 try:
@@ -100,8 +102,8 @@ async def _generate(url: str, headers: dict[str, str], connections: int, seconds
                 latencies.append(time.perf_counter() - sent)
                 errors += not ok
 
-        await asyncio.gather(*(one_connection() for _ in range(connections)))
-        elapsed = time.perf_counter() - started
+    await asyncio.gather(*(one_connection() for _ in range(connections)))
+    elapsed = time.perf_counter() - started
     latencies.sort()
     return {
         "requests": len(latencies),
@@ -120,13 +122,7 @@ def main() -> None:
     parser.add_argument("-H", "--header", action="append", default=[])
     args = parser.parse_args()
     headers = dict(h.split(": ", 1) for h in args.header)
-    try:
-        import uvloop
-
-        runner = uvloop.run
-    except ImportError:
-        runner = asyncio.run
-    result = runner(_generate(args.url, headers, args.connections, args.seconds))
+    result = asyncio.run(_generate(args.url, headers, args.connections, args.seconds))
     print(MARK + json.dumps(result), flush=True)
 
 

@@ -30,6 +30,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.persistence.sqlalchemy.migrate import upgrade
+from adapters.persistence.sqlalchemy.reads import ReadConnections
 from application.find_next_slot import FindNextSlot
 from application.ports.unit_of_work import UnitOfWorkFactory
 from bench.seed import busy_hours
@@ -310,7 +311,9 @@ async def alternate(small: Loaded, large: Loaded, calls: int) -> None:
     for _ in range(20):
         await small.call()
         await large.call()
-    engine = (await large.container.get(AsyncEngine)).sync_engine
+    # Reads go through the read path's own engine where it has one (SQLite on the loop).
+    reads = await large.container.get(ReadConnections)
+    engine = reads.on_loop or (await large.container.get(AsyncEngine)).sync_engine
     event.listen(engine, "before_cursor_execute", capture)
     try:
         order = random.Random(3)

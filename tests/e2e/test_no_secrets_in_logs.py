@@ -107,7 +107,7 @@ def test_debug_logs_hold_no_secret(tmp_path: Path, log_format: str) -> None:
         stored = asyncio.run(stored_secrets(url, secret_key, ids))
         disconnect_all(server.url, key, ids)
         assert server.stop() == 0
-        logs = server.process.stderr.read() if server.process.stderr else ""
+        logs = server.logs()
 
     assert logs.strip(), "DEBUG produced no log at all: the test would prove nothing"
     assert len(stored) >= 4  # tokens of both accounts, and the app password

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -42,11 +43,30 @@ class ServeProcess:
     process: subprocess.Popen[str]
     url: str
     stdout_lines: list[str] = field(default_factory=list)
+    stderr_lines: list[str] = field(default_factory=list)
+    _drain: threading.Thread | None = None
 
     def stop(self, timeout: float = 30) -> int:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout=timeout)
+
+    def start_draining_stderr(self) -> None:
+        """Reads the logs as they come: a pipe nobody reads fills up (64 KiB) and then
+        blocks the server on its next log line."""
+        stream = self.process.stderr
+        if stream is None:
+            return
+        self._drain = threading.Thread(
+            target=lambda: self.stderr_lines.extend(stream), daemon=True
+        )
+        self._drain.start()
+
+    def logs(self) -> str:
+        """Everything the process wrote to stderr; complete once it has exited."""
+        if self._drain is not None and self.process.poll() is not None:
+            self._drain.join(timeout=10)
+        return "".join(self.stderr_lines)
 
 
 @contextmanager
@@ -65,6 +85,7 @@ def serve(
         cwd=cwd, env=dict(env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     server = ServeProcess(process=process, url=f"http://127.0.0.1:{port}")
+    server.start_draining_stderr()
     try:
         _wait_ready(server, ready_timeout)
         yield server
@@ -81,8 +102,9 @@ def _wait_ready(server: ServeProcess, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            err = server.process.stderr.read() if server.process.stderr else ""
-            raise RuntimeError(f"openpost serve exited with {server.process.returncode}: {err}")
+            raise RuntimeError(
+                f"openpost serve exited with {server.process.returncode}: {server.logs()}"
+            )
         try:
             if httpx.get(server.url + "/readyz", timeout=1).status_code == 200:
                 break

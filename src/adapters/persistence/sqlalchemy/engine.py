@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+import weakref
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InvalidatePoolError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 CONNECT_TIMEOUT_S = 10
+POOL_TIMEOUT_S = 10.0
+PING_AFTER_IDLE_S = 2.0
+_IDLE_SINCE = "openpost_idle_since"
 
 
 def is_sqlite(url: str) -> bool:
@@ -19,20 +27,74 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     """SQLite gets WAL, a busy timeout, immediate transactions and one pooled connection
     per process (it has one writer anyway, and one connection avoids lock upgrades between
     our own connections);
-    PostgreSQL gets a real pool with pre-ping so a restarted server is survived."""
+    PostgreSQL gets a real pool that pings a connection which sat idle, so a restarted
+    server is survived."""
     if is_sqlite(url):
-        engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=30)
+        engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=30.0)
         _configure_sqlite(engine)
+        _TURNS[engine.sync_engine] = (asyncio.Semaphore(1), 30.0)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
-        pool_timeout=10,
+        pool_timeout=POOL_TIMEOUT_S,
         # A server that accepts but never answers fails the connect in 10 s, not asyncpg's 60.
         connect_args={"timeout": CONNECT_TIMEOUT_S},
     )
+    _ping_when_idle(engine)
+    _TURNS[engine.sync_engine] = (asyncio.Semaphore(2 * pool_size), POOL_TIMEOUT_S)
+    return engine
+
+
+# One queue per engine, as large as its pool can lend (see `take_turn`).
+_TURNS: weakref.WeakKeyDictionary[Engine, tuple[asyncio.Semaphore, float]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+async def take_turn(engine: AsyncEngine) -> asyncio.Semaphore | None:
+    """Waits, first come first served, until the engine's pool can lend a connection; give
+    the turn back with `.release()` once the connection is closed. SQLAlchemy's async pool
+    hands a returned connection to whoever asks next rather than to the longest waiter, so
+    under load some requests starved for seconds; an asyncio semaphore wakes its waiters in
+    order. None for an engine not made here (nothing to wait for)."""
+    found = _TURNS.get(engine.sync_engine)
+    if found is None:
+        return None
+    turns, timeout_s = found
+    if turns.locked():
+        try:
+            await asyncio.wait_for(turns.acquire(), timeout_s)
+        except TimeoutError:
+            raise PoolTimeout("no database connection came free in time") from None
+    else:
+        await turns.acquire()
+    return turns
+
+
+def _ping_when_idle(engine: AsyncEngine) -> None:
+    """SQLAlchemy's `pool_pre_ping` pings at every checkout, and on asyncpg a ping is three
+    round trips (BEGIN, a statement, ROLLBACK): more than a read itself. A connection back
+    in use within `PING_AFTER_IDLE_S` goes unpinged; if the server died in that moment,
+    the statement fails, the edge answers 503 and SQLAlchemy drops the whole pool, as a
+    failed ping would have."""
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get(_IDLE_SINCE)  # absent on a fresh connection
+        if since is None or time.monotonic() - since < PING_AFTER_IDLE_S:
+            return
+        try:
+            sync_engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # Reconnects, and drops every connection older than this one.
+            raise InvalidatePoolError() from error
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

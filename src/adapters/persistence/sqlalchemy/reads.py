@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import StaticPool
 
+from adapters.persistence.sqlalchemy.engine import take_turn
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.ports.clock import Clock
 from application.ports.token_cipher import TokenCipher
@@ -39,6 +40,8 @@ class ReadConnections:
         self.on_loop = _sqlite_file_engine(engine)
 
     async def open(self) -> AsyncConnection:
+        """A connection from the engine's pool, or the one on the loop; the caller has
+        taken its turn at the pool when `uses_pool`."""
         if self.on_loop is not None:
             return cast(AsyncConnection, _LoopConnection(self.on_loop.connect()))
         conn = await self.engine.connect()
@@ -52,6 +55,10 @@ class ReadConnections:
             raise
         return conn
 
+    @property
+    def uses_pool(self) -> bool:
+        return self.on_loop is None
+
     def dispose(self) -> None:
         if self.on_loop is not None:
             self.on_loop.dispose()
@@ -63,7 +70,14 @@ class SqlAlchemyReadUnitOfWork(SqlAlchemyUnitOfWork, ReadOnlyUnitOfWork):
         self.reads = reads
 
     async def _open(self) -> AsyncConnection:
-        return await self.reads.open()
+        if not self.reads.uses_pool:
+            return await self.reads.open()
+        self._turn = await take_turn(self.engine)
+        try:
+            return await self.reads.open()
+        except BaseException:
+            self._end_turn()
+            raise
 
     async def commit(self) -> None:
         raise RuntimeError("a read-only unit of work cannot commit")

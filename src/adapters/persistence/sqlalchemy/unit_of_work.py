@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.persistence.sqlalchemy.engine import take_turn
 from adapters.persistence.sqlalchemy.errors import as_unavailable, translate_database_errors
 from adapters.persistence.sqlalchemy.idempotency import SqlAlchemyIdempotencyStore
 from adapters.persistence.sqlalchemy.posts import SqlAlchemyPostRepository
@@ -34,15 +36,32 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.cipher = cipher
         self.clock = clock
         self._conn: AsyncConnection | None = None
+        self._turn: asyncio.Semaphore | None = None
 
     async def _open(self) -> AsyncConnection:
-        conn = await self.engine.connect()
+        self._turn = await take_turn(self.engine)
         try:
-            await conn.begin()
+            conn = await self.engine.connect()
+            try:
+                await conn.begin()
+            except BaseException:
+                await conn.close()
+                raise
         except BaseException:
-            await conn.close()
+            self._end_turn()
             raise
         return conn
+
+    async def _close(self, conn: AsyncConnection) -> None:
+        try:
+            await conn.close()
+        finally:
+            self._end_turn()
+
+    def _end_turn(self) -> None:
+        turn, self._turn = self._turn, None
+        if turn is not None:
+            turn.release()
 
     async def __aenter__(self) -> Self:
         with translate_database_errors(connecting=True):
@@ -74,7 +93,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
                     if conn.in_transaction():
                         await conn.rollback()
                 finally:
-                    await conn.close()
+                    await self._close(conn)
         except DatabaseUnavailable:
             if exc is None:
                 raise

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.persistence.sqlalchemy import mappers
@@ -50,6 +50,14 @@ class SqlAlchemyWorkspaceRepository(WorkspaceRepository):
         return bool(await self.conn.scalar(select(exists().select_from(workspaces))))
 
 
+# Built once: a key lookup runs on every cache miss of the gate.
+_PRINCIPAL = (
+    select(api_keys.c.id, api_keys.c.workspace_id, workspaces.c.mode)
+    .join(workspaces, workspaces.c.id == api_keys.c.workspace_id)
+    .where(api_keys.c.key_hash == bindparam("key_hash"), api_keys.c.revoked_at.is_(None))
+)
+
+
 class SqlAlchemyApiKeyRepository(ApiKeyRepository):
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
@@ -83,13 +91,7 @@ class SqlAlchemyApiKeyRepository(ApiKeyRepository):
         return mappers.api_key_from_row(row) if row else None
 
     async def principal_for(self, key_hash: str) -> Principal | None:
-        row = (
-            await self.conn.execute(
-                select(api_keys.c.id, api_keys.c.workspace_id, workspaces.c.mode)
-                .join(workspaces, workspaces.c.id == api_keys.c.workspace_id)
-                .where(api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None))
-            )
-        ).first()
+        row = (await self.conn.execute(_PRINCIPAL, {"key_hash": key_hash})).first()
         if row is None:
             return None
         return Principal(key_id=row[0], workspace_id=row[1], workspace_mode=WorkspaceMode(row[2]))
