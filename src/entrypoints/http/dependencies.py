@@ -3,7 +3,7 @@ from uuid import UUID
 
 from litestar import Request
 
-from application.errors import NotFound
+from application.errors import InvalidCursor, NotFound
 from application.ports.api_keys import Principal
 from entrypoints.http.gate import PRINCIPAL
 
@@ -21,3 +21,13 @@ def parse_id(value: str) -> UUID:
         return UUID(value)
     except ValueError:
         raise NotFound(value) from None
+
+
+def parse_cursor(value: str | None) -> UUID | None:
+    """`starting_after`: absent, or an id; a malformed one names no item of the list."""
+    if value is None:
+        return None
+    try:
+        return UUID(value)
+    except ValueError:
+        raise InvalidCursor(value) from None

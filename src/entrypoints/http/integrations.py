@@ -10,7 +10,7 @@ from litestar.di import Provide
 from litestar.params import Parameter
 
 from application.disconnect_integration import DisconnectIntegration
-from application.errors import InvalidCursor, NotFound
+from application.errors import NotFound
 from application.find_next_slot import FindNextSlot
 from application.get_integration import GetIntegration
 from application.list_integrations import ListIntegrations, ListIntegrationsQuery
@@ -18,7 +18,7 @@ from application.ports.api_keys import Principal
 from application.start_connect import StartConnect
 from domain.integration import IntegrationStatus
 from domain.platform import Platform
-from entrypoints.http.dependencies import parse_id, principal
+from entrypoints.http.dependencies import parse_cursor, parse_id, principal
 from entrypoints.http.openapi import API_KEY, errors
 from entrypoints.http.schemas import (
     CredentialsConnectOut,
@@ -50,12 +50,7 @@ class IntegrationController(Controller):
         starting_after: str | None = None,
     ) -> IntegrationList:
         """Connected accounts, newest first; disconnected ones only when asked by status."""
-        cursor = None
-        if starting_after is not None:
-            try:
-                cursor = parse_id(starting_after)
-            except NotFound:
-                raise InvalidCursor(starting_after) from None
+        cursor = parse_cursor(starting_after)
         page = await use_case.execute(
             ListIntegrationsQuery(caller.workspace_id, status, limit, cursor)
         )

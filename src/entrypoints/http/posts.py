@@ -14,14 +14,13 @@ from litestar.params import Parameter
 
 from application.cancel_post import CancelPost
 from application.create_post import CreatePost, CreatePostCommand
-from application.errors import InvalidCursor, NotFound
 from application.get_post import GetPost
 from application.list_posts import ListPosts, ListPostsQuery
 from application.ports.api_keys import Principal
 from application.post_scheduling import NEXT_SLOT, Schedule
 from application.update_post import UpdatePost, UpdatePostCommand
 from domain.post import PostStatus
-from entrypoints.http.dependencies import parse_id, principal
+from entrypoints.http.dependencies import parse_cursor, parse_id, principal
 from entrypoints.http.errors import validation_error
 from entrypoints.http.openapi import API_KEY, errors
 from entrypoints.http.post_schemas import (
@@ -114,12 +113,7 @@ class PostController(Controller):
         starting_after: str | None = None,
     ) -> PostList:
         """Every status unless one is asked for; newest first."""
-        cursor = None
-        if starting_after is not None:
-            try:
-                cursor = parse_id(starting_after)
-            except NotFound:
-                raise InvalidCursor(starting_after) from None
+        cursor = parse_cursor(starting_after)
         query = ListPostsQuery(
             caller.workspace_id,
             status,
