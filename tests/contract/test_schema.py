@@ -7,15 +7,23 @@ from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import event, insert, inspect, text
 from sqlalchemy.engine import Connection
 
-from adapters.persistence.sqlalchemy.migrate import upgrade
+from adapters.clock import ManualClock
+from adapters.crypto import FernetTokenCipher, generate_key
+from adapters.persistence.sqlalchemy.engine import create_engine
+from adapters.persistence.sqlalchemy.migrate import alembic_config, upgrade
+from adapters.persistence.sqlalchemy.reads import ReadConnections
+from adapters.persistence.sqlalchemy.revisions import SqlAlchemyIntegrationRevisions
 from adapters.persistence.sqlalchemy.tables import metadata, post_targets, posts
+from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from tests.contract.builders import T0, committed_integration, committed_workspace
-from tests.contract.conftest import SqlBackend
+from tests.contract.conftest import SQL_BACKENDS, SqlBackend
 
 TABLES = {
     "alembic_version",
@@ -55,13 +63,51 @@ async def test_the_migrations_match_the_tables(fresh_sql_backend: SqlBackend) ->
 
     assert names == TABLES
     assert diff == []
-    assert version == "0001"
+    assert version == "0002"
 
 
 async def test_upgrading_again_is_a_no_op(fresh_sql_backend: SqlBackend) -> None:
     await upgrade(fresh_sql_backend.engine)
     async with fresh_sql_backend.engine.connect() as conn:
         assert await conn.run_sync(_diff) == []
+
+
+@pytest.fixture(params=SQL_BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest) -> str:
+    name = "sqlite_url" if request.param == "sqlite" else "fresh_postgres_url"
+    url: str = request.getfixturevalue(name)
+    return url
+
+
+async def test_a_database_with_data_upgrades_to_revisions_that_work(
+    empty_database_url: str,
+) -> None:
+    """A deployment made before migration 0002 keeps its rows; every workspace starts at
+    revision 0, and writes made after the upgrade move it."""
+    engine = create_engine(empty_database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_upgrade_to, "0001")
+        old = SqlAlchemyUnitOfWork(engine, FernetTokenCipher([generate_key()]), ManualClock(T0))
+        workspace = await committed_workspace(old)
+        async with engine.begin() as conn:
+            await conn.run_sync(_upgrade_to, "head")
+        reads = ReadConnections(engine)
+        try:
+            revisions = SqlAlchemyIntegrationRevisions(reads)
+            assert await revisions.of_workspace(workspace.id) == 0
+            await committed_integration(old, workspace.id)
+            assert await revisions.of_workspace(workspace.id) == 1
+        finally:
+            reads.dispose()
+    finally:
+        await engine.dispose()
+
+
+def _upgrade_to(connection: Connection, target: str) -> None:
+    config = alembic_config(str(connection.engine.url))
+    config.attributes["connection"] = connection
+    command.upgrade(config, target)
 
 
 async def _seed_targets(backend: SqlBackend) -> Any:

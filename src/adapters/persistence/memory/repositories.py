@@ -16,6 +16,7 @@ from application.ports.busy_times import BusyTimeReader
 from application.ports.credentials import CredentialRepository, Credentials, StoredCredentials
 from application.ports.integrations import IntegrationRepository
 from application.ports.oauth_states import OAuthState, OAuthStateRepository
+from application.ports.revisions import IntegrationRevisions
 from application.ports.workspaces import WorkspaceRepository
 from domain.integration import Integration, IntegrationStatus
 from domain.platform import Platform
@@ -82,9 +83,15 @@ class MemoryIntegrationRepository(IntegrationRepository):
         if existing is not None or integration.id in self.store.integrations:
             raise DuplicateIntegration(integration.platform_user_id)
         self.store.integrations[integration.id] = copy.copy(integration)
+        self._moved(integration.workspace_id)
 
     async def save(self, integration: Integration) -> None:
         self.store.integrations[integration.id] = copy.copy(integration)
+        self._moved(integration.workspace_id)
+
+    def _moved(self, workspace_id: UUID) -> None:
+        revisions = self.store.integration_revisions
+        revisions[workspace_id] = revisions.get(workspace_id, 0) + 1
 
     async def get(self, workspace_id: UUID, integration_id: UUID) -> Integration | None:
         found = self.store.integrations.get(integration_id)
@@ -208,3 +215,12 @@ class MemoryBusyTimeReader(BusyTimeReader):
 
     async def hold(self, integration_ids: Collection[UUID]) -> None:
         """Nothing to do: a memory unit of work holds the store's lock from start to end."""
+
+
+class MemoryIntegrationRevisions(IntegrationRevisions):
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+
+    async def of_workspace(self, workspace_id: UUID) -> int:
+        async with self.store.lock:  # what is committed: a unit of work holds the lock
+            return self.store.integration_revisions.get(workspace_id, 0)

@@ -29,6 +29,8 @@ class MemoryStore:
     idempotency: dict[tuple[UUID, str], IdempotencyRecord] = field(default_factory=dict)
     # Extra (integration_id, scheduled_at, status) busy rows that tests seed directly.
     targets: list[tuple[UUID, datetime, str]] = field(default_factory=list)
+    # workspace id -> revision of its integrations (see `IntegrationRevisions`)
+    integration_revisions: dict[UUID, int] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def snapshot(self) -> dict[str, Any]:
@@ -49,4 +51,5 @@ _TABLES = (
     "posts",
     "idempotency",
     "targets",
+    "integration_revisions",
 )

@@ -55,6 +55,14 @@ class ReadConnections:
             raise
         return conn
 
+    def loop_driver_connection(self) -> Any:
+        """The `sqlite3.Connection` under the loop's connection, for a caller that asks the
+        driver directly. It is the pool's only connection, used and returned synchronously
+        on the loop, so no two users ever interleave on it."""
+        if self.on_loop is None:
+            raise RuntimeError("no connection on the loop for this database")
+        return self.on_loop.raw_connection().driver_connection
+
     @property
     def uses_pool(self) -> bool:
         return self.on_loop is None

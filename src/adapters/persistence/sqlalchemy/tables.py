@@ -1,6 +1,7 @@
 """Explicit tables. Domain classes are not mapped; `mappers.py` converts rows."""
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     ForeignKey,
     Index,
@@ -33,6 +34,8 @@ workspaces = Table(
     Column("name", String(200), nullable=False),
     Column("mode", String(8), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # Moved on by a trigger at every write to the workspace's integrations (migration 0002).
+    Column("integrations_rev", BigInteger, nullable=False, server_default=text("0")),
 )
 
 api_keys = Table(

@@ -1,0 +1,71 @@
+"""`IntegrationRevisions` on SQLite and PostgreSQL: `workspaces.integrations_rev`, which a
+trigger moves on at every write to the workspace's integrations (migration 0002).
+
+This read is on the hot path of every listing, so it skips SQLAlchemy's execution layer
+and asks the driver directly: on a SQLite file, the read-only `sqlite3` connection on the
+event loop (microseconds); on PostgreSQL, a pooled connection's asyncpg handle, one
+prepared statement, one round trip, with concurrent reads of one workspace coalesced
+(`adapters.coalesce`: a pool checkout and a round trip cost more than all the rest of a
+listing, and under load one read answers many requests); on an in-memory SQLite database
+(tests), the engine.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import bindparam, select
+
+from adapters.coalesce import CoalescedReads
+from adapters.persistence.sqlalchemy.engine import take_turn
+from adapters.persistence.sqlalchemy.errors import translate_database_errors
+from adapters.persistence.sqlalchemy.reads import ReadConnections
+from adapters.persistence.sqlalchemy.tables import workspaces
+from application.ports.revisions import IntegrationRevisions
+
+_SQLITE = "SELECT integrations_rev FROM workspaces WHERE id = ?"
+_POSTGRES = "SELECT integrations_rev FROM workspaces WHERE id = $1"
+_ANY = select(workspaces.c.integrations_rev).where(workspaces.c.id == bindparam("workspace_id"))
+
+
+class SqlAlchemyIntegrationRevisions(IntegrationRevisions):
+    def __init__(self, reads: ReadConnections) -> None:
+        self.reads = reads
+        self._sqlite: Any = None  # the loop's sqlite3.Connection, once asked for
+        self._postgres = reads.engine.dialect.name == "postgresql"
+        self._coalesced = CoalescedReads(self._on_postgres)
+
+    async def of_workspace(self, workspace_id: UUID) -> int:
+        with translate_database_errors():
+            if self.reads.on_loop is not None:
+                return self._on_loop(workspace_id)
+            if self._postgres:
+                return await self._coalesced.get(workspace_id)
+            return await self._on_engine(workspace_id)
+
+    def _on_loop(self, workspace_id: UUID) -> int:
+        if self._sqlite is None:
+            self._sqlite = self.reads.loop_driver_connection()
+        row = self._sqlite.execute(_SQLITE, (workspace_id.hex,)).fetchone()
+        return int(row[0]) if row else 0
+
+    async def _on_postgres(self, workspace_id: UUID) -> int:
+        turn = await take_turn(self.reads.engine)
+        try:
+            with translate_database_errors(connecting=True):
+                conn = await self.reads.engine.connect()
+            try:
+                raw = await conn.get_raw_connection()
+                value = await raw.driver_connection.fetchval(_POSTGRES, workspace_id)  # type: ignore[union-attr]
+            finally:
+                await conn.close()
+        finally:
+            if turn is not None:
+                turn.release()
+        return int(value or 0)
+
+    async def _on_engine(self, workspace_id: UUID) -> int:
+        async with self.reads.engine.connect() as conn:
+            value = await conn.scalar(_ANY, {"workspace_id": workspace_id})
+        return int(value or 0)
