@@ -4,7 +4,7 @@ from uuid import UUID
 
 from application.errors import NotFound
 from application.ports.clock import Clock
-from application.ports.unit_of_work import ReadOnlyUnitOfWork
+from application.ports.unit_of_work import ReadOnlyUnitOfWorkFactory
 from domain.errors import NoSlotAvailable
 from domain.platform import Platform
 from domain.slots import DEFAULT_GAP, DEFAULT_HORIZON, DEFAULT_LEAD, find_next_slot
@@ -21,21 +21,22 @@ class FindNextSlot:
     """The earliest free top of the hour for an integration that is not disconnected.
 
     Only busy times that can block a candidate are read: those within one gap of the
-    window [now + lead, now + horizon].
+    window [now + lead, now + horizon]. Lives as long as the process: each call opens its
+    own read-only unit of work.
     """
 
-    def __init__(self, uow: ReadOnlyUnitOfWork, clock: Clock) -> None:
-        self.uow = uow
+    def __init__(self, uow_factory: ReadOnlyUnitOfWorkFactory, clock: Clock) -> None:
+        self.uow_factory = uow_factory
         self.clock = clock
 
     async def execute(self, workspace_id: UUID, integration_id: UUID) -> Slot:
         now = self.clock.now()
-        async with self.uow:
-            integration = await self.uow.integrations.get(workspace_id, integration_id)
+        async with self.uow_factory() as uow:
+            integration = await uow.integrations.get(workspace_id, integration_id)
             if integration is None:
                 raise NotFound(str(integration_id))
             integration.ensure_usable()
-            busy = await self.uow.busy_times.busy_times(
+            busy = await uow.busy_times.busy_times(
                 integration_id,
                 now + DEFAULT_LEAD - DEFAULT_GAP,
                 now + DEFAULT_HORIZON + DEFAULT_GAP,

@@ -1,19 +1,29 @@
 from uuid import UUID
 
 from application.errors import NotFound
-from application.ports.unit_of_work import ReadOnlyUnitOfWork
+from application.ports.revisions import IntegrationRevisions
+from application.ports.unit_of_work import ReadOnlyUnitOfWorkFactory
 from domain.integration import Integration
 
 
 class GetIntegration:
-    """One integration of the caller's workspace, in any status."""
+    """One integration of the caller's workspace, in any status. Lives as long as the
+    process: each call opens its own read-only unit of work."""
 
-    def __init__(self, uow: ReadOnlyUnitOfWork) -> None:
-        self.uow = uow
+    def __init__(
+        self, uow_factory: ReadOnlyUnitOfWorkFactory, revisions: IntegrationRevisions
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.revisions = revisions
+
+    async def revision(self, workspace_id: UUID) -> int:
+        """Changes whenever what `execute` answers in this workspace may have changed. Read
+        it before `execute`: the answer is then at least as new as the revision."""
+        return await self.revisions.of_workspace(workspace_id)
 
     async def execute(self, workspace_id: UUID, integration_id: UUID) -> Integration:
-        async with self.uow:
-            integration = await self.uow.integrations.get(workspace_id, integration_id)
+        async with self.uow_factory() as uow:
+            integration = await uow.integrations.get(workspace_id, integration_id)
         if integration is None:
             raise NotFound(str(integration_id))
         return integration

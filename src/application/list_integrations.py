@@ -3,7 +3,8 @@ from uuid import UUID
 
 from application.errors import InvalidCursor
 from application.pagination import Page, page_of
-from application.ports.unit_of_work import ReadOnlyUnitOfWork
+from application.ports.revisions import IntegrationRevisions
+from application.ports.unit_of_work import ReadOnlyUnitOfWorkFactory
 from domain.integration import Integration, IntegrationStatus
 
 NOT_DISCONNECTED = (IntegrationStatus.ACTIVE, IntegrationStatus.NEEDS_REFRESH)
@@ -18,20 +19,30 @@ class ListIntegrationsQuery:
 
 
 class ListIntegrations:
-    """The workspace's connected accounts: not disconnected unless a status is asked for."""
+    """The workspace's connected accounts: not disconnected unless a status is asked for.
 
-    def __init__(self, uow: ReadOnlyUnitOfWork) -> None:
-        self.uow = uow
+    Lives as long as the process: each call opens its own read-only unit of work."""
+
+    def __init__(
+        self, uow_factory: ReadOnlyUnitOfWorkFactory, revisions: IntegrationRevisions
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.revisions = revisions
+
+    async def revision(self, workspace_id: UUID) -> int:
+        """Changes whenever what `execute` answers for this workspace may have changed.
+        Read it before `execute`: a page is then at least as new as the revision."""
+        return await self.revisions.of_workspace(workspace_id)
 
     async def execute(self, query: ListIntegrationsQuery) -> Page[Integration]:
         statuses = (query.status,) if query.status else NOT_DISCONNECTED
-        async with self.uow:
+        async with self.uow_factory() as uow:
             cursor = None
             if query.starting_after is not None:
-                cursor = await self.uow.integrations.get(query.workspace_id, query.starting_after)
+                cursor = await uow.integrations.get(query.workspace_id, query.starting_after)
                 if cursor is None:
                     raise InvalidCursor(str(query.starting_after))
-            rows = await self.uow.integrations.list(
+            rows = await uow.integrations.list(
                 query.workspace_id, statuses, query.limit + 1, cursor
             )
         return page_of(rows, query.limit)

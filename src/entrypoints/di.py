@@ -25,6 +25,7 @@ from adapters.crypto import FernetTokenCipher, generate_key, load_or_create_key_
 from adapters.ids import Uuid7Generator
 from adapters.persistence.sqlalchemy.engine import create_engine
 from adapters.persistence.sqlalchemy.reads import ReadConnections, SqlAlchemyReadUnitOfWork
+from adapters.persistence.sqlalchemy.revisions import SqlAlchemyIntegrationRevisions
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.platforms.bluesky import AtprotoBlueskyGateway
 from adapters.platforms.directory import StaticPlatformDirectory
@@ -49,6 +50,7 @@ from application.ports.ids import IdGenerator
 from application.ports.platform_directory import PlatformDirectory
 from application.ports.platforms import PlatformGateway
 from application.ports.rate_limiter import RateLimiter
+from application.ports.revisions import IntegrationRevisions
 from application.ports.token_cipher import TokenCipher
 from application.ports.twitter import SimulatedConsent
 from application.ports.unit_of_work import (
@@ -120,6 +122,10 @@ class InfrastructureProvider(Provider):
         self, reads: ReadConnections, cipher: TokenCipher, clock: Clock
     ) -> ReadOnlyUnitOfWorkFactory:
         return lambda: SqlAlchemyReadUnitOfWork(reads, cipher, clock)
+
+    @provide(scope=Scope.APP)
+    def revisions(self, reads: ReadConnections) -> IntegrationRevisions:
+        return SqlAlchemyIntegrationRevisions(reads)
 
     @provide(scope=Scope.REQUEST)
     def read_uow(self, factory: ReadOnlyUnitOfWorkFactory) -> ReadOnlyUnitOfWork:
@@ -210,10 +216,12 @@ class RateLimitProvider(Provider):
 class UseCaseProvider(Provider):
     scope = Scope.REQUEST
 
-    list_integrations = provide(ListIntegrations)
-    get_integration = provide(GetIntegration)
+    # Hot reads live as long as the process (each call opens its own unit of work), so a
+    # request that needs nothing else skips the request scope entirely.
+    list_integrations = provide(ListIntegrations, scope=Scope.APP)
+    get_integration = provide(GetIntegration, scope=Scope.APP)
+    find_next_slot = provide(FindNextSlot, scope=Scope.APP)
     start_connect = provide(StartConnect)
-    find_next_slot = provide(FindNextSlot)
     disconnect = provide(DisconnectIntegration)
     create_workspace = provide(CreateWorkspace)
     list_workspaces = provide(ListWorkspaces)

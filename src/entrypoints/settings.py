@@ -44,6 +44,9 @@ class Settings:
     publish_lease_s: int = 120
     refresh_margin_s: int = 300
     api_key_cache_s: float = 5.0
+    # Rendered list/get answers kept per process, checked against the workspace's
+    # integrations revision on every request (0 turns the cache off).
+    read_cache_bytes: int = 16 * 1024 * 1024
     platform_timeout_s: float = 10.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -141,6 +144,7 @@ def _parse(raw: Mapping[str, str]) -> Settings:
         publish_lease_s=number("PUBLISH_LEASE_S", defaults.publish_lease_s, 1),
         refresh_margin_s=number("REFRESH_MARGIN_S", defaults.refresh_margin_s, 0),
         api_key_cache_s=min(float(number("API_KEY_CACHE_S", 5, 0, 5)), 5.0),
+        read_cache_bytes=number("READ_CACHE_MB", 16, 0, 4096) * 1024 * 1024,
         platform_timeout_s=float(number("PLATFORM_TIMEOUT_S", 10, 1, 120)),
         extra=dict(raw),
     )

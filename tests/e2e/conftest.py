@@ -42,6 +42,7 @@ class Api:
     client: httpx.AsyncClient
     container: AsyncContainer
     clock: ManualClock
+    app: Any = None  # the ASGI app under test (the gate; `.litestar` behind it)
 
     async def workspace(
         self, name: str = "acme", mode: WorkspaceMode = WorkspaceMode.TEST
@@ -77,6 +78,6 @@ async def api(database_url: str) -> AsyncIterator[Api]:
     app = create_app(settings, container)
     try:
         async with client_for(app) as client:
-            yield Api(client=client, container=container, clock=clock)
+            yield Api(client=client, container=container, clock=clock, app=app)
     finally:
         await container.close()

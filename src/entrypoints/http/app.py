@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from dishka import AsyncContainer
-from dishka.integrations.litestar import DishkaRouter, setup_dishka
 from litestar import Litestar
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.openapi import OpenAPIConfig
@@ -15,19 +14,24 @@ from litestar.openapi.plugins import ScalarRenderPlugin
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application.authenticate import AuthenticateApiKey
+from application.find_next_slot import FindNextSlot
+from application.get_integration import GetIntegration
 from application.idempotency import IdempotencyGuard
+from application.list_integrations import ListIntegrations
 from application.ports.rate_limiter import RateLimiter
 from entrypoints.di import build_container
 from entrypoints.http import errors
 from entrypoints.http.bluesky_connect import BlueskyConnectController
+from entrypoints.http.di_router import ScopedDishkaRouter
 from entrypoints.http.gate import Gate
 from entrypoints.http.health import healthz, readyz
 from entrypoints.http.idempotency import Idempotency
-from entrypoints.http.integrations import IntegrationController
+from entrypoints.http.integrations import STATE_KEY as INTEGRATION_READS
+from entrypoints.http.integrations import IntegrationController, IntegrationReadServices
 from entrypoints.http.openapi import SECURITY_COMPONENTS, StrictStructSchemaPlugin
 from entrypoints.http.options import repair_options_allow
 from entrypoints.http.posts import PostController
-from entrypoints.http.rate_limit import with_rate_limit
+from entrypoints.http.rendered import RenderedAnswers
 from entrypoints.http.twitter_callback import TwitterCallbackController
 from entrypoints.settings import Settings
 
@@ -45,13 +49,20 @@ def create_litestar(
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.engine = await container.get(AsyncEngine)
         app.state.authenticate = await container.get(AuthenticateApiKey)
+        app.state[INTEGRATION_READS] = IntegrationReadServices(
+            list_integrations=await container.get(ListIntegrations),
+            get_integration=await container.get(GetIntegration),
+            find_next_slot=await container.get(FindNextSlot),
+            answers=RenderedAnswers(settings.read_cache_bytes),
+        )
         try:
             yield
         finally:
             if owns_container:
                 await container.close()
 
-    api = DishkaRouter(
+    # Only the routes that resolve something per request open dishka's request scope.
+    api = ScopedDishkaRouter(
         "/",
         route_handlers=[
             IntegrationController,
@@ -78,7 +89,7 @@ def create_litestar(
         debug=False,
         logging_config=None,
     )
-    setup_dishka(container, app)
+    app.state.dishka_container = container
     repair_options_allow(app)
     return app
 
@@ -92,7 +103,7 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> A
     idempotent = Idempotency(
         app, lambda: container.get(IdempotencyGuard), settings.max_body_bytes
     )
-    limited = with_rate_limit(idempotent, settings, lambda: container.get(RateLimiter))
-    gate = Gate(limited, lambda: app.state.authenticate)
+    limiter = None if settings.rate_limit is None else (lambda: container.get(RateLimiter))
+    gate = Gate(app, idempotent, lambda: app.state.authenticate, limiter)
     gate.litestar = app  # type: ignore[attr-defined]
     return gate

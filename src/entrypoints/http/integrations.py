@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
+import msgspec
 from dishka.integrations.litestar import FromDishka
-from litestar import Controller, delete, get
+from litestar import Controller, Request, delete, get
 from litestar.di import Provide
 from litestar.params import Parameter
 
@@ -19,7 +21,8 @@ from application.start_connect import StartConnect
 from domain.integration import IntegrationStatus
 from domain.platform import Platform
 from entrypoints.http.dependencies import parse_cursor, parse_id, principal
-from entrypoints.http.openapi import API_KEY, errors
+from entrypoints.http.openapi import API_KEY, answers, errors
+from entrypoints.http.rendered import JsonAnswer, RenderedAnswers
 from entrypoints.http.schemas import (
     CredentialsConnectOut,
     IntegrationList,
@@ -34,36 +37,84 @@ from entrypoints.http.schemas import (
 Limit = Annotated[int, Parameter(ge=1, le=200, description="Page size, 1-200.")]
 
 
+@dataclass(frozen=True, slots=True)
+class IntegrationReadServices:
+    """What the read routes use, resolved once at start-up (they skip the request scope)."""
+
+    list_integrations: ListIntegrations
+    get_integration: GetIntegration
+    find_next_slot: FindNextSlot
+    answers: RenderedAnswers
+
+
+STATE_KEY = "integration_reads"
+
+
+def _services(request: Request[Any, Any, Any]) -> IntegrationReadServices:
+    services: IntegrationReadServices = request.app.state[STATE_KEY]
+    return services
+
+
 class IntegrationController(Controller):
+    """The reads use services resolved at start-up, and answer bytes rendered once per
+    revision of the workspace's integrations (see `rendered.py`). The routes that resolve
+    something per request open dishka's request scope for themselves."""
+
     path = "/v1/integrations"
     security = API_KEY
     tags = ["Integrations"]
     dependencies = {"caller": Provide(principal, sync_to_thread=False)}
 
-    @get("/", responses=errors(422), summary="List integrations")
+    @get("/", responses=errors(422) | answers(IntegrationList), summary="List integrations")
     async def list_integrations(
         self,
-        caller: Principal,
-        use_case: FromDishka[ListIntegrations],
+        request: Request[Any, Any, Any],
         status: IntegrationStatus | None = None,
         limit: Limit = 20,
         starting_after: str | None = None,
-    ) -> IntegrationList:
+    ) -> JsonAnswer:
         """Connected accounts, newest first; disconnected ones only when asked by status."""
+        caller, services = principal(request), _services(request)
         cursor = parse_cursor(starting_after)
-        page = await use_case.execute(
-            ListIntegrationsQuery(caller.workspace_id, status, limit, cursor)
-        )
-        return IntegrationList(
-            data=[integration_out(i) for i in page.items], has_more=page.has_more
-        )
+        use_case = services.list_integrations
+        revision = await use_case.revision(caller.workspace_id)
+        key = ("list", caller.workspace_id, status, limit, cursor)
+        body = services.answers.get(key, revision)
+        if body is None:
+            page = await use_case.execute(
+                ListIntegrationsQuery(caller.workspace_id, status, limit, cursor)
+            )
+            listed = IntegrationList([integration_out(i) for i in page.items], page.has_more)
+            body = msgspec.json.encode(listed)
+            services.answers.put(key, revision, body)
+        return JsonAnswer(body)
 
-    @get("/{integration_id:str}", responses=errors(404), summary="Get an integration")
+    @get(
+        "/{integration_id:str}",
+        responses=errors(404) | answers(IntegrationOut),
+        summary="Get an integration",
+    )
     async def get_integration(
-        self, caller: Principal, use_case: FromDishka[GetIntegration], integration_id: str
-    ) -> IntegrationOut:
-        found = await use_case.execute(caller.workspace_id, parse_id(integration_id))
-        return integration_out(found)
+        self, request: Request[Any, Any, Any], integration_id: str
+    ) -> JsonAnswer:
+        caller, services = principal(request), _services(request)
+        wanted = parse_id(integration_id)
+        use_case = services.get_integration
+        revision = await use_case.revision(caller.workspace_id)
+        key = ("get", caller.workspace_id, wanted)
+        body = services.answers.get(key, revision)
+        if body is None:
+            found = await use_case.execute(caller.workspace_id, wanted)
+            body = msgspec.json.encode(integration_out(found))
+            services.answers.put(key, revision, body)
+        return JsonAnswer(body)
+
+    @get("/{integration_id:str}/next-slot", responses=errors(404, 409), summary="Next free slot")
+    async def next_slot(self, request: Request[Any, Any, Any], integration_id: str) -> SlotOut:
+        caller = principal(request)
+        use_case = _services(request).find_next_slot
+        slot = await use_case.execute(caller.workspace_id, parse_id(integration_id))
+        return slot_out(slot)
 
     @get(
         "/{platform:str}/connect",
@@ -80,13 +131,6 @@ class IntegrationController(Controller):
             raise NotFound(platform) from None
         result = await use_case.execute(caller.workspace_id, caller.workspace_mode, known)
         return connect_out(result)
-
-    @get("/{integration_id:str}/next-slot", responses=errors(404, 409), summary="Next free slot")
-    async def next_slot(
-        self, caller: Principal, use_case: FromDishka[FindNextSlot], integration_id: str
-    ) -> SlotOut:
-        slot = await use_case.execute(caller.workspace_id, parse_id(integration_id))
-        return slot_out(slot)
 
     @delete(
         "/{integration_id:str}",

@@ -45,6 +45,17 @@ def errors(*statuses: int) -> dict[int, ResponseSpec]:
     }
 
 
+def answers(body: type[Any]) -> dict[int, ResponseSpec]:
+    """The 200 of a route that returns its JSON as a ready ASGI answer (`JsonAnswer`)."""
+    return {
+        200: ResponseSpec(
+            data_container=body,
+            description="Request fulfilled, document follows",
+            generate_examples=False,
+        )
+    }
+
+
 BEARER = "ApiKey"
 # The scheme every /v1 route declares (`security = API_KEY` on its controller).
 SECURITY_COMPONENTS = Components(

@@ -19,7 +19,7 @@ FOURTEEN = THIRTEEN + timedelta(hours=1)
 
 
 async def next_slot(world: World, integration: Integration) -> Slot:
-    use_case = FindNextSlot(world.uow(), world.clock)
+    use_case = FindNextSlot(world.uow, world.clock)
     return await use_case.execute(integration.workspace_id, integration.id)
 
 
@@ -81,7 +81,7 @@ async def test_another_workspaces_integration_is_not_found(world: World) -> None
     mine, theirs = world.workspace(), world.workspace()
     foreign = world.integration(theirs)
     with pytest.raises(NotFound):
-        await FindNextSlot(world.uow(), world.clock).execute(mine.id, foreign.id)
+        await FindNextSlot(world.uow, world.clock).execute(mine.id, foreign.id)
 
 
 async def test_a_fully_booked_week_has_no_slot(world: World) -> None:

@@ -11,6 +11,7 @@ from uuid import UUID
 from adapters.clock import ManualClock
 from adapters.ids import Uuid7Generator
 from adapters.persistence.memory import MemoryStore, MemoryUnitOfWork
+from adapters.persistence.memory.repositories import MemoryIntegrationRevisions
 from domain.integration import Integration, IntegrationStatus, Profile, StatusReason
 from domain.platform import Platform
 from domain.workspace import Workspace, WorkspaceMode
@@ -27,6 +28,10 @@ class World:
 
     def uow(self) -> MemoryUnitOfWork:
         return MemoryUnitOfWork(self.store)
+
+    @property
+    def revisions(self) -> MemoryIntegrationRevisions:
+        return MemoryIntegrationRevisions(self.store)
 
     def workspace(self, mode: WorkspaceMode = WorkspaceMode.LIVE, name: str = "acme") -> Workspace:
         workspace = Workspace(self.ids.new_id(), name, mode, self.clock.now())

@@ -1,0 +1,70 @@
+"""Answers already rendered to JSON bytes, each kept with the revision of the data it was
+rendered from. A request reads the current revision (one indexed row), and when it equals
+the kept one the bytes are the answer: the same bytes a fresh read would render, since
+nothing it depends on has been written since. Any write, by any process, moves the
+revision on and the next request renders afresh. So the cache is never stale; it only
+saves the read of the rows and their rendering, which are most of a listing's cost.
+
+Bounded by the total size of the kept bodies; the oldest kept answer goes first."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+from litestar.response.base import ASGIResponse
+
+
+class RenderedAnswers:
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._kept: dict[Hashable, tuple[int, bytes]] = {}
+        self._size = 0
+
+    def get(self, key: Hashable, revision: int) -> bytes | None:
+        kept = self._kept.get(key)
+        if kept is None or kept[0] != revision:
+            return None
+        return kept[1]
+
+    def put(self, key: Hashable, revision: int, body: bytes) -> None:
+        old = self._kept.pop(key, None)
+        if old is not None:
+            self._size -= len(old[1])
+        if len(body) > self.max_bytes:
+            return
+        while self._kept and self._size + len(body) > self.max_bytes:
+            oldest = next(iter(self._kept))
+            self._size -= len(self._kept.pop(oldest)[1])
+        self._kept[key] = (revision, body)
+        self._size += len(body)
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    @property
+    def size(self) -> int:
+        """The bytes of the bodies kept."""
+        return self._size
+
+
+class JsonAnswer(ASGIResponse):
+    """A 200 of JSON bytes already rendered, sent as they are. Litestar passes a returned
+    ASGI application through untouched, so this skips building a `Response` and its header
+    structures; the route documents its body with a 200 entry in `responses`."""
+
+    def __init__(self, body: bytes) -> None:  # no super().__init__: nothing of it is used
+        self.body = body
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(self.body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": self.body})
