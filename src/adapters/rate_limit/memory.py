@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from adapters.rate_limit.window import decide, window_for
@@ -24,8 +25,13 @@ class MemoryRateLimiter(RateLimiter):
 
     async def hit(self, key: str) -> RateDecision:
         now = self.now()
-        window = window_for(key, self.period_s, now)
         entry = self._counts.get(key)
+        if entry is not None and now < entry[0]:  # still in the window counted last time
+            count = entry[1] + 1
+            self._counts[key] = (entry[0], count)
+            reset_s = max(1, math.ceil(entry[0] - now))
+            return RateDecision(count <= self.limit, self.limit, max(0, self.limit - count), reset_s)
+        window = window_for(key, self.period_s, now)
         count = entry[1] + 1 if entry is not None and entry[0] == window.end else 1
         if entry is None and len(self._counts) >= self.max_keys:
             self._prune(now)

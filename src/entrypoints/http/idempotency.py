@@ -1,4 +1,4 @@
-"""`Idempotency-Key` on every authenticated POST, as an ASGI layer inside the rate limit.
+"""`Idempotency-Key` on every authenticated POST, as an ASGI layer the gate hands them to.
 
 The request is identified by method, path (with query) and parsed JSON body (key order and
 whitespace do not matter; a body that is not JSON counts byte for byte). The rules are

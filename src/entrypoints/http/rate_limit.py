@@ -1,62 +1,20 @@
-"""Rate limits per API key, as an ASGI layer just inside the gate.
+"""Rate limits per API key: the headers every counted answer carries, and the 429.
 
-The gate has authenticated the caller (`scope["openpost.principal"]`); this layer counts
-the request against that key's budget, adds `RateLimit-Limit`, `RateLimit-Remaining` and
-`RateLimit-Reset` to the answer, and past the limit answers 429 `rate_limited` with
-`Retry-After` without reaching the application. Unauthenticated routes pass untouched."""
+The gate counts each authenticated request against its key's budget (the `RateLimiter`
+port), adds `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` to the answer,
+and past the limit answers 429 `rate_limited` with `Retry-After` without reaching the
+application. Unauthenticated routes are not counted."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
 
-from application.ports.rate_limiter import RateDecision, RateLimiter
-from entrypoints.http.gate import PRINCIPAL, REQUEST_ID
-from entrypoints.settings import Settings
-
-ASGIApp = Any
+from application.ports.rate_limiter import RateDecision
 
 
-class RateLimit:
-    def __init__(self, app: ASGIApp, limiter: Callable[[], Awaitable[RateLimiter]]) -> None:
-        self.app = app
-        self._get_limiter = limiter
-        self._limiter: RateLimiter | None = None
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        principal = scope.get(PRINCIPAL)
-        if principal is None:
-            await self.app(scope, receive, send)
-            return
-        limiter = self._limiter or await self._resolve()
-        decision = await limiter.hit(principal.key_id.hex)
-        headers = _headers(decision)
-        if not decision.allowed:
-            await _too_many(send, scope.get(REQUEST_ID), decision, headers)
-            return
-
-        async def send_with_limits(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *headers]
-            await send(message)
-
-        await self.app(scope, receive, send_with_limits)
-
-    async def _resolve(self) -> RateLimiter:
-        self._limiter = await self._get_limiter()
-        return self._limiter
-
-
-def with_rate_limit(
-    app: ASGIApp, settings: Settings, limiter: Callable[[], Awaitable[RateLimiter]]
-) -> ASGIApp:
-    """The app behind a rate limit, or the app itself when `RATE_LIMIT=0`."""
-    return app if settings.rate_limit is None else RateLimit(app, limiter)
-
-
-def _headers(decision: RateDecision) -> list[tuple[bytes, bytes]]:
+def limit_headers(decision: RateDecision) -> list[tuple[bytes, bytes]]:
     return [
         (b"ratelimit-limit", str(decision.limit).encode()),
         (b"ratelimit-remaining", str(decision.remaining).encode()),
@@ -64,9 +22,8 @@ def _headers(decision: RateDecision) -> list[tuple[bytes, bytes]]:
     ]
 
 
-async def _too_many(
-    send: Any, request_id: str | None, decision: RateDecision, headers: list[tuple[bytes, bytes]]
-) -> None:
+async def answer_rate_limited(send: Any, request_id: str, decision: RateDecision) -> None:
+    """The 429; `send` adds the request id and the limit headers like on any answer."""
     body = msgspec.json.encode(
         {
             "error": "Too many requests for this API key; retry after the window resets.",
@@ -82,7 +39,6 @@ async def _too_many(
                 (b"content-type", b"application/json"),
                 (b"content-length", str(len(body)).encode()),
                 (b"retry-after", str(decision.reset_s).encode()),
-                *headers,
             ],
         }
     )
