@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import String, and_, bindparam, insert, or_, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -48,7 +48,10 @@ _PAGE_AFTER = _PAGE.where(
         ),
     )
 )
-_BUSY = select(post_targets.c.scheduled_at).where(
+# A next-slot read returns up to a few thousand times: they skip the column type's per-row
+# processing (SQLAlchemy's and `UtcDateTime`'s, most of the read's cost) and are made aware
+# UTC datetimes in one pass by `_as_utc`. The SQL is the same.
+_BUSY = select(type_coerce(post_targets.c.scheduled_at, String())).where(
     post_targets.c.integration_id == bindparam("integration_id"),
     BUSY_TARGET,
     post_targets.c.scheduled_at >= bindparam("start"),
@@ -155,8 +158,15 @@ class SqlAlchemyBusyTimeReader(BusyTimeReader):
             rows = await self.conn.execute(_BUSY, params)
         else:
             rows = await self.conn.execute(_BUSY_BUT, params | {"post_id": excluding_post})
-        return [r[0] for r in rows.all()]  # fetched at once: faster than row by row
+        return [_as_utc(value) for value in rows.scalars().all()]
 
     async def hold(self, integration_ids: Collection[UUID]) -> None:
         if integration_ids:
             await lock_rows(self.conn, integrations, integrations.c.id.in_(sorted(integration_ids)))
+
+
+def _as_utc(value: str | datetime) -> datetime:
+    """SQLite gives naive UTC text, asyncpg an aware datetime (in UTC for timestamptz)."""
+    if isinstance(value, str):  # (`.replace(tzinfo=UTC)` costs six times the parse)
+        return datetime.fromisoformat(value + "+00:00")
+    return value if value.tzinfo is UTC else value.astimezone(UTC)
