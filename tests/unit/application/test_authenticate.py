@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
+
 from adapters.persistence.memory import MemoryUnitOfWork
 from application.api_keys import RevokeApiKey
 from application.authenticate import AuthenticateApiKey
@@ -98,3 +102,58 @@ async def test_a_refusal_is_cached_no_longer_than_the_ttl(world: World) -> None:
     clock.now += 5.0
     assert await authenticate.execute(unknown) is None
     assert factory.opened == 2
+
+
+class HeldFactory(CountingFactory):
+    """Lookups that wait until the test lets them through, so requests overlap."""
+
+    def __init__(self, world: World) -> None:
+        super().__init__(world)
+        self.gate = asyncio.Event()
+
+    def __call__(self) -> MemoryUnitOfWork:
+        uow = super().__call__()
+        enter, gate = uow.__aenter__, self.gate
+
+        async def held_enter() -> MemoryUnitOfWork:
+            await gate.wait()
+            return await enter()
+
+        uow.__aenter__ = held_enter  # type: ignore[method-assign]
+        return uow
+
+
+async def test_requests_finding_the_answer_expired_share_one_lookup(world: World) -> None:
+    created = await CreateWorkspace(world.uow(), world.ids, world.clock).execute(
+        "acme", WorkspaceMode.LIVE
+    )
+    factory = HeldFactory(world)
+    authenticate = AuthenticateApiKey(factory, ttl_s=5.0, monotonic=FakeMonotonic())
+    waiting = [
+        asyncio.create_task(authenticate.execute(created.api_key.plaintext)) for _ in range(10)
+    ]
+    for _ in range(3):
+        await asyncio.sleep(0)
+    factory.gate.set()
+    answers = await asyncio.gather(*waiting)
+    assert factory.opened == 1
+    assert {a.workspace_id if a else None for a in answers} == {created.workspace.id}
+
+
+async def test_a_failed_shared_lookup_fails_every_request_sharing_it(world: World) -> None:
+    class Broken:
+        opened = 0
+
+        def __call__(self) -> MemoryUnitOfWork:
+            self.opened += 1
+            raise ConnectionError("database gone")
+
+    broken = Broken()
+    authenticate = AuthenticateApiKey(broken, ttl_s=5.0, monotonic=FakeMonotonic())  # type: ignore[arg-type]
+    key = "op_live_" + "C" * 32
+    results = await asyncio.gather(
+        *(authenticate.execute(key) for _ in range(3)), return_exceptions=True
+    )
+    assert all(isinstance(r, ConnectionError) for r in results)
+    with pytest.raises(ConnectionError):
+        await authenticate.execute(key)  # nothing cached: the next request asks again
