@@ -3,7 +3,8 @@ already taken (none dropped) and exits 0; `openpost worker` exits 0.
 
 To be sure the requests are inside the server when the signal lands, the test holds a
 lock on the API keys table: every request blocks in its key lookup, visibly so in
-PostgreSQL's `pg_stat_activity`. The signal is sent, then the lock released."""
+PostgreSQL's `pg_stat_activity`. Each request has a key of its own (requests with one key
+share one lookup). The signal is sent, then the lock released."""
 
 from __future__ import annotations
 
@@ -12,12 +13,17 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
+from uuid import UUID
 
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
 from adapters.crypto import generate_key
+from application.api_keys import CreateApiKey
+from entrypoints.di import build_container
+from entrypoints.settings import load_settings
 from tests.support.postgres import admin_connection
 from tests.support.serve import OPENPOST, base_env, demo_key, serve
 
@@ -39,6 +45,23 @@ async def blocked_backends(admin: object, database: str, want: int) -> int:
     return int(count)
 
 
+async def keys_of_the_demo_workspace(server: Any, env: dict[str, str], count: int) -> list[str]:
+    """The demo key and `count - 1` more for its workspace, made as `openpost key create`
+    makes them."""
+    line = next(line for line in server.stdout_lines if line.startswith("demo "))
+    workspace_id = UUID(dict(part.split("=", 1) for part in line.split()[1:])["workspace_id"])
+    container = build_container(load_settings(env, dotenv=None))
+    try:
+        made = [demo_key(server)]
+        for _ in range(count - 1):
+            async with container() as scope:
+                issued = await (await scope.get(CreateApiKey)).execute(workspace_id)
+            made.append(issued.plaintext)
+        return made
+    finally:
+        await container.close()
+
+
 @pytest.mark.postgres
 async def test_serve_answers_every_request_in_flight_at_sigterm(
     tmp_path: Path, fresh_postgres_url: str
@@ -50,7 +73,8 @@ async def test_serve_answers_every_request_in_flight_at_sigterm(
         OPENPOST_RATE_LIMIT="0",
     )
     with serve(tmp_path, env) as server:
-        h = {"Authorization": f"Bearer {demo_key(server)}"}
+        keys = await keys_of_the_demo_workspace(server, env, IN_FLIGHT)
+        auth = [{"Authorization": f"Bearer {key}"} for key in keys]
         async with (
             httpx.AsyncClient(base_url=server.url, timeout=30) as client,
             admin_connection(name) as locker,
@@ -60,14 +84,14 @@ async def test_serve_answers_every_request_in_flight_at_sigterm(
             await lock.start()
             await locker.execute("LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE")
             requests = [
-                asyncio.create_task(client.get("/v1/integrations", headers=h))
-                for _ in range(IN_FLIGHT - 4)
+                asyncio.create_task(client.get("/v1/integrations", headers=auth[i]))
+                for i in range(IN_FLIGHT - 4)
             ] + [
                 asyncio.create_task(
                     client.post(
                         "/v1/posts",
                         json={"content": f"draft {i}", "integrations": []},
-                        headers={**h, "Idempotency-Key": f"shutdown-{i}"},
+                        headers={**auth[-1 - i], "Idempotency-Key": f"shutdown-{i}"},
                     )
                 )
                 for i in range(4)
