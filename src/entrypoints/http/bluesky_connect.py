@@ -12,9 +12,10 @@ from typing import Annotated
 import msgspec
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, Response, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import MethodNotAllowedException
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, JSONBody
 
 from application.connect_bluesky import ConnectBluesky
 from application.errors import NotFound, PlatformUnavailable
@@ -69,10 +70,10 @@ class BlueskyConnectController(Controller):
     )
     async def connect_bluesky(
         self,
-        caller: Principal,
+        caller: NamedDependency[Principal],
         use_case: FromDishka[ConnectBluesky],
-        platform: str,
-        data: BlueskyConnectIn,
+        platform: FromPath[str],
+        data: JSONBody[BlueskyConnectIn],
     ) -> Response[IntegrationOut]:
         """Only `bluesky` connects this way. Logs in to the server's configured Bluesky
         service, stores the session and the app password encrypted, and answers 201 with

@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import msgspec
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, Request, delete, get
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from application.disconnect_integration import DisconnectIntegration
 from application.errors import NotFound
@@ -34,7 +34,7 @@ from entrypoints.http.schemas import (
     slot_out,
 )
 
-Limit = Annotated[int, Parameter(ge=1, le=200, description="Page size, 1-200.")]
+Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size, 1-200.")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +69,9 @@ class IntegrationController(Controller):
     async def list_integrations(
         self,
         request: Request[Any, Any, Any],
-        status: IntegrationStatus | None = None,
+        status: FromQuery[IntegrationStatus | None] = None,
         limit: Limit = 20,
-        starting_after: str | None = None,
+        starting_after: FromQuery[str | None] = None,
     ) -> JsonAnswer:
         """Connected accounts, newest first; disconnected ones only when asked by status."""
         caller, services = principal(request), _services(request)
@@ -95,7 +95,7 @@ class IntegrationController(Controller):
         summary="Get an integration",
     )
     async def get_integration(
-        self, request: Request[Any, Any, Any], integration_id: str
+        self, request: Request[Any, Any, Any], integration_id: FromPath[str]
     ) -> JsonAnswer:
         caller, services = principal(request), _services(request)
         wanted = parse_id(integration_id)
@@ -110,7 +110,9 @@ class IntegrationController(Controller):
         return JsonAnswer(body)
 
     @get("/{integration_id:str}/next-slot", responses=errors(404, 409), summary="Next free slot")
-    async def next_slot(self, request: Request[Any, Any, Any], integration_id: str) -> SlotOut:
+    async def next_slot(
+        self, request: Request[Any, Any, Any], integration_id: FromPath[str]
+    ) -> SlotOut:
         caller = principal(request)
         use_case = _services(request).find_next_slot
         slot = await use_case.execute(caller.workspace_id, parse_id(integration_id))
@@ -122,7 +124,10 @@ class IntegrationController(Controller):
         summary="Start connecting an account",
     )
     async def start_connect(
-        self, caller: Principal, use_case: FromDishka[StartConnect], platform: str
+        self,
+        caller: NamedDependency[Principal],
+        use_case: FromDishka[StartConnect],
+        platform: FromPath[str],
     ) -> OAuthConnectOut | CredentialsConnectOut:
         """X: an authorize URL with PKCE. Bluesky: how to post an app password."""
         try:
@@ -139,7 +144,10 @@ class IntegrationController(Controller):
         summary="Disconnect an integration",
     )
     async def disconnect(
-        self, caller: Principal, use_case: FromDishka[DisconnectIntegration], integration_id: str
+        self,
+        caller: NamedDependency[Principal],
+        use_case: FromDishka[DisconnectIntegration],
+        integration_id: FromPath[str],
     ) -> IntegrationOut:
         """Idempotent. Erases stored credentials and revokes them at the platform."""
         done = await use_case.execute(

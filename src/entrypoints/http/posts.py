@@ -9,8 +9,8 @@ import msgspec
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from application.cancel_post import CancelPost
 from application.create_post import CreatePost, CreatePostCommand
@@ -32,11 +32,11 @@ from entrypoints.http.post_schemas import (
     post_out,
 )
 
-Limit = Annotated[int, Parameter(ge=1, le=200, description="Page size, 1-200.")]
+Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size, 1-200.")]
 IdempotencyKey = Annotated[
     str | None,
-    Parameter(
-        header="Idempotency-Key",
+    HeaderParameter(
+        name="Idempotency-Key",
         min_length=1,
         max_length=255,
         description="Retry safely: the same key and body within 24 h replay the first answer.",
@@ -84,9 +84,9 @@ class PostController(Controller):
     )
     async def create_post(
         self,
-        caller: Principal,
+        caller: NamedDependency[Principal],
         use_case: FromDishka[CreatePost],
-        data: CreatePostIn,
+        data: JSONBody[CreatePostIn],
         idempotency_key: IdempotencyKey = None,
     ) -> PostOut:
         """A draft (`schedule_at` null or omitted), a post at a time (60 s to 180 days
@@ -105,12 +105,12 @@ class PostController(Controller):
     @get("/", responses=errors(422), summary="List posts")
     async def list_posts(
         self,
-        caller: Principal,
+        caller: NamedDependency[Principal],
         use_case: FromDishka[ListPosts],
-        status: PostStatus | None = None,
-        integration_id: str | None = None,
+        status: FromQuery[PostStatus | None] = None,
+        integration_id: FromQuery[str | None] = None,
         limit: Limit = 20,
-        starting_after: str | None = None,
+        starting_after: FromQuery[str | None] = None,
     ) -> PostList:
         """Every status unless one is asked for; newest first."""
         cursor = parse_cursor(starting_after)
@@ -126,13 +126,20 @@ class PostController(Controller):
 
     @get("/{post_id:str}", responses=errors(404), summary="Get a post")
     async def get_post(
-        self, caller: Principal, use_case: FromDishka[GetPost], post_id: str
+        self,
+        caller: NamedDependency[Principal],
+        use_case: FromDishka[GetPost],
+        post_id: FromPath[str],
     ) -> PostOut:
         return post_out(await use_case.execute(caller.workspace_id, parse_id(post_id)))
 
     @patch("/{post_id:str}", responses=errors(400, 404, 409, 413, 422), summary="Edit a post")
     async def update_post(
-        self, caller: Principal, use_case: FromDishka[UpdatePost], post_id: str, data: UpdatePostIn
+        self,
+        caller: NamedDependency[Principal],
+        use_case: FromDishka[UpdatePost],
+        post_id: FromPath[str],
+        data: JSONBody[UpdatePostIn],
     ) -> PostOut:
         """Content, schedule and tags, while the post is a draft or scheduled."""
         given = data.schedule_at is not msgspec.UNSET
@@ -148,7 +155,10 @@ class PostController(Controller):
 
     @delete("/{post_id:str}", status_code=200, responses=errors(404, 409), summary="Cancel a post")
     async def cancel_post(
-        self, caller: Principal, use_case: FromDishka[CancelPost], post_id: str
+        self,
+        caller: NamedDependency[Principal],
+        use_case: FromDishka[CancelPost],
+        post_id: FromPath[str],
     ) -> PostOut:
         """Cancels a draft or scheduled post; nothing is deleted at any platform."""
         return post_out(await use_case.execute(caller.workspace_id, parse_id(post_id)))

@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from dishka.integrations.litestar import FromDishka
 from litestar import Controller, MediaType, Response, get
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import FromQuery, QueryParameter
 
 from application.complete_twitter_connect import CompleteTwitterConnect, TwitterCallback
 from application.connect_errors import ConnectRefused
@@ -32,7 +32,7 @@ HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 # `state` is a name Litestar reserves for the app state; the query parameter keeps it.
-StateParam = Annotated[str | None, Parameter(query="state", description="Our OAuth state")]
+StateParam = Annotated[str | None, QueryParameter(name="state", description="Our OAuth state")]
 CODE_REFUSED = (
     "X refused the authorization code (it works once, for 30 seconds). "
     "Start connecting the account again from your application."
@@ -71,8 +71,8 @@ class TwitterCallbackController(Controller):
         use_case: FromDishka[CompleteTwitterConnect],
         settings: FromDishka[Settings],
         oauth_state: StateParam = None,
-        code: str | None = None,
-        error: str | None = None,
+        code: FromQuery[str | None] = None,
+        error: FromQuery[str | None] = None,
     ) -> Response[str]:
         """Finishes connecting an X account: names it on a page, or redirects to
         CONNECT_SUCCESS_URL with `integration_id` when that is configured."""
@@ -114,7 +114,7 @@ class TwitterCallbackController(Controller):
         self,
         use_case: FromDishka[SimulateTwitterAuthorize],
         oauth_state: StateParam = None,
-        code_challenge: str | None = None,
+        code_challenge: FromQuery[str | None] = None,
     ) -> Response[str]:
         """Approves at once and redirects to the callback with a code, as X would."""
         try:
