@@ -6,12 +6,17 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.persistence.sqlalchemy.migrate import upgrade
 from application.ports.unit_of_work import UnitOfWork
 from domain.integration import StatusReason
 from entrypoints.di import build_container
+from entrypoints.http.app import create_app
 from entrypoints.http.integrations import STATE_KEY
 from entrypoints.http.rendered import RenderedAnswers
 from tests.e2e.conftest import START, Api, settings_for
+from tests.support.asgi import client_for
 
 
 def kept(api: Api) -> RenderedAnswers:
@@ -89,3 +94,23 @@ async def test_each_query_gets_its_own_rendering(api: Api) -> None:
     assert pages["?status=disconnected"]["data"] == []
     assert pages[""]["data"] == pages["?status=active"]["data"]
     assert len(pages[""]["data"]) > 1
+
+
+async def test_with_the_cache_off_nothing_is_kept_and_answers_stay_right(sqlite_url: str) -> None:
+    settings = settings_for(sqlite_url, OPENPOST_READ_CACHE_MB="0")
+    assert settings.read_cache_bytes == 0
+    container = build_container(settings)
+    try:
+        await upgrade(await container.get(AsyncEngine))
+        app = create_app(settings, container)
+        async with client_for(app) as client:
+            api = Api(client=client, container=container, clock=None, app=app)  # type: ignore[arg-type]
+            h = api.auth(await api.workspace())
+            first = await client.get("/v1/integrations", headers=h)
+            one = first.json()["data"][0]["id"]
+            assert (await client.delete(f"/v1/integrations/{one}", headers=h)).status_code == 200
+            after = (await client.get("/v1/integrations", headers=h)).json()
+            assert one not in {i["id"] for i in after["data"]}
+            assert len(kept(api)) == 0
+    finally:
+        await container.close()
