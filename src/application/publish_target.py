@@ -69,21 +69,26 @@ class PublishTarget:
         async with self.uow_factory() as uow:
             integration = await uow.integrations.get_any(claimed.integration_id)
             workspace = await uow.workspaces.get(claimed.workspace_id)
+            known = await uow.credentials.get(claimed.integration_id)
         if integration is None or workspace is None or integration.is_disconnected:
             outcome: Outcome = DISCONNECTED
         elif integration.status is IntegrationStatus.NEEDS_REFRESH:
             outcome = NEEDS_REFRESH
         else:
-            outcome = await self._attempt(claimed, integration, workspace.mode)
+            outcome = await self._attempt(claimed, integration, workspace.mode, known)
         await self._record(claimed, outcome)
         return outcome
 
     async def _attempt(
-        self, claimed: ClaimedTarget, integration: Integration, mode: WorkspaceMode
+        self,
+        claimed: ClaimedTarget,
+        integration: Integration,
+        mode: WorkspaceMode,
+        known: StoredCredentials | None,
     ) -> Outcome:
         try:
             gateway = self.platforms.gateway(integration.platform, mode)
-            stored = await self.credentials.execute(integration, mode)
+            stored = await self.credentials.execute(integration, mode, known=known)
         except (PlatformUnavailable, PlatformNotConfigured) as error:
             message = f"{error} is not configured for posting on this server."
             return Failed("platform_not_configured", message, False)

@@ -28,8 +28,24 @@ class GetUsableCredentials:
         self.uow_factory, self.clock, self.refresher = uow_factory, clock, refresher
 
     async def execute(
-        self, integration: Integration, mode: WorkspaceMode, *, refused_version: int | None = None
+        self,
+        integration: Integration,
+        mode: WorkspaceMode,
+        *,
+        refused_version: int | None = None,
+        known: StoredCredentials | None = None,
     ) -> StoredCredentials:
+        """`known`: the stored credentials as the caller just read them. While their access
+        token is good beyond the refresh margin they are the answer, without the locked
+        read that a refresh needs (most publishes); otherwise the refresher decides."""
+        if (
+            known is not None
+            and refused_version is None
+            and not known.credentials.expires_within(
+                self.clock.now(), self.refresher.policy.margin_s
+            )
+        ):
+            return known
         return await self.refresher.execute(integration.id, refused_version=refused_version)
 
     async def rejected(self, integration_id: UUID, used_version: int) -> StoredCredentials | None:

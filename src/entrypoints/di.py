@@ -85,7 +85,12 @@ class InfrastructureProvider(Provider):
 
     @provide(scope=Scope.APP)
     async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
-        engine = create_engine(settings.database_url)
+        # Room for every publish in flight and the HTTP requests beside them: an overflow
+        # connection is closed when returned, and reopening one per publish (a new
+        # PostgreSQL backend, an empty statement cache) cost more than the publish.
+        engine = create_engine(
+            settings.database_url, pool_size=max(10, settings.worker_concurrency + 4)
+        )
         yield engine
         await engine.dispose()
 

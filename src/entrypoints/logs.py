@@ -111,8 +111,11 @@ def configure_logging(level: str, fmt: str) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Client libraries log full request URLs and headers at DEBUG; they may carry tokens.
-    for noisy in ("httpx", "httpcore", "hpack", "asyncio", "aiosqlite"):
+    for noisy in ("hpack", "asyncio", "aiosqlite"):
         logging.getLogger(noisy).setLevel(max(logging.INFO, logging.getLevelName(level)))
+    # httpx tells of every request at INFO: a line per publish beside the publisher's own.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     # Alembic narrates every start-up at INFO; an operator needs only its warnings (and the
     # `serve` refusal stays one line on stderr).
     logging.getLogger("alembic").setLevel(max(logging.WARNING, logging.getLevelName(level)))
