@@ -89,7 +89,8 @@ async def serve(settings: Settings, args: argparse.Namespace) -> int:
                 f"demo workspace_id={created.workspace.id} api_key={created.api_key.plaintext}",
                 flush=True,
             )
-        server = _QuietServer(http_config(create_app(settings, container), args.host, args.port))
+        app = create_app(settings, container)
+        server = _QuietServer(http_config(app, args.host, args.port, settings.shutdown_grace_s))
         settle_heap()
         stop = asyncio.Event()
         _stop_on_signals(stop, lambda: setattr(server, "should_exit", True))
@@ -112,7 +113,7 @@ class _QuietServer(uvicorn.Server):
 async def _worker(container: AsyncContainer, settings: Settings, stop: asyncio.Event) -> None:
     from entrypoints.worker import run_worker
 
-    await run_worker(container, settings, stop)
+    await run_worker(container, settings, stop, shutdown_grace_s=settings.shutdown_grace_s)
 
 
 async def worker(settings: Settings, args: argparse.Namespace) -> int:

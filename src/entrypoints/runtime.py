@@ -20,7 +20,7 @@ def run_async(main: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(main)
 
 
-def http_config(app: Any, host: str, port: int) -> uvicorn.Config:
+def http_config(app: Any, host: str, port: int, grace_s: float = 20.0) -> uvicorn.Config:
     """The HTTP server settings of `serve`: httptools' parser (uvicorn's pick when it is
     installed), no access log, our own logging and signals."""
     return uvicorn.Config(
@@ -30,7 +30,7 @@ def http_config(app: Any, host: str, port: int) -> uvicorn.Config:
         log_config=None,
         lifespan="on",
         access_log=False,
-        timeout_graceful_shutdown=20,
+        timeout_graceful_shutdown=int(grace_s),
     )
 
 

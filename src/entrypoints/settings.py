@@ -47,6 +47,8 @@ class Settings:
     # Rendered list/get answers kept per process, checked against the workspace's
     # integrations revision on every request (0 turns the cache off).
     read_cache_bytes: int = 16 * 1024 * 1024
+    # After SIGTERM: how long publishes and HTTP requests in flight may take to finish.
+    shutdown_grace_s: float = 20.0
     platform_timeout_s: float = 10.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
@@ -145,6 +147,7 @@ def _parse(raw: Mapping[str, str]) -> Settings:
         refresh_margin_s=number("REFRESH_MARGIN_S", defaults.refresh_margin_s, 0),
         api_key_cache_s=min(float(number("API_KEY_CACHE_S", 5, 0, 5)), 5.0),
         read_cache_bytes=number("READ_CACHE_MB", 16, 0, 4096) * 1024 * 1024,
+        shutdown_grace_s=float(number("SHUTDOWN_GRACE_S", 20, 0, 3600)),
         platform_timeout_s=float(number("PLATFORM_TIMEOUT_S", 10, 1, 120)),
         extra=dict(raw),
     )

@@ -2,7 +2,8 @@
 
 Every pass: expire dead workers' leases (their targets fail `outcome_unknown`), claim as
 many due targets as there are free publishing slots (WORKER_CONCURRENCY), and publish each
-in its own task. Several workers, in one process or many, share the database safely:
+in its own task. With every slot taken it waits until half of them are free again (not a
+poll interval: a publish takes tens of milliseconds), otherwise until the next poll. Several workers, in one process or many, share the database safely:
 claims skip each other's rows. When `stop` is set (SIGTERM), no more targets are claimed;
 publishes in flight get `shutdown_grace_s` to finish, then are cancelled (their leases
 expire into `outcome_unknown`, never into a second send).
@@ -49,34 +50,64 @@ class Publisher:
         self.idempotency = idempotency
         self.in_flight: set[asyncio.Task[None]] = set()
         self._housekeeping_at = 0.0
+        self._room = asyncio.Event()  # set when half the slots have come free
 
     async def run(self, stop: asyncio.Event, poll_interval_s: float, grace_s: float) -> None:
         log.info("publisher started (concurrency %d)", self.concurrency)
         while not stop.is_set():
             pause = poll_interval_s
             try:
-                claimed = await self.run_once()
+                claimed = await self.run_once(stop)
             except Exception:
                 log.exception("publisher pass failed; trying again in %.0f s", ERROR_PAUSE_S)
                 claimed, pause = 0, max(poll_interval_s, ERROR_PAUSE_S)
-            if claimed and len(self.in_flight) < self.concurrency:
+            full = len(self.in_flight) >= self.concurrency
+            if claimed and not full:
                 continue  # more may be due right now
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), pause)
+            await self._wait(stop, until_room=full, timeout_s=pause)
+        if self.in_flight:
+            log.info(
+                "stopping: %d publishes in flight, waiting up to %.0f s",
+                len(self.in_flight),
+                grace_s,
+            )
         await self.drain(grace_s)
         log.info("publisher stopped")
 
-    async def run_once(self) -> int:
-        """One pass; returns how many targets it started publishing."""
+    async def run_once(self, stop: asyncio.Event | None = None) -> int:
+        """One pass; returns how many targets it started publishing. No claim starts once
+        `stop` is set, even when it was set earlier in the pass. (A claim already under
+        way when it is set completes; what it took is published within the grace.)"""
         await self._housekeeping()
         await self.expire.execute()
         free = self.concurrency - len(self.in_flight)
-        claimed = await self.claim.execute(free) if free > 0 else []
+        if free <= 0 or (stop is not None and stop.is_set()):
+            return 0
+        claimed = await self.claim.execute(free)
         for target in claimed:
             task = asyncio.create_task(self._publish(target))
             self.in_flight.add(task)
-            task.add_done_callback(self.in_flight.discard)
+            task.add_done_callback(self._finished)
         return len(claimed)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self.in_flight.discard(task)
+        if len(self.in_flight) <= self.concurrency // 2:
+            self._room.set()
+
+    async def _wait(self, stop: asyncio.Event, *, until_room: bool, timeout_s: float) -> None:
+        """Until `stop`, or (all slots taken) until half are free, or else `timeout_s`."""
+        if not until_room:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout_s)
+            return
+        self._room.clear()
+        waits = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._room.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
 
     async def drain(self, timeout_s: float | None = None) -> None:
         """Waits for the publishes in flight; cancels those still running after the timeout."""

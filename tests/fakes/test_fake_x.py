@@ -10,7 +10,7 @@ import secrets
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -76,6 +76,14 @@ def redirect_params(response: httpx.Response) -> dict[str, str]:
         key: values[0]
         for key, values in parse_qs(urlsplit(response.headers["location"]).query).items()
     }
+
+
+async def until(condition: Callable[[], bool], timeout_s: float = 10) -> None:
+    """Waits for the fake to reach a state; a server thread does the work."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "the fake never got there"
+        await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -623,6 +631,38 @@ class TestFaults:
         with pytest.raises(httpx.ReadTimeout):
             await http.get("/2/users/me", headers=bearer(token), timeout=0.05)
         await asyncio.sleep(0.3)
+
+    async def test_a_request_can_be_held_until_released(
+        self, http: httpx.AsyncClient, fake_x: FakeX
+    ) -> None:
+        """Held: received and counted, unanswered, nothing done; released: carried out."""
+        token = (await login(http))["access_token"]
+        fake_x.hold_next("create_tweet")
+        held = asyncio.create_task(post_tweet(http, token, "held back"))
+        await until(lambda: fake_x.held("create_tweet") == 1)
+        assert (await post_tweet(http, token, "not held")).status_code == 201
+        assert not held.done()
+        assert fake_x.requests["create_tweet"] == 2
+        assert [tweet.text for tweet in fake_x.tweets] == ["not held"]
+        assert fake_x.state()["held"] == {"create_tweet": 1}
+        assert fake_x.release("create_tweet") == 1
+        assert (await held).status_code == 201
+        assert [tweet.text for tweet in fake_x.tweets] == ["not held", "held back"]
+        assert fake_x.held("create_tweet") == 0 and fake_x.release() == 0
+
+    async def test_held_requests_are_let_go_by_reset_and_over_http(
+        self, http: httpx.AsyncClient, fake_x: FakeX
+    ) -> None:
+        fake_x.hold_next("users_me", times=2)
+        first = asyncio.create_task(me(http, "no-such-token"))
+        await until(lambda: fake_x.held("users_me") == 1)
+        fake_x.reset()
+        assert (await first).status_code == 401
+        await http.post("/_fake/faults", json={"endpoint": "users_me", "kind": "hold"})
+        second = asyncio.create_task(me(http, "no-such-token"))
+        await until(lambda: fake_x.held("users_me") == 1)
+        assert (await http.post("/_fake/release", json={})).json() == {"released": 1}
+        assert (await second).status_code == 401
 
     async def test_reset_forgets_faults_tokens_and_posts(
         self, http: httpx.AsyncClient, fake_x: FakeX

@@ -77,6 +77,9 @@ class FakeXApp:
         if fault is not None and fault.kind == "delay":
             await asyncio.sleep(fault.seconds)
             fault = None
+        elif fault is not None and fault.kind == "hold":
+            await self.fake.gate.wait(endpoint)
+            fault = None
         if fault is None:
             reply = self._run(handler, request)
         else:

@@ -75,6 +75,10 @@ def _fault(fake: FakeX, request: Request) -> Reply:
     return Reply.json(200, {"pending_faults": fake.faults.pending()})
 
 
+def _release(fake: FakeX, request: Request) -> Reply:
+    return Reply.json(200, {"released": fake.release(_body(request).get("endpoint"))})
+
+
 def _latency(fake: FakeX, request: Request) -> Reply:
     fake.latency = float(_body(request)["ms"]) / 1000
     return Reply.json(200, OK)
@@ -95,6 +99,7 @@ CONTROL_ROUTES: dict[tuple[str, str], Callable[[FakeX, Request], Reply]] = {
     ("POST", "/_fake/browser-user"): _browser_user,
     ("POST", "/_fake/consent"): _consent,
     ("POST", "/_fake/faults"): _fault,
+    ("POST", "/_fake/release"): _release,
     ("POST", "/_fake/latency"): _latency,
     ("POST", "/_fake/rate-limits"): _rate_limit,
 }

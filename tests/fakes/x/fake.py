@@ -10,7 +10,7 @@ from typing import Any
 
 from .api import ApiServer
 from .clock import FakeClock
-from .faults import Fault, FaultPlan
+from .faults import Fault, FaultPlan, Gate
 from .oauth import OAuthServer
 from .records import DEFAULT_CLIENT, DEFAULT_USER, Consent, RegisteredClient, Tweet, XUser
 from .registry import Registry
@@ -23,7 +23,7 @@ class FakeX:
     runs on the server's thread while the test drives it from its own.
     `reset()` returns to the state right after construction (seed clients,
     seed users, seed latency and rate limits), except the clock, which only
-    moves forward.
+    moves forward; requests still held are let go.
     """
 
     registry: Registry
@@ -51,6 +51,7 @@ class FakeX:
         self._seed_latency = latency
         self._seed_limits = dict(rate_limits or {})
         self._app: Any = None
+        self.gate = Gate()
         self.reset()
 
     def reset(self) -> None:
@@ -71,6 +72,7 @@ class FakeX:
             self.latency = self._seed_latency
             self.requests = Counter()
             self.responses = defaultdict(Counter)
+        self.gate.release()
 
     def register_client(
         self, client_id: str, secret: str | None = None, redirect_uris: Iterable[str] = ()
@@ -132,6 +134,18 @@ class FakeX:
     def delay_next(self, endpoint: str, seconds: float, times: int = 1) -> None:
         self.inject(endpoint, Fault("delay", seconds=seconds), times)
 
+    def hold_next(self, endpoint: str, times: int = 1) -> None:
+        """Keep the next `times` requests to `endpoint` unanswered until `release()`."""
+        self.inject(endpoint, Fault("hold"), times)
+
+    def release(self, endpoint: str | None = None) -> int:
+        """Let the held requests (to `endpoint`, or all) be carried out and answered."""
+        return self.gate.release(endpoint)
+
+    def held(self, endpoint: str) -> int:
+        """How many requests to `endpoint` are being held right now."""
+        return self.gate.held()[endpoint]
+
     def reset_next(self, endpoint: str, times: int = 1, after_effect: bool = False) -> None:
         """Drop the connection (TCP RST) instead of answering."""
         self.inject(endpoint, Fault("reset", after_effect=after_effect), times)
@@ -187,6 +201,7 @@ class FakeX:
                 "tweets": [tweet.as_json() for tweet in self.api.tweets],
                 "tweets_per_user": self.tweets_per_user(),
                 "pending_faults": self.faults.pending(),
+                "held": dict(self.gate.held()),
                 "pending_consents": len(self.oauth.consents),
                 "browser_user_id": self.registry.browser_user_id,
                 "clients": sorted(self.registry.clients),

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+import asyncio
+import contextlib
+import threading
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 
-FaultKind = Literal["status", "rate_limit", "delay", "reset", "malformed"]
+FaultKind = Literal["status", "rate_limit", "delay", "hold", "reset", "malformed"]
 ENDPOINTS = ("authorize", "token", "revoke", "users_me", "create_tweet")
 
 
@@ -17,6 +20,8 @@ class Fault:
     - status: answer `status` (e.g. 500, 503) with a problem body.
     - rate_limit: answer 429 with x-rate-limit-reset = now + `reset_in`.
     - delay: wait `seconds` of real time, then answer normally.
+    - hold: keep the request, unanswered, until the test calls `release()`; then carry it
+      out and answer normally (a platform that stalls for as long as the test needs).
     - reset: drop the TCP connection without an answer (RST).
     - malformed: answer 200 with a truncated JSON body.
 
@@ -51,7 +56,7 @@ class FaultPlan:
     def add(self, endpoint: str, fault: Fault, times: int = 1) -> None:
         if endpoint not in ENDPOINTS:
             raise ValueError(f"unknown endpoint {endpoint!r}; one of {ENDPOINTS}")
-        if fault.kind not in ("status", "rate_limit", "delay", "reset", "malformed"):
+        if fault.kind not in get_args(FaultKind):
             raise ValueError(f"unknown fault kind {fault.kind!r}")
         self._queues[endpoint].extend([fault] * times)
 
@@ -64,3 +69,43 @@ class FaultPlan:
 
     def clear(self) -> None:
         self._queues.clear()
+
+
+class Gate:
+    """Requests held by a `hold` fault. They wait on the server's event loop; `release()`
+    may come from any thread (the test's)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: list[tuple[str, asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+
+    async def wait(self, endpoint: str) -> None:
+        loop = asyncio.get_running_loop()
+        entry = (endpoint, loop, loop.create_future())
+        with self._lock:
+            self._held.append(entry)
+        try:
+            await entry[2]
+        finally:
+            with self._lock, contextlib.suppress(ValueError):
+                self._held.remove(entry)
+
+    def release(self, endpoint: str | None = None) -> int:
+        """Lets the held requests (of `endpoint`, or all) go on; returns how many."""
+        with self._lock:
+            chosen = [e for e in self._held if endpoint in (None, e[0])]
+            self._held = [e for e in self._held if e not in chosen]
+        for _, loop, future in chosen:
+            with contextlib.suppress(RuntimeError):  # the server already stopped
+                loop.call_soon_threadsafe(_open, future)
+        return len(chosen)
+
+    def held(self) -> Counter[str]:
+        """How many requests each endpoint has waiting."""
+        with self._lock:
+            return Counter(endpoint for endpoint, _, _ in self._held)
+
+
+def _open(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)

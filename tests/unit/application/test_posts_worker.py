@@ -77,3 +77,36 @@ async def test_stopping_waits_for_publishes_in_flight_then_gives_up() -> None:
     assert gateway.sent == [] and publisher.in_flight == set()
     statuses = {p.targets[0].status for p in world.store.posts.values()}
     assert statuses == {TargetStatus.PUBLISHING}, "cut short: left to its lease, never resent"
+
+
+async def _until(condition: object, timeout_s: float = 5.0) -> None:
+    """Lets the loop run until `condition()` holds (a failure after `timeout_s`)."""
+    async with asyncio.timeout(timeout_s):
+        while not condition():  # type: ignore[operator]
+            await asyncio.sleep(0)
+
+
+async def test_a_pass_claims_nothing_once_stopped() -> None:
+    world, gateway = await _world_with(2)
+    publisher = _publisher(world, 4)
+    stop = asyncio.Event()
+    stop.set()
+    gateway.release.set()
+    assert await publisher.run_once(stop) == 0
+    assert publisher.in_flight == set()
+    statuses = {p.targets[0].status for p in world.store.posts.values()}
+    assert statuses == {TargetStatus.PENDING}
+
+
+async def test_a_full_worker_claims_again_once_half_its_slots_are_free() -> None:
+    """The poll interval is far off: only slots coming free can start the next claims."""
+    world, gateway = await _world_with(6)
+    publisher = _publisher(world, 2)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(publisher.run(stop, 3600, 5))
+    await _until(lambda: gateway.running == 2)
+    gateway.release.set()
+    await _until(lambda: len(gateway.sent) == 6)
+    stop.set()
+    await loop
+    assert gateway.most == 2
