@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
-from bench import footprint, http_api, scale, slots
+from bench import footprint, http_api, publish, scale, slots
 from bench.support import (
     RESULTS,
     Context,
@@ -28,10 +28,9 @@ from bench.support import (
     verdict,
 )
 
-# In the order they run. The publisher benchmark (throughput of due targets against a fake
-# platform, scheduling lag) joins this list as `publish` once the publisher exists.
+# In the order they run.
 BENCHMARKS: dict[str, ModuleType] = {
-    module.NAME: module for module in (slots, http_api, scale, footprint)
+    module.NAME: module for module in (slots, http_api, scale, footprint, publish)
 }
 
 
@@ -78,7 +77,9 @@ async def _main(args: argparse.Namespace) -> int:
                 sections.append(await BENCHMARKS[name].run(ctx))
             except Exception:
                 failed = True
-                sections.append(Section(f"{name}: FAILED", "```\n" + traceback.format_exc() + "```"))
+                sections.append(
+                    Section(f"{name}: FAILED", "```\n" + traceback.format_exc() + "```")
+                )
     report = _render(args, sections, ctx, pg_version, load_before, time.perf_counter() - started)
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
@@ -108,9 +109,7 @@ def _render(
         ("load average (1/5/15 min)", f"before {load_before}; after {loadavg()}"),
         ("duration", f"{elapsed:.0f} s"),
     ]
-    goals = [
-        [g.what, g.target, g.measured, verdict(g.met)] for s in sections for g in s.goals
-    ]
+    goals = [[g.what, g.target, g.measured, verdict(g.met)] for s in sections for g in s.goals]
     parts = [
         "# Benchmark results",
         "",
