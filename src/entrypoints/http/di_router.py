@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, get_args, get_type_hints
 
+from dishka import FromComponent
 from dishka.integrations.litestar import inject, make_add_request_container_middleware
 from litestar import Controller, Router
 from litestar.handlers import HTTPRouteHandler
 from litestar.routes import BaseRoute
 from litestar.types import ControllerRouterHandler
+
+_MARKER = type(FromComponent())  # what `FromDishka[T]` puts in `Annotated[T, ...]`
 
 
 class ScopedDishkaRouter(Router):
@@ -31,9 +34,7 @@ class ScopedDishkaRouter(Router):
 def asks_dishka(fn: Callable[..., Any]) -> bool:
     hints = get_type_hints(fn, include_extras=True)
     return any(
-        type(marker).__name__ == "_FromComponent"
-        for hint in hints.values()
-        for marker in get_args(hint)[1:]
+        isinstance(marker, _MARKER) for hint in hints.values() for marker in get_args(hint)[1:]
     )
 
 
