@@ -15,9 +15,11 @@ No transaction is open while a platform is called.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from application.errors import NotFound, PlatformNotConfigured, PlatformUnavailable
 from application.ports.clock import Clock
@@ -76,7 +78,7 @@ class PublishTarget:
             outcome = NEEDS_REFRESH
         else:
             outcome = await self._attempt(claimed, integration, workspace.mode, known)
-        await self._record(claimed, outcome)
+        await _even_if_cancelled(self._record(claimed, outcome))
         return outcome
 
     async def _attempt(
@@ -178,6 +180,19 @@ class PublishTarget:
                 return
             await uow.posts.save(post)
             await uow.commit()
+
+
+async def _even_if_cancelled(recording: Coroutine[Any, Any, None]) -> None:
+    """Runs `recording` to its end even when the caller is cancelled meanwhile (a worker's
+    shutdown grace running out), then lets the cancellation through. What the platform
+    answered is known by then; dropping it would leave a post that was published to
+    expire into `outcome_unknown`. Recording takes a transaction, milliseconds."""
+    task = asyncio.ensure_future(recording)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
 
 
 def _published(post: PublishedPost) -> Outcome:

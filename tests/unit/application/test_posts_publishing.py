@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -15,13 +16,14 @@ from application.ports.platforms import (
     CredentialsRejected,
     PlatformRateLimited,
     PlatformUnreachable,
+    PublishedPost,
 )
 from domain.integration import IntegrationStatus, Profile
 from domain.platform import Platform
 from domain.post import PostStatus
 from domain.post_target import TargetStatus
 from domain.workspace import WorkspaceMode
-from tests.unit.application.posts_world import LEASE, START, World
+from tests.unit.application.posts_world import LEASE, START, ScriptedGateway, World
 
 AT = START + timedelta(hours=1)
 
@@ -242,3 +244,38 @@ async def test_canceled_posts_are_never_claimed(world: World) -> None:
     await world.cancel(post)
     world.clock.set(AT)
     assert await world.run_due() == []
+
+
+class HeldGateway(ScriptedGateway):
+    """Answers a publish only when the test says so."""
+
+    def __init__(self, platform: Platform) -> None:
+        super().__init__(platform)
+        self.called, self.answer = asyncio.Event(), asyncio.Event()
+
+    async def publish(self, credentials: Credentials, text: str) -> PublishedPost:
+        self.called.set()
+        await self.answer.wait()
+        return await super().publish(credentials, text)
+
+
+async def test_an_answer_already_received_is_recorded_even_if_the_publish_is_cancelled() -> None:
+    world = World()
+    gateway = HeldGateway(Platform.TWITTER)
+    world.gateways[Platform.TWITTER] = gateway
+    await world.setup()
+    post = await world.create(world.twitter, schedule_at=START + timedelta(hours=1))
+    world.clock.set(START + timedelta(hours=1))
+    [claimed] = await ClaimDueTargets(world.uow, world.clock, LEASE).execute(10)
+    publishing = asyncio.create_task(world.publisher().execute(claimed))
+    await gateway.called.wait()
+    async with world.store.lock:  # the outcome's transaction will have to wait for this
+        gateway.answer.set()
+        for _ in range(10):
+            await asyncio.sleep(0)
+        publishing.cancel()  # the shutdown grace runs out while the outcome waits
+    with pytest.raises(asyncio.CancelledError):
+        await publishing
+    target = (await world.stored(post)).targets[0]
+    assert target.status is TargetStatus.PUBLISHED
+    assert target.platform_post_id is not None
