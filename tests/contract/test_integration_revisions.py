@@ -106,3 +106,17 @@ async def test_another_process_s_write_moves_it(
     before = await revisions.of_workspace(workspace.id)
     await committed_integration(uow_factory.from_another_process(), workspace.id)
     assert await revisions.of_workspace(workspace.id) != before
+
+
+async def test_holding_integrations_for_a_slot_leaves_it(
+    uow_factory: Backend, revisions: IntegrationRevisions
+) -> None:
+    """Scheduling a post at `next_slot` holds the integrations; it changes none of them, so
+    the workspace's cached listings stay good."""
+    workspace = await committed_workspace(uow_factory())
+    integration = await committed_integration(uow_factory(), workspace.id)
+    before = await revisions.of_workspace(workspace.id)
+    async with uow_factory() as uow:
+        await uow.busy_times.hold([integration.id])
+        await uow.commit()
+    assert await revisions.of_workspace(workspace.id) == before
