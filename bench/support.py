@@ -35,7 +35,6 @@ RATE_LIMIT = "1000000000/minute"
 PACKAGES = (
     "litestar",
     "uvicorn",
-    "uvloop",
     "httptools",
     "msgspec",
     "dishka",
