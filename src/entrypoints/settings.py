@@ -124,6 +124,15 @@ def _parse(raw: Mapping[str, str]) -> Settings:
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise SettingsError(f"{PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
     defaults = Settings()
+    lease_s = number("PUBLISH_LEASE_S", defaults.publish_lease_s, 1)
+    grace_s = number("SHUTDOWN_GRACE_S", int(defaults.shutdown_grace_s), 0, 3600)
+    if grace_s >= lease_s:
+        # A publish finishing within the grace must still hold its lease, or another
+        # worker may expire it into outcome_unknown while it is being sent.
+        raise SettingsError(
+            f"{PREFIX}SHUTDOWN_GRACE_S ({grace_s}) must be shorter than "
+            f"{PREFIX}PUBLISH_LEASE_S ({lease_s})"
+        )
     return Settings(
         database_url=database_url,
         secret_keys=keys,
@@ -143,11 +152,11 @@ def _parse(raw: Mapping[str, str]) -> Settings:
         log_level=log_level,
         log_format=log_format,
         oauth_state_ttl_s=number("OAUTH_STATE_TTL_S", defaults.oauth_state_ttl_s, 1),
-        publish_lease_s=number("PUBLISH_LEASE_S", defaults.publish_lease_s, 1),
+        publish_lease_s=lease_s,
         refresh_margin_s=number("REFRESH_MARGIN_S", defaults.refresh_margin_s, 0),
         api_key_cache_s=min(float(number("API_KEY_CACHE_S", 5, 0, 5)), 5.0),
         read_cache_bytes=number("READ_CACHE_MB", 16, 0, 4096) * 1024 * 1024,
-        shutdown_grace_s=float(number("SHUTDOWN_GRACE_S", 20, 0, 3600)),
+        shutdown_grace_s=float(grace_s),
         platform_timeout_s=float(number("PLATFORM_TIMEOUT_S", 10, 1, 120)),
         extra=dict(raw),
     )

@@ -22,6 +22,7 @@ async def main(url: str, secret: str, log: Path, hang: bool) -> None:
             "OPENPOST_SECRET_KEY": secret,
             "OPENPOST_WORKER_CONCURRENCY": "8",
             "OPENPOST_PUBLISH_LEASE_S": "2" if hang else "120",
+            "OPENPOST_SHUTDOWN_GRACE_S": "1",
         },
         dotenv=None,
     )

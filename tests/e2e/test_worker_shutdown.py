@@ -56,7 +56,7 @@ LONG_GRACE_S, GRACE_S = 60, 3
 # ... and is then watched for this many poll intervals, in which a worker still polling
 # would surely claim it. Proving a "never" needs a window; nothing waits on it to happen.
 WATCHED_POLLS = 12
-LEASE_S = 15
+LEASE_S = 90  # outlasts the long grace, as the settings require
 TIMEOUT_S = 60.0
 
 

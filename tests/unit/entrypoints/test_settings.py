@@ -1,0 +1,30 @@
+"""Settings that contradict each other stop the service with one line naming them."""
+
+from __future__ import annotations
+
+import pytest
+
+from entrypoints.settings import SettingsError, load_settings
+
+
+def settings(**env: str) -> object:
+    return load_settings({f"OPENPOST_{k}": v for k, v in env.items()}, dotenv=None)
+
+
+def test_the_defaults_agree() -> None:
+    loaded = settings()
+    assert loaded.shutdown_grace_s < loaded.publish_lease_s  # type: ignore[attr-defined]
+
+
+def test_a_grace_as_long_as_the_lease_is_refused() -> None:
+    with pytest.raises(SettingsError) as refused:
+        settings(PUBLISH_LEASE_S="20")
+    message = str(refused.value)
+    assert "OPENPOST_SHUTDOWN_GRACE_S (20)" in message
+    assert "OPENPOST_PUBLISH_LEASE_S (20)" in message
+    assert "\n" not in message
+
+
+def test_a_shorter_grace_goes_with_a_short_lease() -> None:
+    loaded = settings(PUBLISH_LEASE_S="5", SHUTDOWN_GRACE_S="3")
+    assert (loaded.publish_lease_s, loaded.shutdown_grace_s) == (5, 3.0)  # type: ignore[attr-defined]
