@@ -76,18 +76,18 @@ class IntegrationController(Controller):
         """Connected accounts, newest first; disconnected ones only when asked by status."""
         caller, services = principal(request), _services(request)
         cursor = parse_cursor(starting_after)
-        use_case = services.list_integrations
-        revision = await use_case.revision(caller.workspace_id)
-        key = ("list", caller.workspace_id, status, limit, cursor)
-        body = services.answers.get(key, revision)
-        if body is None:
-            page = await use_case.execute(
-                ListIntegrationsQuery(caller.workspace_id, status, limit, cursor)
-            )
-            listed = IntegrationList([integration_out(i) for i in page.items], page.has_more)
-            body = msgspec.json.encode(listed)
-            services.answers.put(key, revision, body)
-        return JsonAnswer(body)
+        use_case, workspace_id = services.list_integrations, caller.workspace_id
+
+        async def render() -> bytes:
+            query = ListIntegrationsQuery(workspace_id, status, limit, cursor)
+            page = await use_case.execute(query)
+            items = [integration_out(i) for i in page.items]
+            return msgspec.json.encode(IntegrationList(items, page.has_more))
+
+        key = ("list", workspace_id, status, limit, cursor)
+        return JsonAnswer(
+            await services.answers.answer(key, lambda: use_case.revision(workspace_id), render)
+        )
 
     @get(
         "/{integration_id:str}",
@@ -99,15 +99,15 @@ class IntegrationController(Controller):
     ) -> JsonAnswer:
         caller, services = principal(request), _services(request)
         wanted = parse_id(integration_id)
-        use_case = services.get_integration
-        revision = await use_case.revision(caller.workspace_id)
-        key = ("get", caller.workspace_id, wanted)
-        body = services.answers.get(key, revision)
-        if body is None:
-            found = await use_case.execute(caller.workspace_id, wanted)
-            body = msgspec.json.encode(integration_out(found))
-            services.answers.put(key, revision, body)
-        return JsonAnswer(body)
+        use_case, workspace_id = services.get_integration, caller.workspace_id
+
+        async def render() -> bytes:
+            return msgspec.json.encode(integration_out(await use_case.execute(workspace_id, wanted)))
+
+        key = ("get", workspace_id, wanted)
+        return JsonAnswer(
+            await services.answers.answer(key, lambda: use_case.revision(workspace_id), render)
+        )
 
     @get("/{integration_id:str}/next-slot", responses=errors(404, 409), summary="Next free slot")
     async def next_slot(

@@ -9,7 +9,7 @@ Bounded by the total size of the kept bodies; the oldest kept answer goes first.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from litestar.response.base import ASGIResponse
@@ -20,6 +20,24 @@ class RenderedAnswers:
         self.max_bytes = max_bytes
         self._kept: dict[Hashable, tuple[int, bytes]] = {}
         self._size = 0
+
+    async def answer(
+        self,
+        key: Hashable,
+        revision: Callable[[], Awaitable[int]],
+        render: Callable[[], Awaitable[bytes]],
+    ) -> bytes:
+        """The bytes kept for `key` at the current revision, or `render()`'s, then kept.
+        The revision is read before rendering, so what is kept is at least that new; with
+        no budget it is not read at all."""
+        if self.max_bytes <= 0:
+            return await render()
+        current = await revision()
+        body = self.get(key, current)
+        if body is None:
+            body = await render()
+            self.put(key, current, body)
+        return body
 
     def get(self, key: Hashable, revision: int) -> bytes | None:
         kept = self._kept.get(key)

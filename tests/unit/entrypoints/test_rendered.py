@@ -64,3 +64,28 @@ def test_the_budget_holds_and_the_last_kept_rendering_is_the_one_given(
     for key, (revision, body) in last.items():
         assert answers.get(key, revision) in (body, None)  # kept as put, or evicted
         assert answers.get(key, revision + 1) is None
+
+
+async def test_answer_renders_once_per_revision_and_reads_none_without_a_budget() -> None:
+    revision, rendered, revision_reads = 1, 0, 0
+
+    async def current() -> int:
+        nonlocal revision_reads
+        revision_reads += 1
+        return revision
+
+    async def render() -> bytes:
+        nonlocal rendered
+        rendered += 1
+        return f"render {rendered}".encode()
+
+    answers = RenderedAnswers(max_bytes=100)
+    assert await answers.answer("k", current, render) == b"render 1"
+    assert await answers.answer("k", current, render) == b"render 1"
+    revision = 2
+    assert await answers.answer("k", current, render) == b"render 2"
+    assert (rendered, revision_reads) == (2, 3)
+
+    off = RenderedAnswers(max_bytes=0)
+    assert await off.answer("k", current, render) == b"render 3"
+    assert revision_reads == 3
