@@ -15,11 +15,9 @@ No transaction is open while a platform is called.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
-from collections.abc import Callable, Coroutine
-from typing import Any
+from collections.abc import Callable
 
 from application.errors import NotFound, PlatformNotConfigured, PlatformUnavailable
 from application.ports.clock import Clock
@@ -35,10 +33,11 @@ from application.ports.platforms import (
     PlatformUnreachable,
     PublishedPost,
 )
-from application.ports.publish_queue import ClaimedTarget
+from application.ports.publish_queue import ClaimedTarget, PublishContext
 from application.ports.unit_of_work import UnitOfWorkFactory
+from application.record_outcomes import RecordOutcomes
 from application.usable_credentials import GetUsableCredentials
-from domain.errors import IllegalTransition, IntegrationDisconnected
+from domain.errors import IntegrationDisconnected
 from domain.integration import Integration, IntegrationStatus
 from domain.outcomes import Failed, Outcome, Published, RateLimited, Transient
 from domain.post_target import OUTCOME_UNKNOWN
@@ -66,20 +65,28 @@ class PublishTarget:
     ) -> None:
         self.uow_factory, self.clock, self.platforms = uow_factory, clock, platforms
         self.credentials, self.jitter = credentials, jitter
+        self.outcomes = RecordOutcomes(uow_factory, clock)
 
     async def execute(self, claimed: ClaimedTarget) -> Outcome:
-        async with self.uow_factory() as uow:
-            integration = await uow.integrations.get_any(claimed.integration_id)
-            workspace = await uow.workspaces.get(claimed.workspace_id)
-            known = await uow.credentials.get(claimed.integration_id)
-        if integration is None or workspace is None or integration.is_disconnected:
+        """Publishes with `claimed.context` (read at the claim) or, without it, with a read
+        of its own, then records the outcome."""
+        context = claimed.context or await self._read(claimed)
+        integration, mode = context.integration, context.mode
+        if integration is None or mode is None or integration.is_disconnected:
             outcome: Outcome = DISCONNECTED
         elif integration.status is IntegrationStatus.NEEDS_REFRESH:
             outcome = NEEDS_REFRESH
         else:
-            outcome = await self._attempt(claimed, integration, workspace.mode, known)
-        await _even_if_cancelled(self._record(claimed, outcome))
+            outcome = await self._attempt(claimed, integration, mode, context.credentials)
+        await self.outcomes.record(claimed, outcome)
         return outcome
+
+    async def _read(self, claimed: ClaimedTarget) -> PublishContext:
+        async with self.uow_factory() as uow:
+            integration = await uow.integrations.get_any(claimed.integration_id)
+            workspace = await uow.workspaces.get(claimed.workspace_id)
+            known = await uow.credentials.get(claimed.integration_id)
+        return PublishContext(integration, workspace.mode if workspace else None, known)
 
     async def _attempt(
         self,
@@ -166,33 +173,6 @@ class PublishTarget:
             return Failed("platform_error", str(error) or type(error).__name__)
         log.exception("publish raised unexpectedly", exc_info=error)
         return Failed(OUTCOME_UNKNOWN, "The platform call failed in an unexpected way.")
-
-    async def _record(self, claimed: ClaimedTarget, outcome: Outcome) -> None:
-        now = self.clock.now()
-        async with self.uow_factory() as uow:
-            post = await uow.posts.get_any(claimed.post_id, for_update=True)
-            if post is None:
-                return
-            try:
-                post.record(claimed.target_id, outcome, now)
-            except IllegalTransition:
-                log.warning("late outcome for target %s ignored", claimed.target_id)
-                return
-            await uow.posts.save(post)
-            await uow.commit()
-
-
-async def _even_if_cancelled(recording: Coroutine[Any, Any, None]) -> None:
-    """Runs `recording` to its end even when the caller is cancelled meanwhile (a worker's
-    shutdown grace running out), then lets the cancellation through. What the platform
-    answered is known by then; dropping it would leave a post that was published to
-    expire into `outcome_unknown`. Recording takes a transaction, milliseconds."""
-    task = asyncio.ensure_future(recording)
-    try:
-        await asyncio.shield(task)
-    except asyncio.CancelledError:
-        await task
-        raise
 
 
 def _published(post: PublishedPost) -> Outcome:

@@ -302,3 +302,18 @@ async def test_racing_puts_over_existing_credentials_keep_versions_distinct(
         stored = await uow.credentials.get(integration_id)
     assert sorted(versions) == [2, 3]
     assert stored is not None and stored.version == 3
+
+
+async def test_get_many_reads_what_get_reads_for_each(uow_factory: Backend) -> None:
+    first, second, bare = [await _integration(uow_factory) for _ in range(3)]
+    async with uow_factory() as uow:
+        await uow.credentials.put(first, some_credentials("a"))
+        await uow.credentials.put(second, some_credentials("b"))
+        await uow.credentials.put(second, some_credentials("c"))
+        await uow.commit()
+    async with uow_factory() as uow:
+        many = await uow.credentials.get_many([first, second, bare, uuid4()])
+        one_by_one = {i: await uow.credentials.get(i) for i in (first, second)}
+        assert await uow.credentials.get_many([]) == {}
+    assert many == one_by_one
+    assert many[second] == StoredCredentials(some_credentials("c"), 2)

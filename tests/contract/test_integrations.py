@@ -304,3 +304,19 @@ async def test_a_cursor_inside_a_tie_continues_by_id(uow_factory: Backend) -> No
     assert after_middle_tie == everything[3:]
     assert after_last == []
     assert filtered == everything[4:6]
+
+
+async def test_get_many_is_unscoped_and_skips_unknown_ids(uow_factory: Backend) -> None:
+    mine = await committed_workspace(uow_factory())
+    other = await committed_workspace(uow_factory())
+    ours = an_integration(mine.id)
+    theirs = an_integration(other.id, status=IntegrationStatus.DISCONNECTED)
+    async with uow_factory() as uow:
+        await uow.integrations.add(ours)
+        await uow.integrations.add(theirs)
+        await uow.commit()
+    async with uow_factory() as uow:
+        found = await uow.integrations.get_many([ours.id, theirs.id, uuid4()])
+        assert await uow.integrations.get_many([]) == {}
+    assert found == {ours.id: ours, theirs.id: theirs}
+    _assert_utc(found[ours.id])

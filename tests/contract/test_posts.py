@@ -198,3 +198,56 @@ async def test_holding_integrations_serializes_reservations(sql_backend: SqlBack
         return await uow.busy_times.busy_times(integrations[0], START, at + timedelta(hours=1))
 
     assert await second_waits_for_first(sql_backend, hold, reserve, busy) == [at]
+
+
+async def test_get_many_reads_each_post_whole_and_skips_unknown_ids(uow_factory: Backend) -> None:
+    workspace, integrations = await _world(uow_factory)
+    other_workspace, other_integrations = await _world(uow_factory)
+    posts = [
+        a_post(workspace, integrations, at=START + timedelta(hours=1)),
+        a_post(workspace, integrations[:1]),
+        a_post(other_workspace, other_integrations, at=START + timedelta(hours=2)),
+    ]
+    await _add(uow_factory, *posts)
+    async with uow_factory() as uow:
+        found = await uow.posts.get_many([p.id for p in posts] + [uuid4()], for_update=True)
+        assert await uow.posts.get_many([]) == []
+    assert sorted(found, key=lambda p: p.id) == sorted(posts, key=lambda p: p.id)
+
+
+async def test_save_many_writes_every_post_and_target(uow_factory: Backend) -> None:
+    workspace, integrations = await _world(uow_factory)
+    at = START + timedelta(hours=1)
+    posts = [a_post(workspace, integrations, at=at) for _ in range(3)]
+    untouched = a_post(workspace, integrations, at=at)
+    await _add(uow_factory, *posts, untouched)
+    now = at + timedelta(seconds=5)
+    for n, post in enumerate(posts):
+        for target in post.targets:
+            post.claim(target.id, now, LEASE)
+            post.record(target.id, Published(f"{n}-{target.platform}", "u"), now)
+    async with uow_factory() as uow:
+        await uow.posts.save_many(posts)
+        await uow.posts.save_many([])
+        await uow.commit()
+    async with uow_factory() as uow:
+        for post in posts:
+            assert await uow.posts.get_any(post.id) == post
+        assert await uow.posts.get_any(untouched.id) == untouched
+
+
+async def test_get_many_for_update_serializes_with_an_edit(sql_backend: SqlBackend) -> None:
+    workspace, integrations = await _world(sql_backend)
+    posts = [a_post(workspace, integrations, at=START + timedelta(hours=1)) for _ in range(2)]
+    await _add(sql_backend, *posts)
+
+    async def lock(uow):
+        return await uow.posts.get_many([p.id for p in posts], for_update=True)
+
+    async def cancel_second(uow):
+        found = await uow.posts.get(workspace, posts[1].id)
+        found.cancel(START)
+        await uow.posts.save(found)
+
+    seen = await second_waits_for_first(sql_backend, lock, cancel_second, lock)
+    assert {p.id: p.status for p in seen}[posts[1].id] is PostStatus.CANCELED

@@ -45,3 +45,15 @@ async def test_list_is_oldest_first_with_ties_by_id(uow_factory: Backend) -> Non
         listed = await uow.workspaces.list()
 
     assert listed == [oldest, *sorted(tied, key=lambda w: w.id), newest]
+
+
+async def test_get_many_finds_those_that_exist(uow_factory: Backend) -> None:
+    live, test = a_workspace(), a_workspace(mode=WorkspaceMode.TEST)
+    async with uow_factory() as uow:
+        await uow.workspaces.add(live)
+        await uow.workspaces.add(test)
+        await uow.commit()
+    async with uow_factory() as uow:
+        found = await uow.workspaces.get_many([live.id, test.id, uuid4()])
+        assert await uow.workspaces.get_many([]) == {}
+    assert found == {live.id: live, test.id: test}

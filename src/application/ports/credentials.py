@@ -1,5 +1,5 @@
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -40,6 +40,10 @@ class CredentialRepository(Protocol):
 
     @abstractmethod
     async def get(self, integration_id: UUID) -> StoredCredentials | None: ...
+
+    @abstractmethod
+    async def get_many(self, integration_ids: Collection[UUID]) -> dict[UUID, StoredCredentials]:
+        """The stored credentials of those of `integration_ids` that have some, in one read."""
 
     @abstractmethod
     async def get_for_update(self, integration_id: UUID) -> StoredCredentials | None:

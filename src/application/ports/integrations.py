@@ -25,6 +25,11 @@ class IntegrationRepository(Protocol):
         """Unscoped read, for the publisher and token keeping, which act for every workspace."""
 
     @abstractmethod
+    async def get_many(self, integration_ids: Collection[UUID]) -> dict[UUID, Integration]:
+        """Unscoped, like `get_any`: those of `integration_ids` that exist, by id, in one
+        read (a publisher's claim reads the integrations of all it took at once)."""
+
+    @abstractmethod
     async def find_by_account(
         self, workspace_id: UUID, platform: Platform, platform_user_id: str
     ) -> Integration | None: ...

@@ -1,4 +1,5 @@
 from abc import abstractmethod
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
@@ -25,6 +26,10 @@ class PostRepository(Protocol):
         """Writes the post and every one of its targets."""
 
     @abstractmethod
+    async def save_many(self, posts: Sequence[Post]) -> None:
+        """`save` for each post, in as few statements as the store allows."""
+
+    @abstractmethod
     async def get(
         self, workspace_id: UUID, post_id: UUID, *, for_update: bool = False
     ) -> Post | None:
@@ -34,6 +39,12 @@ class PostRepository(Protocol):
     @abstractmethod
     async def get_any(self, post_id: UUID, *, for_update: bool = False) -> Post | None:
         """Unscoped read, for the publisher, which acts for every workspace."""
+
+    @abstractmethod
+    async def get_many(self, post_ids: Collection[UUID], *, for_update: bool = False) -> list[Post]:
+        """Unscoped, like `get_any`: those of `post_ids` that exist, in one read; with
+        `for_update`, locked as `get` locks one (the publisher records many outcomes per
+        transaction)."""
 
     @abstractmethod
     async def list(

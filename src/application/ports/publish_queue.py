@@ -4,13 +4,26 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
 
+from application.ports.credentials import StoredCredentials
+from domain.integration import Integration
 from domain.platform import Platform
+from domain.workspace import WorkspaceMode
+
+
+@dataclass(frozen=True, slots=True)
+class PublishContext:
+    """What a publish checks and sends with, as read in the claim's transaction: the
+    integration and its workspace's mode (None when gone) and the stored credentials."""
+
+    integration: Integration | None
+    mode: WorkspaceMode | None
+    credentials: StoredCredentials | None
 
 
 @dataclass(frozen=True, slots=True)
 class ClaimedTarget:
     """A target a worker now holds: everything needed to publish it without reading the
-    post again."""
+    post again, and, once `ClaimDueTargets` has read it, its `context`."""
 
     post_id: UUID
     target_id: UUID
@@ -19,6 +32,7 @@ class ClaimedTarget:
     platform: Platform
     content: str
     attempts: int
+    context: PublishContext | None = None
 
 
 class PublishQueue(Protocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -279,3 +280,31 @@ async def test_an_answer_already_received_is_recorded_even_if_the_publish_is_can
     target = (await world.stored(post)).targets[0]
     assert target.status is TargetStatus.PUBLISHED
     assert target.platform_post_id is not None
+
+
+async def test_a_claim_carries_what_its_publish_needs(world: World) -> None:
+    await scheduled(world, world.twitter, world.bluesky)
+    world.clock.set(AT)
+    claimed = await ClaimDueTargets(world.uow, world.clock, LEASE).execute(10)
+    contexts = {c.integration_id: c.context for c in claimed}
+    for integration in (world.twitter, world.bluesky):
+        context = contexts[integration.id]
+        assert context is not None and context.integration == integration
+        assert context.mode is WorkspaceMode.LIVE
+        assert context.credentials is not None
+        assert context.credentials.credentials.access_token == "access-1"
+
+
+async def test_a_target_claimed_without_its_context_reads_its_own(world: World) -> None:
+    post = await scheduled(world)
+    world.clock.set(AT)
+    [claimed] = await ClaimDueTargets(world.uow, world.clock, LEASE).execute(10)
+    integration = await world.integration(world.twitter)
+    integration.disconnect(AT)
+    async with world.uow() as uow:
+        await uow.integrations.save(integration)
+        await uow.commit()
+    await world.publisher().execute(dataclasses.replace(claimed, context=None))
+    target = (await world.stored(post)).targets[0]
+    assert target.error.code == "integration_disconnected"
+    assert world.gateways[Platform.TWITTER].used_tokens == []

@@ -5,6 +5,7 @@ Entities are copied in and out, so a caller's changes land only through `save`."
 from __future__ import annotations
 
 import copy
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -29,6 +30,10 @@ class MemoryPostRepository(PostRepository):
     async def save(self, post: Post) -> None:
         self.store.posts[post.id] = copy.deepcopy(post)
 
+    async def save_many(self, posts: Sequence[Post]) -> None:
+        for post in posts:
+            await self.save(post)
+
     async def get(
         self, workspace_id: UUID, post_id: UUID, *, for_update: bool = False
     ) -> Post | None:
@@ -40,6 +45,10 @@ class MemoryPostRepository(PostRepository):
     async def get_any(self, post_id: UUID, *, for_update: bool = False) -> Post | None:
         found = self.store.posts.get(post_id)
         return copy.deepcopy(found) if found else None
+
+    async def get_many(self, post_ids: Collection[UUID], *, for_update: bool = False) -> list[Post]:
+        found = (self.store.posts.get(i) for i in post_ids)
+        return [copy.deepcopy(p) for p in found if p is not None]
 
     async def list(
         self, where: PostFilter, limit: int, starting_after: Post | None = None

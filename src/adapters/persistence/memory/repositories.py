@@ -35,6 +35,10 @@ class MemoryWorkspaceRepository(WorkspaceRepository):
     async def get(self, workspace_id: UUID) -> Workspace | None:
         return self.store.workspaces.get(workspace_id)
 
+    async def get_many(self, workspace_ids: Collection[UUID]) -> dict[UUID, Workspace]:
+        found = (self.store.workspaces.get(i) for i in workspace_ids)
+        return {w.id: w for w in found if w is not None}
+
     async def list(self) -> list[Workspace]:
         return sorted(self.store.workspaces.values(), key=lambda w: (w.created_at, w.id))
 
@@ -103,6 +107,10 @@ class MemoryIntegrationRepository(IntegrationRepository):
         found = self.store.integrations.get(integration_id)
         return copy.copy(found) if found else None
 
+    async def get_many(self, integration_ids: Collection[UUID]) -> dict[UUID, Integration]:
+        found = (self.store.integrations.get(i) for i in integration_ids)
+        return {i.id: copy.copy(i) for i in found if i is not None}
+
     async def find_by_account(
         self, workspace_id: UUID, platform: Platform, platform_user_id: str
     ) -> Integration | None:
@@ -160,6 +168,10 @@ class MemoryCredentialRepository(CredentialRepository):
 
     async def get(self, integration_id: UUID) -> StoredCredentials | None:
         return self.store.credentials.get(integration_id)
+
+    async def get_many(self, integration_ids: Collection[UUID]) -> dict[UUID, StoredCredentials]:
+        stored = self.store.credentials
+        return {i: stored[i] for i in integration_ids if i in stored}
 
     async def get_for_update(self, integration_id: UUID) -> StoredCredentials | None:
         """A memory unit of work holds the store's lock from start to end: nothing to add."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -68,6 +69,13 @@ class SqlAlchemyOAuthStateRepository(OAuthStateRepository):
         return int(result.rowcount or 0)
 
 
+_MANY = select(
+    integration_credentials.c.integration_id,
+    integration_credentials.c.ciphertext,
+    integration_credentials.c.version,
+).where(integration_credentials.c.integration_id.in_(bindparam("ids", expanding=True)))
+
+
 def _dialect_insert(conn: AsyncConnection) -> Any:
     """The dialect's own `insert`, which knows ON CONFLICT (both databases have it)."""
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
@@ -94,6 +102,17 @@ class SqlAlchemyCredentialRepository(CredentialRepository):
             return None
         plain = self.cipher.decrypt(row[0])
         return StoredCredentials(mappers.credentials_from_bytes(plain), row[1])
+
+    async def get_many(self, integration_ids: Collection[UUID]) -> dict[UUID, StoredCredentials]:
+        if not integration_ids:
+            return {}
+        rows = await self.conn.execute(_MANY, {"ids": list(integration_ids)})
+        return {
+            row[0]: StoredCredentials(
+                mappers.credentials_from_bytes(self.cipher.decrypt(row[1])), row[2]
+            )
+            for row in rows
+        }
 
     async def get_for_update(self, integration_id: UUID) -> StoredCredentials | None:
         await lock_rows(

@@ -30,6 +30,7 @@ _ONE = select(integrations).where(
     integrations.c.id == bindparam("integration_id"),
     integrations.c.workspace_id == bindparam("workspace_id"),
 )
+_MANY = select(integrations).where(integrations.c.id.in_(bindparam("ids", expanding=True)))
 _PAGE = (
     select(integrations)
     .where(
@@ -100,6 +101,13 @@ class SqlAlchemyIntegrationRepository(IntegrationRepository):
             .first()
         )
         return mappers.integration_from_row(row) if row else None
+
+    async def get_many(self, integration_ids: Collection[UUID]) -> dict[UUID, Integration]:
+        if not integration_ids:
+            return {}
+        rows = await self.conn.execute(_MANY, {"ids": list(integration_ids)})
+        found = (mappers.integration_from_row(row) for row in rows.mappings())
+        return {integration.id: integration for integration in found}
 
     async def find_by_account(
         self, workspace_id: UUID, platform: Platform, platform_user_id: str

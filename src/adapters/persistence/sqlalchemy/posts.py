@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    exists,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.persistence.sqlalchemy import post_mappers as mappers
@@ -17,6 +28,28 @@ from application.ports.posts import PostFilter, PostRepository
 from domain.post import Post, PostStatus
 
 _T = post_targets.alias("t")
+
+# Saving writes every column an entity can change, by primary key, as one executemany per
+# table; built once (see integration_repositories on why).
+_FIXED = {"id", "post_id", "workspace_id", "created_at"}
+
+
+def _save_statement(table: Table) -> Update:
+    names = [c.name for c in table.columns if c.name not in _FIXED]
+    return (
+        update(table)
+        .where(table.c.id == bindparam("_id"))
+        .values({name: bindparam(name) for name in names})
+    )
+
+
+_SAVE_POSTS, _SAVE_TARGETS = _save_statement(posts), _save_statement(post_targets)
+_POSTS = select(posts).where(posts.c.id.in_(bindparam("ids", expanding=True)))
+_TARGETS_OF = (
+    select(post_targets)
+    .where(post_targets.c.post_id.in_(bindparam("ids", expanding=True)))
+    .order_by(post_targets.c.post_id, post_targets.c.id)
+)
 
 
 def _any_target(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -53,21 +86,15 @@ class SqlAlchemyPostRepository(PostRepository):
         )
 
     async def save(self, post: Post) -> None:
-        row = mappers.post_to_row(post)
-        del row["id"], row["workspace_id"], row["created_at"]
-        await self.conn.execute(update(posts).where(posts.c.id == post.id).values(row))
-        rows = []
-        for target in post.targets:
-            values = mappers.target_to_row(post, target)
-            values["_id"] = values.pop("id")
-            del values["post_id"], values["workspace_id"]
-            rows.append(values)
-        names = [name for name in rows[0] if name != "_id"]
+        await self.save_many([post])
+
+    async def save_many(self, posts: Sequence[Post]) -> None:
+        if not posts:
+            return
+        await self.conn.execute(_SAVE_POSTS, [_by_key(mappers.post_to_row(p)) for p in posts])
         await self.conn.execute(
-            update(post_targets)
-            .where(post_targets.c.id == bindparam("_id"))
-            .values({name: bindparam(name) for name in names}),
-            rows,
+            _SAVE_TARGETS,
+            [_by_key(mappers.target_to_row(p, t)) for p in posts for t in p.targets],
         )
 
     async def get(
@@ -77,6 +104,16 @@ class SqlAlchemyPostRepository(PostRepository):
 
     async def get_any(self, post_id: UUID, *, for_update: bool = False) -> Post | None:
         return await self._one(post_id, None, for_update)
+
+    async def get_many(self, post_ids: Collection[UUID], *, for_update: bool = False) -> list[Post]:
+        if not post_ids:
+            return []
+        ids = list(post_ids)
+        if for_update:
+            await lock_rows(self.conn, post_targets, post_targets.c.post_id.in_(ids))
+            await lock_rows(self.conn, posts, posts.c.id.in_(ids))
+        rows = (await self.conn.execute(_POSTS, {"ids": ids})).mappings().all()
+        return await _with_targets(self.conn, rows)
 
     async def list(
         self, where: PostFilter, limit: int, starting_after: Post | None = None
@@ -107,15 +144,18 @@ class SqlAlchemyPostRepository(PostRepository):
         return found[0] if found else None
 
 
+def _by_key(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as the save statements' parameters: the key as `_id`, fixed columns dropped."""
+    values = {name: value for name, value in row.items() if name not in _FIXED}
+    values["_id"] = row["id"]
+    return values
+
+
 async def _with_targets(conn: AsyncConnection, rows: Sequence[Any]) -> list[Post]:
     if not rows:
         return []
     ids = [row["id"] for row in rows]
-    targets = await conn.execute(
-        select(post_targets)
-        .where(post_targets.c.post_id.in_(ids))
-        .order_by(post_targets.c.post_id, post_targets.c.id)
-    )
+    targets = await conn.execute(_TARGETS_OF, {"ids": ids})
     by_post: dict[UUID, list[Any]] = defaultdict(list)
     for target in targets.mappings():
         by_post[target["post_id"]].append(target)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from uuid import UUID
 
@@ -16,6 +17,8 @@ from adapters.persistence.sqlalchemy.tables import (
 from application.ports.api_keys import ApiKeyRepository, Principal
 from application.ports.workspaces import WorkspaceRepository
 from domain.workspace import ApiKey, Workspace, WorkspaceMode
+
+_MANY = select(workspaces).where(workspaces.c.id.in_(bindparam("ids", expanding=True)))
 
 
 class SqlAlchemyWorkspaceRepository(WorkspaceRepository):
@@ -39,6 +42,13 @@ class SqlAlchemyWorkspaceRepository(WorkspaceRepository):
             .first()
         )
         return mappers.workspace_from_row(row) if row else None
+
+    async def get_many(self, workspace_ids: Collection[UUID]) -> dict[UUID, Workspace]:
+        if not workspace_ids:
+            return {}
+        rows = await self.conn.execute(_MANY, {"ids": list(workspace_ids)})
+        found = (mappers.workspace_from_row(row) for row in rows.mappings())
+        return {workspace.id: workspace for workspace in found}
 
     async def list(self) -> list[Workspace]:
         rows = await self.conn.execute(
