@@ -1,5 +1,5 @@
 """A stand-in for X's create-post endpoint that answers after a fixed latency and records
-what it received, for the publishing benchmark. Only what `HttpxTwitterGateway.publish`
+what it received, for the publishing benchmark. Only what `AiohttpTwitterGateway.publish`
 uses: `POST /2/tweets` with a bearer token and `{"text": ...}`, answered 201
 `{"data": {"id": ..., "text": ...}}`.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
-import httpx
+import aiohttp
 from dishka import (
     AnyOf,
     AsyncContainer,
@@ -34,7 +34,7 @@ from adapters.platforms.simulated import (
     SimulatedGateway,
     SimulatedTwitterGateway,
 )
-from adapters.platforms.twitter import HttpxTwitterGateway
+from adapters.platforms.twitter import AiohttpTwitterGateway, x_session
 from adapters.rate_limit.memory import MemoryRateLimiter
 from adapters.rate_limit.redis import RedisRateLimiter
 from application.api_keys import CreateApiKey, ListApiKeys, RevokeApiKey
@@ -139,11 +139,11 @@ class InfrastructureProvider(Provider):
 
 class PlatformProvider(Provider):
     @provide(scope=Scope.APP)
-    async def platform_http(self, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-        """One pooled client for platform APIs, closed at shutdown; every phase of a
-        request (connect, write, read) times out after PLATFORM_TIMEOUT_S."""
-        async with httpx.AsyncClient(timeout=settings.platform_timeout_s) as client:
-            yield client
+    async def platform_http(self, settings: Settings) -> AsyncIterator[aiohttp.ClientSession]:
+        """One pooled session for X's API, closed at shutdown; each phase of a request
+        (pool wait and connect, every read) times out after PLATFORM_TIMEOUT_S."""
+        async with x_session(settings.platform_timeout_s) as session:
+            yield session
 
     @provide(scope=Scope.APP)
     async def bluesky(self, settings: Settings) -> AsyncIterator[AtprotoBlueskyGateway]:
@@ -165,7 +165,7 @@ class PlatformProvider(Provider):
         self,
         clock: Clock,
         settings: Settings,
-        http: httpx.AsyncClient,
+        http: aiohttp.ClientSession,
         simulated_twitter: SimulatedTwitterGateway,
         bluesky: AtprotoBlueskyGateway,
     ) -> PlatformDirectory:
@@ -174,7 +174,7 @@ class PlatformProvider(Provider):
         simulated[Platform.BLUESKY] = SimulatedBlueskyGateway(clock)
         live: dict[Platform, PlatformGateway] = {Platform.BLUESKY: bluesky}
         if settings.twitter_client_id:
-            live[Platform.TWITTER] = HttpxTwitterGateway(
+            live[Platform.TWITTER] = AiohttpTwitterGateway(
                 http,
                 clock,
                 api_url=settings.twitter_api_url,

@@ -1,4 +1,4 @@
-"""TwitterGateway contract: the httpx adapter against the fake X over real loopback HTTP,
+"""TwitterGateway contract: the aiohttp adapter against the fake X over real loopback HTTP,
 and the simulated gateway of test workspaces on the same happy path.
 
 Each X failure must leave the adapter as the port error the publisher and token keeping
@@ -11,12 +11,13 @@ from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import aiohttp
 import httpx
 import pytest
 
 from adapters.clock import ManualClock
 from adapters.platforms.simulated import SimulatedTwitterGateway
-from adapters.platforms.twitter import HttpxTwitterGateway
+from adapters.platforms.twitter import AiohttpTwitterGateway, x_session
 from application.ports.credentials import Credentials
 from application.ports.platforms import (
     AccessTokenExpired,
@@ -40,9 +41,9 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(timeout=2) as client:
-        yield client
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with x_session(2) as session:
+        yield session
 
 
 @pytest.fixture
@@ -52,12 +53,14 @@ async def browser() -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-def gateway(fake_x: FakeX, http: httpx.AsyncClient, clock: ManualClock) -> HttpxTwitterGateway:
+def gateway(
+    fake_x: FakeX, http: aiohttp.ClientSession, clock: ManualClock
+) -> AiohttpTwitterGateway:
     return x_gateway(fake_x, http, clock)
 
 
 async def connected(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
 ) -> Credentials:
     verifier, challenge = pkce()
     code = await authorization_code(browser, fake_x, challenge)
@@ -71,7 +74,7 @@ async def connected(
 @pytest.fixture(params=["x", "simulated"])
 async def any_gateway(
     request: pytest.FixtureRequest,
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     browser: httpx.AsyncClient,
     clock: ManualClock,
 ) -> tuple[TwitterGateway, str, str]:
@@ -121,7 +124,7 @@ async def test_a_code_with_another_verifier_is_refused(
 
 
 async def test_exchange_reads_x_s_profile(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
 ) -> None:
     profile = await gateway.profile(await connected(gateway, fake_x, browser))
     assert profile.platform_user_id == DEFAULT_USER.id
@@ -132,7 +135,7 @@ async def test_exchange_reads_x_s_profile(
 
 
 async def test_a_public_client_names_itself_in_the_body(
-    fake_x: FakeX, http: httpx.AsyncClient, browser: httpx.AsyncClient, clock: ManualClock
+    fake_x: FakeX, http: aiohttp.ClientSession, browser: httpx.AsyncClient, clock: ManualClock
 ) -> None:
     fake_x.register_client("public-app", None, [REDIRECT])
     gateway = x_gateway(fake_x, http, clock, client_id="public-app", client_secret=None)
@@ -143,7 +146,7 @@ async def test_a_public_client_names_itself_in_the_body(
 
 
 async def test_a_code_older_than_30_seconds_is_refused(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
 ) -> None:
     verifier, challenge = pkce()
     code = await authorization_code(browser, fake_x, challenge)
@@ -153,7 +156,7 @@ async def test_a_code_older_than_30_seconds_is_refused(
 
 
 async def test_a_code_works_once(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
 ) -> None:
     verifier, challenge = pkce()
     code = await authorization_code(browser, fake_x, challenge)
@@ -163,7 +166,7 @@ async def test_a_code_works_once(
 
 
 async def test_wrong_app_credentials_are_no_fault_of_the_account(
-    fake_x: FakeX, http: httpx.AsyncClient, browser: httpx.AsyncClient, clock: ManualClock
+    fake_x: FakeX, http: aiohttp.ClientSession, browser: httpx.AsyncClient, clock: ManualClock
 ) -> None:
     gateway = x_gateway(fake_x, http, clock, client_secret="not-the-secret")
     verifier, challenge = pkce()
@@ -173,7 +176,7 @@ async def test_wrong_app_credentials_are_no_fault_of_the_account(
 
 
 async def test_granted_scopes_are_stored_as_granted(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
 ) -> None:
     fake_x.grant_next_authorization(["tweet.read", "users.read"])
     verifier, challenge = pkce()
@@ -185,7 +188,7 @@ async def test_granted_scopes_are_stored_as_granted(
 
 @pytest.mark.parametrize("fault", ["fail", "malformed", "reset"])
 async def test_a_failing_token_endpoint_is_unreachable(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient, fault: str
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient, fault: str
 ) -> None:
     verifier, challenge = pkce()
     code = await authorization_code(browser, fake_x, challenge)
@@ -198,7 +201,7 @@ async def test_a_failing_token_endpoint_is_unreachable(
 
 
 async def test_refresh_rotates_and_the_spent_token_is_refused_for_good(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient, clock: ManualClock
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient, clock: ManualClock
 ) -> None:
     first = await connected(gateway, fake_x, browser)
     clock.advance(timedelta(hours=1))
@@ -217,13 +220,13 @@ async def test_refresh_rotates_and_the_spent_token_is_refused_for_good(
     assert fake_x.token_refreshes == 2
 
 
-async def test_refresh_without_a_refresh_token_is_refused(gateway: HttpxTwitterGateway) -> None:
+async def test_refresh_without_a_refresh_token_is_refused(gateway: AiohttpTwitterGateway) -> None:
     with pytest.raises(CredentialsRejected):
         await gateway.refresh(Credentials(access_token="a"))
 
 
 async def test_a_refresh_lost_after_x_spent_the_token_leaves_it_spent(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
 ) -> None:
     """Why token keeping must store the answer before anything else: a lost answer cannot
     be asked for again."""
@@ -238,7 +241,7 @@ async def test_a_refresh_lost_after_x_spent_the_token_leaves_it_spent(
 
 @pytest.mark.parametrize("status", [500, 503])
 async def test_a_5xx_at_refresh_is_transient(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient, status: int
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient, status: int
 ) -> None:
     credentials = await connected(gateway, fake_x, browser)
     fake_x.fail_next("token", status)
@@ -248,7 +251,7 @@ async def test_a_5xx_at_refresh_is_transient(
 
 
 async def test_a_rate_limited_refresh_says_when_to_come_back(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
 ) -> None:
     credentials = await connected(gateway, fake_x, browser)
     fake_x.rate_limit_next("token", reset_in=60)
@@ -261,7 +264,7 @@ async def test_a_rate_limited_refresh_says_when_to_come_back(
 
 
 async def test_an_expired_access_token_is_access_token_expired(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
 ) -> None:
     credentials = await connected(gateway, fake_x, browser)
     fake_x.advance(7201)
@@ -273,7 +276,7 @@ async def test_an_expired_access_token_is_access_token_expired(
 
 
 async def test_a_publish_names_the_post_by_the_stored_username(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
 ) -> None:
     credentials = await connected(gateway, fake_x, browser)
     post = await gateway.publish(credentials, "hello")
@@ -283,7 +286,7 @@ async def test_a_publish_names_the_post_by_the_stored_username(
 
 
 async def test_rate_limited_reports_x_s_reset_time(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
 ) -> None:
     credentials = await connected(gateway, fake_x, browser)
     fake_x.rate_limit_next("create_tweet", reset_in=120)
@@ -294,7 +297,7 @@ async def test_rate_limited_reports_x_s_reset_time(
 
 
 async def test_the_real_rate_window_is_reported_too(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
 ) -> None:
     credentials = await connected(gateway, fake_x, browser)
     fake_x.set_rate_limit("create_tweet", 1, 900)
@@ -307,7 +310,7 @@ async def test_the_real_rate_window_is_reported_too(
 
 @pytest.mark.parametrize("status", [500, 502, 503])
 async def test_a_5xx_publish_is_retryable(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient, status: int
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient, status: int
 ) -> None:
     credentials = await connected(gateway, fake_x, browser)
     fake_x.fail_next("create_tweet", status)
@@ -318,7 +321,7 @@ async def test_a_5xx_publish_is_retryable(
 
 
 async def test_a_post_created_before_a_5xx_comes_back_as_a_duplicate_on_retry(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
 ) -> None:
     credentials = await connected(gateway, fake_x, browser)
     fake_x.fail_next("create_tweet", 503, after_effect=True)
@@ -332,7 +335,7 @@ async def test_a_post_created_before_a_5xx_comes_back_as_a_duplicate_on_retry(
 
 @pytest.mark.parametrize("fault", ["reset", "malformed"])
 async def test_a_publish_lost_after_sending_is_not_retryable(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient, fault: str
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient, fault: str
 ) -> None:
     credentials = await connected(gateway, fake_x, browser)
     getattr(fake_x, f"{fault}_next")("create_tweet", after_effect=True)
@@ -345,22 +348,24 @@ async def test_a_publish_lost_after_sending_is_not_retryable(
 async def test_a_publish_that_times_out_is_not_retryable(
     fake_x: FakeX, browser: httpx.AsyncClient, clock: ManualClock
 ) -> None:
-    async with httpx.AsyncClient(timeout=0.3) as impatient:
+    async with x_session(0.2) as impatient:
         gateway = x_gateway(fake_x, impatient, clock)
         credentials = await connected(gateway, fake_x, browser)
-        fake_x.delay_next("create_tweet", 1.0)
+        fake_x.hold_next("create_tweet")
         with pytest.raises(PlatformUnreachable) as slow:
             await gateway.publish(credentials, "hello")
     assert slow.value.sent is True
+    assert fake_x.held("create_tweet") == 1  # it did reach X, which may still carry it out
+    fake_x.release()
 
 
 async def test_nothing_sent_when_x_cannot_be_reached(
-    http: httpx.AsyncClient, clock: ManualClock
+    http: aiohttp.ClientSession, clock: ManualClock
 ) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]
-    gateway = HttpxTwitterGateway(
+    gateway = AiohttpTwitterGateway(
         http, clock, api_url=f"http://127.0.0.1:{closed_port}", client_id="id"
     )
     with pytest.raises(PlatformUnreachable) as down:
@@ -369,7 +374,7 @@ async def test_nothing_sent_when_x_cannot_be_reached(
 
 
 async def test_a_duplicate_post_is_refused_with_x_s_message(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
 ) -> None:
     credentials = await connected(gateway, fake_x, browser)
     await gateway.publish(credentials, "same words")
@@ -380,7 +385,7 @@ async def test_a_duplicate_post_is_refused_with_x_s_message(
 
 
 async def test_a_post_too_long_is_refused_with_x_s_message(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
 ) -> None:
     credentials = await connected(gateway, fake_x, browser)
     with pytest.raises(ContentRejected) as refused:
@@ -394,7 +399,7 @@ async def test_a_post_too_long_is_refused_with_x_s_message(
 
 
 async def test_revoke_ends_both_tokens(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
 ) -> None:
     credentials = await connected(gateway, fake_x, browser)
     await gateway.revoke(credentials)
@@ -406,7 +411,7 @@ async def test_revoke_ends_both_tokens(
 
 
 async def test_a_failing_revoke_raises_for_the_caller_to_log(
-    gateway: HttpxTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient
 ) -> None:
     credentials = await connected(gateway, fake_x, browser)
     fake_x.fail_next("revoke", 503)

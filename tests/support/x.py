@@ -5,10 +5,11 @@ from __future__ import annotations
 import secrets
 from urllib.parse import parse_qs, urlsplit
 
+import aiohttp
 import httpx
 
 from adapters.clock import ManualClock
-from adapters.platforms.twitter import HttpxTwitterGateway
+from adapters.platforms.twitter import AiohttpTwitterGateway
 from application.start_connect import TWITTER_SCOPES, code_challenge
 from tests.fakes.x import DEFAULT_CLIENT, FakeX
 
@@ -55,12 +56,12 @@ async def authorization_code(
 
 def x_gateway(
     fake: FakeX,
-    http: httpx.AsyncClient,
+    http: aiohttp.ClientSession,
     clock: ManualClock,
     *,
     client_id: str = DEFAULT_CLIENT.client_id,
     client_secret: str | None = DEFAULT_CLIENT.secret,
-) -> HttpxTwitterGateway:
-    return HttpxTwitterGateway(
+) -> AiohttpTwitterGateway:
+    return AiohttpTwitterGateway(
         http, clock, api_url=fake.url(""), client_id=client_id, client_secret=client_secret
     )

@@ -1,4 +1,4 @@
-"""X (Twitter) API v2 and its OAuth 2.0 token endpoints over httpx.
+"""X (Twitter) API v2 and its OAuth 2.0 token endpoints over aiohttp.
 
 Every failure leaves as a port error; how each is classified:
 - could not connect (nothing sent) -> `PlatformUnreachable(sent=False)`;
@@ -11,16 +11,22 @@ Every failure leaves as a port error; how each is classified:
   400 on a code exchange -> `AuthorizationCodeRejected`; 401 on the token endpoint means our
   own app credentials are wrong, which is no fault of the account -> `PlatformUnreachable`;
 - other 4xx on a post -> `ContentRejected` with X's own message.
+
+aiohttp never resends a POST: it retries a request on a reused connection that the server
+had closed only for idempotent methods (GET, PUT, DELETE, ...), so a post that may have
+left is never sent twice behind our back.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
+import aiohttp
 
 from application.ports.clock import Clock
 from application.ports.credentials import Credentials
@@ -36,15 +42,48 @@ from application.ports.twitter import AuthorizationCodeRejected, TwitterGateway
 from domain.integration import Profile
 from domain.platform import Platform
 
-NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+# Raised before a byte of the request left: the connection could not be made (refused,
+# DNS, TLS, connect or pool timeout), or the URL is not one aiohttp sends to. Any other
+# `ClientError` or timeout comes after sending: a read timeout, a cut connection, a body
+# cut short.
+NOT_SENT = (
+    aiohttp.ClientConnectorError,
+    aiohttp.ConnectionTimeoutError,
+    aiohttp.InvalidURL,
+    aiohttp.NonHttpUrlClientError,
+)
 
 
-class HttpxTwitterGateway(TwitterGateway):
+def x_session(timeout_s: float) -> aiohttp.ClientSession:
+    """The pooled session the gateway wants; the caller closes it.
+
+    `timeout_s` bounds each phase, not the whole request: waiting for a pooled connection
+    plus connecting (`connect`), the TCP and TLS connect itself (`sock_connect`), and each
+    silence while waiting for or reading the answer (`sock_read`). aiohttp has no write
+    timeout; a request body here is a few hundred bytes, which the socket buffer takes whole.
+    No cookie jar: X's API needs no cookies, and skipping the jar saves work per request.
+    """
+    timeout = aiohttp.ClientTimeout(
+        total=None, connect=timeout_s, sock_connect=timeout_s, sock_read=timeout_s
+    )
+    return aiohttp.ClientSession(timeout=timeout, cookie_jar=aiohttp.DummyCookieJar())
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What X answered, read whole, so nothing of aiohttp outlives the request."""
+
+    status: int
+    body: bytes
+    rate_limit_reset: str = ""
+
+
+class AiohttpTwitterGateway(TwitterGateway):
     platform = Platform.TWITTER
 
     def __init__(
         self,
-        http: httpx.AsyncClient,
+        http: aiohttp.ClientSession,
         clock: Clock,
         *,
         api_url: str,
@@ -57,19 +96,17 @@ class HttpxTwitterGateway(TwitterGateway):
         self.client_id = client_id
         self.client_secret = client_secret
 
-    async def exchange_code(
-        self, code: str, code_verifier: str, redirect_uri: str
-    ) -> Credentials:
+    async def exchange_code(self, code: str, code_verifier: str, redirect_uri: str) -> Credentials:
         form = {
             "grant_type": "authorization_code",
             "code": code,
             "redirect_uri": redirect_uri,
             "code_verifier": code_verifier,
         }
-        response = await self._token("/2/oauth2/token", form)
-        if response.status_code == 400:
-            raise AuthorizationCodeRejected(_message(response))
-        return self._tokens(self._checked_token_answer(response), previous=None)
+        answer = await self._token("/2/oauth2/token", form)
+        if answer.status == 400:
+            raise AuthorizationCodeRejected(_message(answer))
+        return self._tokens(self._checked_token_answer(answer), previous=None)
 
     async def refresh(self, credentials: Credentials) -> Credentials:
         """Refresh tokens are single-use: the caller must store the answer's refresh token
@@ -77,13 +114,10 @@ class HttpxTwitterGateway(TwitterGateway):
         if not credentials.refresh_token:
             raise CredentialsRejected("token_revoked", "no refresh token was granted")
         form = {"grant_type": "refresh_token", "refresh_token": credentials.refresh_token}
-        response = await self._token("/2/oauth2/token", form)
-        if response.status_code == 400 and _oauth_error(response) in (
-            "invalid_request",
-            "invalid_grant",
-        ):
-            raise CredentialsRejected("token_revoked", _message(response))
-        return self._tokens(self._checked_token_answer(response), previous=credentials)
+        answer = await self._token("/2/oauth2/token", form)
+        if answer.status == 400 and _oauth_error(answer) in ("invalid_request", "invalid_grant"):
+            raise CredentialsRejected("token_revoked", _message(answer))
+        return self._tokens(self._checked_token_answer(answer), previous=credentials)
 
     async def revoke(self, credentials: Credentials) -> None:
         """Revokes the refresh token, then the access token; raises the first failure."""
@@ -96,23 +130,23 @@ class HttpxTwitterGateway(TwitterGateway):
             if not token:
                 continue
             try:
-                response = await self._token(
+                answer = await self._token(
                     "/2/oauth2/revoke", {"token": token, "token_type_hint": hint}
                 )
-                self._checked_token_answer(response)
+                self._checked_token_answer(answer)
             except Exception as error:
                 failure = failure or error
         if failure is not None:
             raise failure
 
     async def profile(self, credentials: Credentials) -> Profile:
-        response = await self._send(
+        answer = await self._send(
             "GET",
             "/2/users/me",
             params={"user.fields": "profile_image_url"},
             headers=_bearer(credentials),
         )
-        data = _data(self._checked_api_answer(response))
+        data = _data(self._checked_api_answer(answer))
         try:
             return Profile(
                 platform_user_id=str(data["id"]),
@@ -124,49 +158,60 @@ class HttpxTwitterGateway(TwitterGateway):
             raise PlatformUnreachable(f"X's profile lacks {missing}", sent=True) from None
 
     async def publish(self, credentials: Credentials, text: str) -> PublishedPost:
-        response = await self._send(
+        answer = await self._send(
             "POST", "/2/tweets", json={"text": text}, headers=_bearer(credentials)
         )
-        if response.status_code == 403 and "duplicate" in _message(response).lower():
-            raise ContentRejected("duplicate_content", _message(response))
-        data = _data(self._checked_api_answer(response, content=True))
+        if answer.status == 403 and "duplicate" in _message(answer).lower():
+            raise ContentRejected("duplicate_content", _message(answer))
+        data = _data(self._checked_api_answer(answer, content=True))
         tweet_id = data.get("id")
         if not isinstance(tweet_id, str) or not tweet_id:
             raise PlatformUnreachable("X's answer to a post names no post id", sent=True)
         username = credentials.extra.get("username") or "i"
         return PublishedPost(tweet_id, f"https://x.com/{username}/status/{tweet_id}")
 
-    async def _token(self, path: str, form: dict[str, str]) -> httpx.Response:
+    async def _token(self, path: str, form: dict[str, str]) -> Answer:
         """The token and revoke endpoints: form-encoded; a confidential app authenticates
         with Basic auth, a public one names its client id in the body."""
-        auth: httpx.BasicAuth | None = None
         if self.client_secret:
-            auth = httpx.BasicAuth(self.client_id, self.client_secret)
-        else:
-            form = {**form, "client_id": self.client_id}
-        return await self._send("POST", path, data=form, auth=auth)
+            return await self._send("POST", path, data=form, headers=self._basic_auth())
+        return await self._send("POST", path, data={**form, "client_id": self.client_id})
 
-    async def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
+    def _basic_auth(self) -> dict[str, str]:
+        """Written by hand: `aiohttp.BasicAuth` is deprecated from 3.14 on, and its
+        replacement is not in 3.10. UTF-8, as httpx encoded it."""
+        pair = f"{self.client_id}:{self.client_secret}".encode()
+        return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}
+
+    async def _send(self, method: str, path: str, **options: Any) -> Answer:
+        """One request, its answer read whole; X never redirects its API, so neither do we."""
+        url = self.api_url + path
         try:
-            return await self.http.request(method, self.api_url + path, **options)
+            async with self.http.request(method, url, allow_redirects=False, **options) as got:
+                body = await got.read()
+                return Answer(got.status, body, got.headers.get("x-rate-limit-reset", ""))
         except NOT_SENT as error:
-            raise PlatformUnreachable(f"cannot reach X: {type(error).__name__}", sent=False) from None
-        except httpx.HTTPError as error:
-            raise PlatformUnreachable(f"X did not answer: {type(error).__name__}", sent=True) from None
+            raise PlatformUnreachable(
+                f"cannot reach X: {type(error).__name__}", sent=False
+            ) from None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise PlatformUnreachable(
+                f"X did not answer: {type(error).__name__}", sent=True
+            ) from None
 
-    def _checked_token_answer(self, response: httpx.Response) -> dict[str, Any]:
-        if response.status_code == 401:
+    def _checked_token_answer(self, answer: Answer) -> dict[str, Any]:
+        if answer.status == 401:
             raise PlatformUnreachable(
                 "X refused this server's app credentials (OPENPOST_TWITTER_CLIENT_ID/SECRET)",
                 sent=False,
             )
-        return _checked(response, content=False)
+        return _checked(answer, content=False)
 
     @staticmethod
-    def _checked_api_answer(response: httpx.Response, content: bool = False) -> dict[str, Any]:
-        if response.status_code == 401:
-            raise AccessTokenExpired(_message(response))
-        return _checked(response, content=content)
+    def _checked_api_answer(answer: Answer, content: bool = False) -> dict[str, Any]:
+        if answer.status == 401:
+            raise AccessTokenExpired(_message(answer))
+        return _checked(answer, content=content)
 
     def _tokens(self, body: Mapping[str, Any], previous: Credentials | None) -> Credentials:
         access = body.get("access_token")
@@ -189,19 +234,19 @@ class HttpxTwitterGateway(TwitterGateway):
         )
 
 
-def _checked(response: httpx.Response, *, content: bool) -> dict[str, Any]:
+def _checked(answer: Answer, *, content: bool) -> dict[str, Any]:
     """The JSON object of a 2xx answer, or the port error its status means."""
-    status = response.status_code
+    status = answer.status
     if status == 429:
-        raise PlatformRateLimited(_reset_at(response), f"X rate limited: {_message(response)}")
+        raise PlatformRateLimited(_reset_at(answer), f"X rate limited: {_message(answer)}")
     if status >= 500:
         raise PlatformUnreachable(f"X answered {status}", sent=False)
     if 400 <= status < 500:
         if content:
-            raise ContentRejected("content_rejected", _message(response))
-        raise PlatformUnreachable(f"X answered {status}: {_message(response)}", sent=True)
+            raise ContentRejected("content_rejected", _message(answer))
+        raise PlatformUnreachable(f"X answered {status}: {_message(answer)}", sent=True)
     try:
-        body = response.json()
+        body = json.loads(answer.body)
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise PlatformUnreachable("X answered with malformed JSON", sent=True) from None
     if not isinstance(body, dict):
@@ -216,21 +261,21 @@ def _data(body: Mapping[str, Any]) -> Mapping[str, Any]:
     return data
 
 
-def _body(response: httpx.Response) -> Mapping[str, Any]:
+def _body(answer: Answer) -> Mapping[str, Any]:
     try:
-        body = response.json()
+        body = json.loads(answer.body)
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
 
 
-def _oauth_error(response: httpx.Response) -> str:
-    return str(_body(response).get("error", ""))
+def _oauth_error(answer: Answer) -> str:
+    return str(_body(answer).get("error", ""))
 
 
-def _message(response: httpx.Response) -> str:
+def _message(answer: Answer) -> str:
     """X's own words: the first of errors[].message, detail, error_description, title."""
-    body = _body(response)
+    body = _body(answer)
     errors = body.get("errors")
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):
         first = errors[0].get("message")
@@ -240,11 +285,11 @@ def _message(response: httpx.Response) -> str:
         value = body.get(key)
         if isinstance(value, str) and value:
             return value
-    return f"HTTP {response.status_code}"
+    return f"HTTP {answer.status}"
 
 
-def _reset_at(response: httpx.Response) -> datetime | None:
-    value = response.headers.get("x-rate-limit-reset", "")
+def _reset_at(answer: Answer) -> datetime | None:
+    value = answer.rate_limit_reset
     return datetime.fromtimestamp(int(value), UTC) if value.isdigit() else None
 
 

@@ -16,6 +16,7 @@ from adapters.ids import Uuid7Generator
 from adapters.persistence.memory import MemoryStore, MemoryUnitOfWork
 from adapters.platforms.directory import StaticPlatformDirectory
 from adapters.platforms.simulated import SimulatedGateway, SimulatedTwitterGateway
+from adapters.platforms.twitter import x_session
 from application.complete_twitter_connect import CompleteTwitterConnect, TwitterCallback
 from application.ports.credentials import StoredCredentials
 from application.refresh_credentials import RefreshCredentials, RefreshPolicy
@@ -103,7 +104,7 @@ async def world_fixture(fake_x: FakeX) -> AsyncIterator[TwitterWorld]:
         DEFAULT_CLIENT.client_id, DEFAULT_CLIENT.secret, [config.twitter_redirect_uri]
     )
     async with (
-        httpx.AsyncClient(timeout=5) as http,
+        x_session(5) as http,
         httpx.AsyncClient(follow_redirects=False, timeout=5) as browser,
     ):
         directory = StaticPlatformDirectory(
