@@ -5,17 +5,17 @@ Errors print `error: <sentence>` on stderr and exit 1; usage errors exit 2."""
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import traceback
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
+from contextlib import contextmanager
+from types import ModuleType
 from typing import Any
 from uuid import UUID
 
 from application.errors import ApplicationError, UnknownApiKey, UnknownWorkspace
-from entrypoints import commands
-from entrypoints.runtime import run_async
-from entrypoints.settings import SettingsError, load_settings
 
 
 class CliError(Exception):
@@ -60,17 +60,37 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _handler(args: argparse.Namespace) -> Callable[..., Coroutine[Any, Any, int]]:
+def _handler(
+    commands: ModuleType, args: argparse.Namespace
+) -> Callable[..., Coroutine[Any, Any, int]]:
     name = args.command + ("_" + args.action if getattr(args, "action", None) else "")
     handler: Callable[..., Coroutine[Any, Any, int]] = getattr(commands, name)
     return handler
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """For the imports: they make about 180,000 objects that live as long as the process and
+    next to no garbage, and the collector's passes over them were a quarter of the import
+    time. Frozen once made, no later pass visits them again (the thousand or so garbage
+    objects the imports leave stay with them: about a quarter of a MiB)."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    with _collector_paused():  # imported here, not at the top, to be made with it paused
+        from entrypoints import commands
+        from entrypoints.runtime import run_async
+        from entrypoints.settings import SettingsError, load_settings
     try:
         settings = load_settings()
-        return run_async(_handler(args)(settings, args))
+        return run_async(_handler(commands, args)(settings, args))
     except SettingsError as error:
         return _fail(str(error))
     except UnknownWorkspace as error:

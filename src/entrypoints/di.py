@@ -6,9 +6,9 @@ import. Tests pass extra providers to swap a piece (a manual clock, a fake platf
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
 from datetime import timedelta
 
-import aiohttp
 from dishka import (
     AnyOf,
     AsyncContainer,
@@ -34,9 +34,7 @@ from adapters.platforms.simulated import (
     SimulatedGateway,
     SimulatedTwitterGateway,
 )
-from adapters.platforms.twitter import AiohttpTwitterGateway, x_session
 from adapters.rate_limit.memory import MemoryRateLimiter
-from adapters.rate_limit.redis import RedisRateLimiter
 from application.api_keys import CreateApiKey, ListApiKeys, RevokeApiKey
 from application.authenticate import AuthenticateApiKey
 from application.complete_twitter_connect import CompleteTwitterConnect
@@ -139,13 +137,6 @@ class InfrastructureProvider(Provider):
 
 class PlatformProvider(Provider):
     @provide(scope=Scope.APP)
-    async def platform_http(self, settings: Settings) -> AsyncIterator[aiohttp.ClientSession]:
-        """One pooled session for X's API, closed at shutdown; each phase of a request
-        (pool wait and connect, every read) times out after PLATFORM_TIMEOUT_S."""
-        async with x_session(settings.platform_timeout_s) as session:
-            yield session
-
-    @provide(scope=Scope.APP)
     async def bluesky(self, settings: Settings) -> AsyncIterator[AtprotoBlueskyGateway]:
         """Live Bluesky against BLUESKY_SERVICE_URL; its SDK client is made on first use."""
         gateway = AtprotoBlueskyGateway(
@@ -161,27 +152,22 @@ class PlatformProvider(Provider):
     )
 
     @provide(scope=Scope.APP)
-    def directory(
+    async def directory(
         self,
         clock: Clock,
         settings: Settings,
-        http: aiohttp.ClientSession,
         simulated_twitter: SimulatedTwitterGateway,
         bluesky: AtprotoBlueskyGateway,
-    ) -> PlatformDirectory:
+    ) -> AsyncIterator[PlatformDirectory]:
         simulated = {p: SimulatedGateway(p, clock) for p in (Platform.TWITTER, Platform.BLUESKY)}
         simulated[Platform.TWITTER] = simulated_twitter
         simulated[Platform.BLUESKY] = SimulatedBlueskyGateway(clock)
         live: dict[Platform, PlatformGateway] = {Platform.BLUESKY: bluesky}
-        if settings.twitter_client_id:
-            live[Platform.TWITTER] = AiohttpTwitterGateway(
-                http,
-                clock,
-                api_url=settings.twitter_api_url,
-                client_id=settings.twitter_client_id,
-                client_secret=settings.twitter_client_secret,
-            )
-        return StaticPlatformDirectory(live=live, simulated=simulated)
+        async with AsyncExitStack() as stack:
+            if settings.twitter_client_id:
+                x = await _live_twitter(settings, settings.twitter_client_id, clock, stack)
+                live[Platform.TWITTER] = x
+            yield StaticPlatformDirectory(live=live, simulated=simulated)
 
     @provide(scope=Scope.APP)
     def connect_config(self, settings: Settings) -> ConnectConfig:
@@ -191,6 +177,25 @@ class PlatformProvider(Provider):
             twitter_authorize_url=settings.twitter_authorize_url,
             state_ttl=timedelta(seconds=settings.oauth_state_ttl_s),
         )
+
+
+async def _live_twitter(
+    settings: Settings, client_id: str, clock: Clock, stack: AsyncExitStack
+) -> PlatformGateway:
+    """X through one pooled aiohttp session, closed with the container; each phase of a
+    request (pool wait and connect, every read) times out after PLATFORM_TIMEOUT_S.
+    Imported here, where X is configured: aiohttp is a third of a second of every start-up
+    otherwise, and the directory is first needed by a publish or a connect."""
+    from adapters.platforms.twitter import AiohttpTwitterGateway, x_session
+
+    http = await stack.enter_async_context(x_session(settings.platform_timeout_s))
+    return AiohttpTwitterGateway(
+        http,
+        clock,
+        api_url=settings.twitter_api_url,
+        client_id=client_id,
+        client_secret=settings.twitter_client_secret,
+    )
 
 
 PERIOD_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -209,11 +214,14 @@ class RateLimitProvider(Provider):
         def now() -> float:
             return clock.now().timestamp()
 
-        limiter: RateLimiter = (
-            RedisRateLimiter.from_url(settings.redis_url, count, period_s, now)
-            if settings.redis_url
-            else MemoryRateLimiter(count, period_s, now)
-        )
+        limiter: RateLimiter
+        if settings.redis_url:
+            # Only then: the client's import is a tenth of a second of every start-up.
+            from adapters.rate_limit.redis import RedisRateLimiter
+
+            limiter = RedisRateLimiter.from_url(settings.redis_url, count, period_s, now)
+        else:
+            limiter = MemoryRateLimiter(count, period_s, now)
         yield limiter
         await limiter.close()
 

@@ -35,8 +35,9 @@ def http_config(app: Any, host: str, port: int, grace_s: float = 20.0) -> uvicor
 
 
 def settle_heap() -> None:
-    """Call once start-up is done: moves every object made so far (modules, the container,
-    the app) out of the garbage collector's sight, so that its periodic full passes stop
-    re-scanning them on every request burst."""
+    """Call once start-up is done: moves every object made so far (the container, the app;
+    the modules were frozen as they were imported, see `cli.main`) out of the garbage
+    collector's sight, so that its periodic full passes stop re-scanning them on every
+    request burst."""
     gc.collect()
     gc.freeze()

@@ -11,6 +11,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, insert, inspect, text
 from sqlalchemy.engine import Connection
 
@@ -18,6 +19,7 @@ from adapters.clock import ManualClock
 from adapters.crypto import FernetTokenCipher, generate_key
 from adapters.persistence.sqlalchemy.engine import create_engine
 from adapters.persistence.sqlalchemy.migrate import alembic_config, upgrade
+from adapters.persistence.sqlalchemy.migrations import HEAD
 from adapters.persistence.sqlalchemy.reads import ReadConnections
 from adapters.persistence.sqlalchemy.revisions import SqlAlchemyIntegrationRevisions
 from adapters.persistence.sqlalchemy.tables import metadata, post_targets, posts
@@ -63,7 +65,13 @@ async def test_the_migrations_match_the_tables(fresh_sql_backend: SqlBackend) ->
 
     assert names == TABLES
     assert diff == []
-    assert version == "0002"
+    assert version == HEAD
+
+
+def test_the_head_constant_is_alembics_head() -> None:
+    """`upgrade` leaves Alembic unloaded when the database is at `HEAD`: a migration added
+    without moving it would never run on an existing database."""
+    assert ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads() == [HEAD]
 
 
 async def test_upgrading_again_is_a_no_op(fresh_sql_backend: SqlBackend) -> None:
@@ -90,8 +98,9 @@ async def test_a_database_with_data_upgrades_to_revisions_that_work(
             await conn.run_sync(_upgrade_to, "0001")
         old = SqlAlchemyUnitOfWork(engine, FernetTokenCipher([generate_key()]), ManualClock(T0))
         workspace = await committed_workspace(old)
-        async with engine.begin() as conn:
-            await conn.run_sync(_upgrade_to, "head")
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            assert await conn.scalar(text("SELECT version_num FROM alembic_version")) == HEAD
         reads = ReadConnections(engine)
         try:
             revisions = SqlAlchemyIntegrationRevisions(reads)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.support.serve import base_env, run_cli
@@ -67,3 +69,31 @@ def test_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.startswith("error: cannot reach the database")
     assert done.stderr.count("\n") == 1
+
+
+def python(code: str, cwd: Path, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_the_cli_module_loads_no_framework(tmp_path: Path) -> None:
+    """So `main` makes the commands' imports, with the collector paused."""
+    loaded = python(
+        "import sys, entrypoints.cli; print(*{m.split('.')[0] for m in sys.modules})",
+        tmp_path,
+        base_env(),
+    ).split()
+    assert not {"sqlalchemy", "litestar", "dishka", "uvicorn", "alembic"} & set(loaded)
+
+
+def test_main_freezes_the_imports_and_collects_again(tmp_path: Path) -> None:
+    code = (
+        "import gc; from entrypoints.cli import main; "
+        "print(main(['db', 'upgrade']), gc.isenabled(), gc.get_freeze_count())"
+    )
+    out = python(code, tmp_path, base_env()).split()
+    assert out[-3:-1] == ["0", "True"]
+    assert int(out[-1]) > 50_000  # the modules of Litestar, SQLAlchemy, dishka...
