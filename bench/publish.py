@@ -49,6 +49,7 @@ from bench.support import (
     quantile,
     table,
 )
+from entrypoints.settings import Settings
 
 NAME = "publish"
 TITLE = "Publishing: due targets against a platform answering in 50 ms"
@@ -215,10 +216,10 @@ def report(ctx: Context, runs: list[Run]) -> Section:
     problems = [f"- {p}" for r in runs for p in r.problems]
     body = "\n".join(
         [
-            "`openpost worker` processes with their defaults (WORKER_CONCURRENCY 16); one "
-            f"worker pinned like the servers ({ctx.pin.description}), several unpinned; the "
-            f"fake platform on the load generator's CPU answers each post after {LATENCY_MS} "
-            f"ms. {ACCOUNTS} X accounts in one live workspace, one target a post; each set of "
+            "`openpost worker` processes with their defaults (WORKER_CONCURRENCY "
+            f"{Settings().worker_concurrency}); one worker pinned like the servers "
+            f"({ctx.pin.description}), several unpinned; the fake platform on the load "
+            f"generator's CPU answers each post after {LATENCY_MS} ms. {ACCOUNTS} X accounts in one live workspace, one target a post; each set of "
             f"workers first publishes {WARM_UP} targets apiece, not counted. *pickup*: from "
             "the insert's commit to the first receipt at the platform. *to platform*: "
             "targets/s from the first receipt to the last; *to published*: from the first "

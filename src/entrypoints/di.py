@@ -83,12 +83,10 @@ class InfrastructureProvider(Provider):
 
     @provide(scope=Scope.APP)
     async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
-        # Room for every publish in flight and the HTTP requests beside them: an overflow
-        # connection is closed when returned, and reopening one per publish (a new
-        # PostgreSQL backend, an empty statement cache) cost more than the publish.
-        engine = create_engine(
-            settings.database_url, pool_size=max(10, settings.worker_concurrency + 4)
-        )
+        # A publish in flight holds no connection (its claim read what it needs, and its
+        # outcome joins a shared write), so the pool needs no room per publish; only a
+        # token refresh holds one while it waits on the platform.
+        engine = create_engine(settings.database_url)
         yield engine
         await engine.dispose()
 
