@@ -27,7 +27,6 @@ from adapters.persistence.sqlalchemy.engine import create_engine
 from adapters.persistence.sqlalchemy.reads import ReadConnections, SqlAlchemyReadUnitOfWork
 from adapters.persistence.sqlalchemy.revisions import SqlAlchemyIntegrationRevisions
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
-from adapters.platforms.bluesky import AtprotoBlueskyGateway
 from adapters.platforms.directory import StaticPlatformDirectory
 from adapters.platforms.simulated import (
     SimulatedBlueskyGateway,
@@ -134,15 +133,6 @@ class InfrastructureProvider(Provider):
 
 
 class PlatformProvider(Provider):
-    @provide(scope=Scope.APP)
-    async def bluesky(self, settings: Settings) -> AsyncIterator[AtprotoBlueskyGateway]:
-        """Live Bluesky against BLUESKY_SERVICE_URL; its SDK client is made on first use."""
-        gateway = AtprotoBlueskyGateway(
-            settings.bluesky_service_url, timeout=settings.platform_timeout_s
-        )
-        yield gateway
-        await gateway.aclose()
-
     simulated_twitter = provide(
         SimulatedTwitterGateway,
         scope=Scope.APP,
@@ -155,13 +145,14 @@ class PlatformProvider(Provider):
         clock: Clock,
         settings: Settings,
         simulated_twitter: SimulatedTwitterGateway,
-        bluesky: AtprotoBlueskyGateway,
     ) -> AsyncIterator[PlatformDirectory]:
+        """The live adapters are imported here, on first need (a publish or a connect), not
+        at start-up: with their HTTP clients they were about half a second of every start."""
         simulated = {p: SimulatedGateway(p, clock) for p in (Platform.TWITTER, Platform.BLUESKY)}
         simulated[Platform.TWITTER] = simulated_twitter
         simulated[Platform.BLUESKY] = SimulatedBlueskyGateway(clock)
-        live: dict[Platform, PlatformGateway] = {Platform.BLUESKY: bluesky}
         async with AsyncExitStack() as stack:
+            live = {Platform.BLUESKY: await _live_bluesky(settings, stack)}
             if settings.twitter_client_id:
                 x = await _live_twitter(settings, settings.twitter_client_id, clock, stack)
                 live[Platform.TWITTER] = x
@@ -177,13 +168,22 @@ class PlatformProvider(Provider):
         )
 
 
+async def _live_bluesky(settings: Settings, stack: AsyncExitStack) -> PlatformGateway:
+    """Live Bluesky against BLUESKY_SERVICE_URL; its SDK client is made on first use."""
+    from adapters.platforms.bluesky import AtprotoBlueskyGateway
+
+    gateway = AtprotoBlueskyGateway(
+        settings.bluesky_service_url, timeout=settings.platform_timeout_s
+    )
+    stack.push_async_callback(gateway.aclose)
+    return gateway
+
+
 async def _live_twitter(
     settings: Settings, client_id: str, clock: Clock, stack: AsyncExitStack
 ) -> PlatformGateway:
     """X through one pooled aiohttp session, closed with the container; each phase of a
-    request (pool wait and connect, every read) times out after PLATFORM_TIMEOUT_S.
-    Imported here, where X is configured: aiohttp is a third of a second of every start-up
-    otherwise, and the directory is first needed by a publish or a connect."""
+    request (pool wait and connect, every read) times out after PLATFORM_TIMEOUT_S."""
     from adapters.platforms.twitter import AiohttpTwitterGateway, x_session
 
     http = await stack.enter_async_context(x_session(settings.platform_timeout_s))
