@@ -82,10 +82,10 @@ class InfrastructureProvider(Provider):
 
     @provide(scope=Scope.APP)
     async def engine(self, settings: Settings) -> AsyncIterator[AsyncEngine]:
-        # A publish in flight holds no connection (its claim read what it needs, and its
-        # outcome joins a shared write), so the pool needs no room per publish; only a
-        # token refresh holds one while it waits on the platform.
-        engine = create_engine(settings.database_url)
+        # Room for the HTTP requests in flight (20, as measured in BENCHMARKS.md). A publish
+        # in flight holds none: its claim read what it needs and its outcome joins a shared
+        # write; only a token refresh holds one while it waits on the platform.
+        engine = create_engine(settings.database_url, pool_size=20)
         yield engine
         await engine.dispose()
 
