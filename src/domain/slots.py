@@ -55,6 +55,13 @@ def find_next_slot(
     return _sweep(first, last, times, gap)
 
 
+def _top_at_or_after(first: datetime, moment: datetime) -> datetime:
+    """The first top of the hour at or after `moment`, counted in whole hours from `first`
+    (itself a top of the hour): exact timedelta arithmetic, a fraction of `_ceil_to_hour`'s
+    cost, which the sweep pays once per blocked candidate."""
+    return first - ((first - moment) // HOUR) * HOUR
+
+
 def _sweep(
     first: datetime, last: datetime, times: list[datetime], gap: timedelta
 ) -> datetime | None:
@@ -65,5 +72,5 @@ def _sweep(
         cursor = bisect_right(times, candidate - gap, cursor)
         if cursor == count or times[cursor] >= candidate + gap:
             return candidate
-        candidate = max(candidate + HOUR, _ceil_to_hour(times[cursor] + gap))
+        candidate = max(candidate + HOUR, _top_at_or_after(first, times[cursor] + gap))
     return None
