@@ -25,26 +25,23 @@ class ClaimDueTargets:
         now = self.clock.now()
         async with self.uow_factory() as uow:
             claimed = await uow.publish_queue.claim_due(now, self.lease, limit)
-            if claimed:
-                claimed = await _with_context(uow, claimed)
+            contexts = await read_contexts(uow, claimed) if claimed else []
             await uow.commit()
-        return claimed
+        return [replace(c, context=ctx) for c, ctx in zip(claimed, contexts, strict=True)]
 
 
-async def _with_context(uow: UnitOfWork, claimed: list[ClaimedTarget]) -> list[ClaimedTarget]:
+async def read_contexts(uow: UnitOfWork, claimed: list[ClaimedTarget]) -> list[PublishContext]:
+    """What each of `claimed` needs to be published, in three reads however many there are."""
     integration_ids = {c.integration_id for c in claimed}
     integrations = await uow.integrations.get_many(integration_ids)
     workspaces = await uow.workspaces.get_many({c.workspace_id for c in claimed})
     credentials = await uow.credentials.get_many(integration_ids)
     modes = {workspace_id: w.mode for workspace_id, w in workspaces.items()}
     return [
-        replace(
-            c,
-            context=PublishContext(
-                integrations.get(c.integration_id),
-                modes.get(c.workspace_id),
-                credentials.get(c.integration_id),
-            ),
+        PublishContext(
+            integrations.get(c.integration_id),
+            modes.get(c.workspace_id),
+            credentials.get(c.integration_id),
         )
         for c in claimed
     ]

@@ -19,6 +19,7 @@ import logging
 import random
 from collections.abc import Callable
 
+from application.claim_due_targets import read_contexts
 from application.errors import NotFound, PlatformNotConfigured, PlatformUnavailable
 from application.ports.clock import Clock
 from application.ports.credentials import StoredCredentials
@@ -83,10 +84,8 @@ class PublishTarget:
 
     async def _read(self, claimed: ClaimedTarget) -> PublishContext:
         async with self.uow_factory() as uow:
-            integration = await uow.integrations.get_any(claimed.integration_id)
-            workspace = await uow.workspaces.get(claimed.workspace_id)
-            known = await uow.credentials.get(claimed.integration_id)
-        return PublishContext(integration, workspace.mode if workspace else None, known)
+            [context] = await read_contexts(uow, [claimed])
+        return context
 
     async def _attempt(
         self,
