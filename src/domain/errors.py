@@ -55,3 +55,14 @@ class ContentTooLong(InvalidPostInput):
     graphemes)."""
 
     code = "content_too_long"
+
+
+class InvalidMediaInput(DomainError):
+    """A media field the contract refuses (`alt_text` too long, a bad `media` list)."""
+
+    code = "validation_error"
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"Invalid value for {field}: {reason}")
+        self.field, self.reason = field, reason
+        self.details = {"field": field, "reason": reason}

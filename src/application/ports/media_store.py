@@ -1,0 +1,39 @@
+"""Where media bytes live: a filesystem directory or an S3-compatible bucket."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import AsyncIterable, AsyncIterator
+from typing import Protocol
+
+from domain.media import StoredBytes
+
+
+class MediaStoreError(Exception):
+    """The store failed (unreachable, refused, out of space). Nothing was half-kept: a
+    failed write leaves no object behind."""
+
+
+class MediaObjectMissing(MediaStoreError):
+    """No object under that key."""
+
+
+class MediaStore(Protocol):
+    """Streams bytes in and out; never holds a whole object in memory.
+
+    Keys are `domain.media.media_storage_key` values (`<workspace>/<media>`). Writing a key
+    that exists replaces it; the object appears whole or not at all.
+    """
+
+    @abstractmethod
+    async def write(self, key: str, chunks: AsyncIterable[bytes]) -> StoredBytes:
+        """Consumes `chunks` into the object, returning its size and SHA-256."""
+
+    @abstractmethod
+    def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+        """The object's bytes from `start` up to, not including, `end` (None: to the end).
+        Raises `MediaObjectMissing` on the first iteration if there is no such object."""
+
+    @abstractmethod
+    async def delete(self, key: str) -> None:
+        """Removes the object; deleting a missing one is not an error."""
