@@ -29,15 +29,30 @@ class ExpiredConnectState(ConnectRefused):
         )
 
 
+# Our own sentence for each error code of RFC 6749 section 4.1.2.1. The `error` parameter
+# arrives in a URL anyone can craft, so its text is never shown: a page under our name
+# would otherwise say whatever an attacker wrote.
+AUTHORIZATION_ERRORS = {
+    "access_denied": "Access was denied on X, so no account was connected.",
+    "invalid_request": "X found the authorization request invalid.",
+    "unauthorized_client": "X does not allow this server's app to ask for authorization.",
+    "unsupported_response_type": "X does not support the kind of authorization asked for.",
+    "invalid_scope": "X refused the permissions this server asks for.",
+    "server_error": "X failed while authorizing the connection.",
+    "temporarily_unavailable": "X could not authorize the connection just now.",
+}
+UNKNOWN_AUTHORIZATION_ERROR = "X did not authorize the connection."
+
+
 class AuthorizationDenied(ConnectRefused):
+    """X sent the browser back with `?error=`: one of our sentences, never X's (or an
+    attacker's) text. `error` keeps the code only when it is a known one."""
+
     def __init__(self, error: str) -> None:
-        cause = (
-            "Access was denied on X, so no account was connected."
-            if error == "access_denied"
-            else f"X did not authorize the connection ({error[:100]})."
-        )
+        known = error if error in AUTHORIZATION_ERRORS else None
+        cause = AUTHORIZATION_ERRORS[known] if known else UNKNOWN_AUTHORIZATION_ERROR
         super().__init__(f"{cause} {START_AGAIN}")
-        self.error = error
+        self.error = known
 
 
 class MissingAuthorizationCode(ConnectRefused):

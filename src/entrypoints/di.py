@@ -85,7 +85,12 @@ class InfrastructureProvider(Provider):
         # Room for the HTTP requests in flight (20, as measured in BENCHMARKS.md). A publish
         # in flight holds none: its claim read what it needs and its outcome joins a shared
         # write; only a token refresh holds one while it waits on the platform.
-        engine = create_engine(settings.database_url, pool_size=20)
+        engine = create_engine(
+            settings.database_url,
+            pool_size=20,
+            statement_timeout_s=settings.statement_timeout_ms / 1000,
+            lock_timeout_s=settings.lock_timeout_ms / 1000,
+        )
         yield engine
         await engine.dispose()
 

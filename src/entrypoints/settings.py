@@ -52,6 +52,10 @@ class Settings:
     # After SIGTERM: how long publishes and HTTP requests in flight may take to finish.
     shutdown_grace_s: float = 20.0
     platform_timeout_s: float = 10.0
+    # The longest one database statement may run, and wait for a lock, before it fails
+    # (503 `database_unavailable`): a stuck query never holds a connection for good.
+    statement_timeout_ms: int = 30_000
+    lock_timeout_ms: int = 10_000
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -160,6 +164,10 @@ def _parse(raw: Mapping[str, str]) -> Settings:
         read_cache_bytes=number("READ_CACHE_MB", 16, 0, 4096) * 1024 * 1024,
         shutdown_grace_s=float(grace_s),
         platform_timeout_s=float(number("PLATFORM_TIMEOUT_S", 10, 1, 120)),
+        statement_timeout_ms=number(
+            "STATEMENT_TIMEOUT_MS", defaults.statement_timeout_ms, 1, 3_600_000
+        ),
+        lock_timeout_ms=number("LOCK_TIMEOUT_MS", defaults.lock_timeout_ms, 1, 3_600_000),
         extra=dict(raw),
     )
 

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -156,6 +157,26 @@ async def test_avatar_url_serves_the_profile_avatar(
     assert login.profile.avatar_url.startswith(f"{bluesky_pds.url}/xrpc/com.atproto.sync.getBlob?")
     served = httpx.get(login.profile.avatar_url)
     assert served.status_code == 200 and served.content == PNG
+
+
+@pytest.mark.pds
+async def test_an_avatar_on_a_server_other_than_the_configured_http_one_is_dropped(
+    bluesky_pds: LocalPds,
+) -> None:
+    """The account's DID document names its server; a plain-http server is trusted only
+    when it is the one the operator configured, so the same server under another name
+    (as an attacker's DID document would name 169.254.169.254) gives no avatar."""
+    account, _, app_password = _app_password(bluesky_pds)
+    _set_avatar(bluesky_pds, account, PNG)
+    host = urlsplit(bluesky_pds.url).hostname
+    elsewhere = bluesky_pds.url.replace(host or "", "localhost" if host != "localhost" else "127.0.0.1")
+    gateway = AtprotoBlueskyGateway(elsewhere, timeout=10)
+    try:
+        login = await gateway.login(account.handle, app_password)
+    finally:
+        await gateway.aclose()
+    assert login.profile.platform_user_id == account.did
+    assert login.profile.avatar_url is None
 
 
 @pytest.mark.pds

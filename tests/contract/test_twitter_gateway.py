@@ -134,6 +134,26 @@ async def test_exchange_reads_x_s_profile(
     assert fake_x.code_exchanges == 1
 
 
+@pytest.mark.parametrize(
+    "image",
+    [
+        "javascript:alert(document.domain)",
+        "http://169.254.169.254/latest/meta-data/",
+        "data:image/png;base64,AAAA",
+        "https://user:pass@pbs.twimg.com/a.jpg",
+        " https://pbs.twimg.com/a.jpg",
+    ],
+)
+async def test_an_avatar_that_is_not_a_plain_https_url_is_dropped(
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, browser: httpx.AsyncClient, image: str
+) -> None:
+    fake_x.register_user("77", "mallory", profile_image_url=image)
+    fake_x.sign_in("77")
+    profile = await gateway.profile(await connected(gateway, fake_x, browser))
+    assert profile.username == "mallory"
+    assert profile.avatar_url is None
+
+
 async def test_a_public_client_names_itself_in_the_body(
     fake_x: FakeX, http: aiohttp.ClientSession, browser: httpx.AsyncClient, clock: ManualClock
 ) -> None:

@@ -27,6 +27,7 @@ from adapters.platforms.bluesky_answers import (
     now_iso,
 )
 from adapters.platforms.bluesky_failures import failure_of, lasting
+from adapters.platforms.untrusted_urls import https_url_or_none
 from application.ports.bluesky import (
     AppPasswordRequired,
     BlueskyGateway,
@@ -191,9 +192,13 @@ class AtprotoBlueskyGateway(BlueskyGateway):
             return Profile(did, handle, handle)
         avatar_url = None
         if avatar:
+            # The account's server comes from its DID document, which the account controls.
             base = extra.get("pds_url") or self.service_url
             query = urlencode({"did": did, "cid": avatar})
-            avatar_url = f"{base}/xrpc/com.atproto.sync.getBlob?{query}"
+            avatar_url = https_url_or_none(
+                f"{base}/xrpc/com.atproto.sync.getBlob?{query}",
+                trusted_origins=[self.service_url],
+            )
         display = name.strip() if isinstance(name, str) and name.strip() else handle
         return Profile(did, handle, display, avatar_url)
 

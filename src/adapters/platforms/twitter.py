@@ -28,6 +28,7 @@ from typing import Any
 
 import aiohttp
 
+from adapters.platforms.untrusted_urls import https_url_or_none
 from application.ports.clock import Clock
 from application.ports.credentials import Credentials
 from application.ports.platforms import (
@@ -164,7 +165,7 @@ class AiohttpTwitterGateway(TwitterGateway):
                 platform_user_id=str(data["id"]),
                 username=str(data["username"]),
                 display_name=str(data.get("name") or data["username"]),
-                avatar_url=data.get("profile_image_url"),
+                avatar_url=https_url_or_none(data.get("profile_image_url")),
             )
         except KeyError as missing:
             raise PlatformUnreachable(f"X's profile lacks {missing}", sent=True) from None

@@ -1,6 +1,7 @@
 """Where the browser lands after X's consent screen, and the simulated consent screen of
 test workspaces. No API key (the browser carries none) and HTML answers, not JSON: a
-person reads them. Every answer is uncacheable and sends no referrer (the URL holds a code).
+person reads them. Every answer is uncacheable, sends no referrer (the URL holds a code)
+and cannot be framed.
 """
 
 from __future__ import annotations
@@ -25,10 +26,15 @@ from entrypoints.settings import Settings
 
 log = logging.getLogger("openpost.http")
 
+# The page loads nothing, submits nothing and cannot be framed (clickjacking).
 HEADERS = {
     "Cache-Control": "no-store",
     "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; "
+        "base-uri 'none'; form-action 'none'"
+    ),
+    "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
 }
 # `state` is a name Litestar reserves for the app state; the query parameter keeps it.

@@ -13,7 +13,11 @@ from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from adapters.persistence.sqlalchemy.sqlite import bound_statements, own_database_file
+
 CONNECT_TIMEOUT_S = 10
+STATEMENT_TIMEOUT_S = 30.0
+LOCK_TIMEOUT_S = 10.0
 POOL_TIMEOUT_S = 10.0
 PING_AFTER_IDLE_S = 2.0
 _IDLE_SINCE = "openpost_idle_since"
@@ -23,28 +27,61 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """SQLite gets WAL, a busy timeout, immediate transactions and one pooled connection
-    per process (it has one writer anyway, and one connection avoids lock upgrades between
-    our own connections);
+def create_engine(
+    url: str,
+    *,
+    pool_size: int = 10,
+    statement_timeout_s: float = STATEMENT_TIMEOUT_S,
+    lock_timeout_s: float = LOCK_TIMEOUT_S,
+) -> AsyncEngine:
+    """SQLite gets a file only its owner reads, WAL, immediate transactions and one pooled
+    connection per process (it has one writer anyway, and one connection avoids lock
+    upgrades between our own connections);
     PostgreSQL gets a real pool that pings a connection which sat idle, so a restarted
-    server is survived."""
+    server is survived.
+
+    On both, a statement runs at most `statement_timeout_s` and waits at most
+    `lock_timeout_s` for a lock, then fails (503 `database_unavailable` at the edge): a
+    stuck query never holds a connection for good."""
     if is_sqlite(url):
+        own_database_file(url)
         engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=30.0)
         _configure_sqlite(engine)
+        bound_statements(
+            engine.sync_engine,
+            statement_timeout_s=statement_timeout_s,
+            lock_timeout_s=lock_timeout_s,
+            is_async=True,
+        )
         _TURNS[engine.sync_engine] = (asyncio.Semaphore(1), 30.0)
+        _STATEMENT_TIMEOUTS[engine.sync_engine] = statement_timeout_s
         return engine
     engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_timeout=POOL_TIMEOUT_S,
-        # A server that accepts but never answers fails the connect in 10 s, not asyncpg's 60.
-        connect_args={"timeout": CONNECT_TIMEOUT_S},
+        connect_args={
+            # A server that accepts but never answers fails the connect in 10 s, not 60.
+            "timeout": CONNECT_TIMEOUT_S,
+            "server_settings": {
+                "statement_timeout": str(max(1, round(statement_timeout_s * 1000))),
+                "lock_timeout": str(max(1, round(lock_timeout_s * 1000))),
+            },
+        },
     )
     _ping_when_idle(engine)
     _TURNS[engine.sync_engine] = (asyncio.Semaphore(2 * pool_size), POOL_TIMEOUT_S)
+    _STATEMENT_TIMEOUTS[engine.sync_engine] = statement_timeout_s
     return engine
+
+
+_STATEMENT_TIMEOUTS: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
+
+
+def statement_timeout_of(engine: AsyncEngine) -> float:
+    """The bound `create_engine` gave this engine's statements (the default for another)."""
+    return _STATEMENT_TIMEOUTS.get(engine.sync_engine, STATEMENT_TIMEOUT_S)
 
 
 # One queue per engine, as large as its pool can lend (see `take_turn`).
@@ -106,7 +143,6 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

@@ -8,8 +8,9 @@ from application.errors import DatabaseUnavailable
 
 # SQLSTATE classes that mean "the server is not there for us right now": connection
 # exceptions (08), insufficient resources such as too many connections (53), and an
-# operator intervention: shutdown, crash, restart, database dropped (57P).
-_UNAVAILABLE_STATES = ("08", "53", "57P")
+# operator intervention: shutdown, crash, restart, database dropped (57P); and our own
+# bounds: a statement past `statement_timeout` (57014) or a lock past `lock_timeout` (55P03).
+_UNAVAILABLE_STATES = ("08", "53", "57P", "57014", "55P03")
 
 
 def as_unavailable(error: BaseException, *, connecting: bool = False) -> DatabaseUnavailable | None:

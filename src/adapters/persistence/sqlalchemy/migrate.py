@@ -33,6 +33,9 @@ async def upgrade(engine: AsyncEngine) -> None:
     async with engine.begin() as connection:
         if await connection.run_sync(is_at_head):
             return
+        if connection.dialect.name == "postgresql":
+            # A migration may rewrite a large table: the statement bound is for requests.
+            await connection.execute(text("SET LOCAL statement_timeout = 0"))
         await connection.run_sync(_upgrade_with_alembic)
 
 

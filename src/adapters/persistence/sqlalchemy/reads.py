@@ -21,7 +21,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import StaticPool
 
-from adapters.persistence.sqlalchemy.engine import take_turn
+from adapters.persistence.sqlalchemy.engine import statement_timeout_of, take_turn
+from adapters.persistence.sqlalchemy.sqlite import bound_statements
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.ports.clock import Clock
 from application.ports.token_cipher import TokenCipher
@@ -128,8 +129,13 @@ def _sqlite_file_engine(engine: AsyncEngine) -> Engine | None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # no implicit BEGIN: each read stands alone
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout={LOOP_READ_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
+    bound_statements(
+        on_loop,
+        statement_timeout_s=statement_timeout_of(engine),
+        lock_timeout_s=LOOP_READ_BUSY_TIMEOUT_MS / 1000,
+        is_async=False,
+    )
     return on_loop
