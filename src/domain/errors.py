@@ -55,3 +55,13 @@ class ContentTooLong(InvalidPostInput):
     graphemes)."""
 
     code = "content_too_long"
+
+
+class InvalidQueue(DomainError):
+    """A queue a client wrote breaks one of its rules; `field` names the offending input
+    by its dotted path (`timezone`, `slots[0].times[1]`, `blocked_dates[2]`)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"Invalid value for {field}: {reason}")
+        self.field, self.reason = field, reason
+        self.details = {"field": field, "reason": reason}
