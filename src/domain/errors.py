@@ -38,9 +38,8 @@ class PostNotEditable(DomainError):
         self.status = status
 
 
-class InvalidPostInput(DomainError):
-    """Post content or schedule a platform or the contract refuses; `field` names the
-    offending input (`content`, `platform_overrides.twitter.content`, `schedule_at`)."""
+class InvalidField(DomainError):
+    """An input breaks a rule; `field` names it by its dotted path, `reason` says which."""
 
     code = "validation_error"
 
@@ -48,6 +47,11 @@ class InvalidPostInput(DomainError):
         super().__init__(f"Invalid value for {field}: {reason}")
         self.field, self.reason = field, reason
         self.details = {"field": field, "reason": reason}
+
+
+class InvalidPostInput(InvalidField):
+    """Post content or schedule a platform or the contract refuses; `field` names the
+    offending input (`content`, `platform_overrides.twitter.content`, `schedule_at`)."""
 
 
 class ContentTooLong(InvalidPostInput):
@@ -57,12 +61,10 @@ class ContentTooLong(InvalidPostInput):
     code = "content_too_long"
 
 
-class InvalidMediaInput(DomainError):
+class InvalidMediaInput(InvalidField):
     """A media field the contract refuses (`alt_text` too long, a bad `media` list)."""
 
-    code = "validation_error"
 
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"Invalid value for {field}: {reason}")
-        self.field, self.reason = field, reason
-        self.details = {"field": field, "reason": reason}
+class InvalidQueue(InvalidField):
+    """A queue a client wrote breaks one of its rules; `field` names the offending input
+    by its dotted path (`timezone`, `slots[0].times[1]`, `blocked_dates[2]`)."""

@@ -37,6 +37,7 @@ TABLES = {
     "posts",
     "post_targets",
     "idempotency_keys",
+    "integration_queues",
 }
 
 

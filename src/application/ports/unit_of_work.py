@@ -10,6 +10,7 @@ from application.ports.integrations import IntegrationRepository
 from application.ports.oauth_states import OAuthStateRepository
 from application.ports.posts import PostRepository
 from application.ports.publish_queue import PublishQueue
+from application.ports.queues import QueueRepository
 from application.ports.workspaces import WorkspaceRepository
 
 
@@ -28,6 +29,7 @@ class UnitOfWork(Protocol):
     posts: PostRepository
     publish_queue: PublishQueue
     idempotency: IdempotencyStore
+    queues: QueueRepository
 
     @abstractmethod
     async def __aenter__(self) -> Self: ...

@@ -13,6 +13,7 @@ from uuid import UUID
 from application.ports.credentials import StoredCredentials
 from application.ports.idempotency import IdempotencyRecord
 from application.ports.oauth_states import OAuthState
+from application.ports.queues import StoredQueue
 from domain.integration import Integration
 from domain.post import Post
 from domain.workspace import ApiKey, Workspace
@@ -27,6 +28,7 @@ class MemoryStore:
     credentials: dict[UUID, StoredCredentials] = field(default_factory=dict)
     posts: dict[UUID, Post] = field(default_factory=dict)
     idempotency: dict[tuple[UUID, str], IdempotencyRecord] = field(default_factory=dict)
+    queues: dict[UUID, StoredQueue] = field(default_factory=dict)
     # Extra (integration_id, scheduled_at, status) busy rows that tests seed directly.
     targets: list[tuple[UUID, datetime, str]] = field(default_factory=list)
     # workspace id -> revision of its integrations (see `IntegrationRevisions`)
@@ -50,6 +52,7 @@ _TABLES = (
     "credentials",
     "posts",
     "idempotency",
+    "queues",
     "targets",
     "integration_revisions",
 )

@@ -8,6 +8,7 @@ from adapters.persistence.memory.posts import (
     MemoryPostRepository,
     MemoryPublishQueue,
 )
+from adapters.persistence.memory.queues import MemoryQueueRepository
 from adapters.persistence.memory.repositories import (
     MemoryApiKeyRepository,
     MemoryBusyTimeReader,
@@ -34,6 +35,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.posts = MemoryPostRepository(store)
         self.publish_queue = MemoryPublishQueue(store)
         self.idempotency = MemoryIdempotencyStore(store)
+        self.queues = MemoryQueueRepository(store)
         self._snapshot: dict[str, Any] | None = None
 
     async def __aenter__(self) -> Self:

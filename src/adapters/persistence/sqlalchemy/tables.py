@@ -149,3 +149,17 @@ idempotency_keys = Table(
     Column("response_body", LargeBinary, nullable=True),
     Column("created_at", UtcDateTime, nullable=False, index=True),
 )
+
+# At most one queue per integration (section 9). Slots and blocked dates are JSON text:
+# they are read and written whole, never queried.
+integration_queues = Table(
+    "integration_queues",
+    metadata,
+    Column("integration_id", Uuid, ForeignKey("integrations.id"), primary_key=True),
+    Column("timezone", String(64), nullable=False),
+    Column("slots", Text, nullable=False),
+    Column("blocked_dates", Text, nullable=False),
+    Column("min_gap_minutes", Integer, nullable=False),
+    Column("horizon_days", Integer, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)

@@ -11,6 +11,7 @@ from adapters.persistence.sqlalchemy.errors import as_unavailable, translate_dat
 from adapters.persistence.sqlalchemy.idempotency import SqlAlchemyIdempotencyStore
 from adapters.persistence.sqlalchemy.posts import SqlAlchemyPostRepository
 from adapters.persistence.sqlalchemy.publish_queue import SqlAlchemyPublishQueue
+from adapters.persistence.sqlalchemy.queues import SqlAlchemyQueueRepository
 from adapters.persistence.sqlalchemy.repositories import (
     SqlAlchemyApiKeyRepository,
     SqlAlchemyBusyTimeReader,
@@ -76,6 +77,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.posts = SqlAlchemyPostRepository(conn)
         self.publish_queue = SqlAlchemyPublishQueue(conn)
         self.idempotency = SqlAlchemyIdempotencyStore(conn)
+        self.queues = SqlAlchemyQueueRepository(conn)
         return self
 
     async def __aexit__(
