@@ -91,6 +91,7 @@ _X_INVALID = regex.compile("[\ufffe\ufeff\uffff]")
 # which spares weighing a megabyte of text character by character.
 _X_MAX_CHARACTERS = X_MAX_WEIGHTED * X_MAX_URL_LENGTH // X_URL_WEIGHT
 _GRAPHEME = regex.compile(r"\X")
+_NON_SPACE = regex.compile(r"\S*")
 
 
 def x_weighted_length(text: str) -> int:
@@ -121,6 +122,23 @@ def _weigh(text: str) -> int:
             weight += _plain_weight(entity.group())
         position = end
     return weight + _plain_weight(text[position:])
+
+
+def url_spans(text: str) -> list[tuple[int, int]]:
+    """Where the URLs of `text` lie, as twitter-text finds them (bare domains included),
+    widened to the next whitespace: no client cuts a link there, whichever rules it uses."""
+    spans = []
+    for entity in _X_ENTITY.finditer(text):
+        if entity.lastgroup == "url":
+            end = _NON_SPACE.match(text, entity.end())
+            spans.append((entity.start(), end.end() if end else entity.end()))
+    return spans
+
+
+def grapheme_ends(text: str) -> list[int]:
+    """The offsets just after each extended grapheme cluster: the only places text may be
+    cut without breaking a character apart."""
+    return [match.end() for match in _GRAPHEME.finditer(text)]
 
 
 def bluesky_graphemes(text: str) -> int:

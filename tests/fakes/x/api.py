@@ -1,13 +1,17 @@
-"""The v2 API surface the project uses: GET /2/users/me and POST /2/tweets."""
+"""The v2 API surface the project uses: GET /2/users/me, POST /2/tweets (with replies and
+quotes, `relations`) and GET /2/users/:id/tweets (`timeline`)."""
 
 from __future__ import annotations
 
 from .clock import FakeClock
+from .daily import DailyCaps
 from .oauth import OAuthServer
 from .ratelimit import RateLimiter
 from .records import AccessToken, Tweet
 from .registry import Registry
+from .relations import read_relations
 from .text import MAX_WEIGHTED_LENGTH, weighted_length
+from .timeline import user_timeline
 from .wire import PROBLEM_JSON, Refused, Reply, Request
 
 TWEPOCH_MS = 1288834974657
@@ -42,7 +46,9 @@ class ApiServer:
         self.oauth = oauth
         self.clock = clock
         self.limiter = RateLimiter()
+        self.daily = DailyCaps()
         self.tweets: list[Tweet] = []
+        self.deleted: set[str] = set()
         self._last_id = 0
 
     def users_me(self, authorization: str, query: dict[str, str]) -> Reply:
@@ -54,19 +60,47 @@ class ApiServer:
         return Reply.json(200, {"data": user.fields(requested)}, headers=headers)
 
     def create_tweet(self, authorization: str, request: Request) -> Reply:
-        """Post as the token's user: ≤ 280 weighted chars, never the same text twice."""
+        """Post as the token's user: ≤ 280 weighted chars, never the same text twice; a
+        reply or quote only of a live post the user can see; within the 24-hour caps."""
         token = self._authorized(authorization, CREATE_TWEET_SCOPES)
         headers = self._count("create_tweet", token)
+        daily = self.daily.hit(token.user_id, token.client_id, self.clock.now())
+        headers += daily.headers
+        if daily.exceeded:
+            raise Refused(Reply.problem(429, "Too Many Requests", headers=headers))
         text = self._text(request, headers)
         if weighted_length(text) > MAX_WEIGHTED_LENGTH:
             raise invalid_request(TOO_LONG, headers)
+        related = read_relations(
+            request.json(), self.live(), lambda t: self.can_see(token.user_id, t), headers
+        )
         if any(t.author_id == token.user_id and t.text == text for t in self.tweets):
             raise Refused(Reply.problem(403, "Forbidden", DUPLICATE, headers=headers))
-        tweet_id = self._next_id()
-        tweet = Tweet(tweet_id, text, token.user_id, self.clock.now(), (tweet_id,))
+        tweet_id = self.next_id()
+        parent, quoted = related.in_reply_to, related.quoted
+        tweet = Tweet(
+            tweet_id, text, token.user_id, self.clock.now(), (tweet_id,),
+            in_reply_to_tweet_id=parent.id if parent else None,
+            quote_tweet_id=quoted.id if quoted else None,
+            conversation_id=related.conversation_id or tweet_id,
+        )  # fmt: skip
         self.tweets.append(tweet)
         data = {"id": tweet.id, "text": tweet.text, "edit_history_tweet_ids": [tweet.id]}
         return Reply.json(201, {"data": data}, headers=headers)
+
+    def user_tweets(self, authorization: str, user_id: str, query: dict[str, str]) -> Reply:
+        token = self._authorized(authorization, USERS_ME_SCOPES)
+        headers = self._count("user_tweets", token)
+        user = self.registry.users.get(user_id)
+        live = [t for t in self.tweets if t.id not in self.deleted]
+        return user_timeline(user, user_id, token.user_id, live, query, headers)
+
+    def live(self) -> dict[str, Tweet]:
+        return {t.id: t for t in self.tweets if t.id not in self.deleted}
+
+    def can_see(self, viewer_id: str, tweet: Tweet) -> bool:
+        author = self.registry.users.get(tweet.author_id)
+        return tweet.author_id == viewer_id or author is None or not author.protected
 
     def _authorized(self, authorization: str, scopes: frozenset[str]) -> AccessToken:
         """401 for a bad token; 403 when the user did not grant every needed scope."""
@@ -99,7 +133,7 @@ class ApiServer:
             )
         return text
 
-    def _next_id(self) -> str:
+    def next_id(self) -> str:
         """Snowflake-shaped, strictly increasing even while the fake clock stands still."""
         snowflake = (int(self.clock.now() * 1000) - TWEPOCH_MS) << 22
         self._last_id = max(self._last_id + 1, snowflake)

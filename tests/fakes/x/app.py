@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import struct
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -34,6 +35,17 @@ API_ROUTES: dict[tuple[str, str], tuple[str, Handler]] = {
     ("GET", "/2/users/me"): ("users_me", lambda x, r: x.api.users_me(_auth(r), r.query)),
     ("POST", "/2/tweets"): ("create_tweet", lambda x, r: x.api.create_tweet(_auth(r), r)),
 }
+USER_TWEETS = re.compile(r"/2/users/(?P<id>[^/]+)/tweets")
+
+
+def _route(request: Request) -> tuple[str, Handler] | None:
+    """The exact routes, then the one with a path parameter."""
+    route = API_ROUTES.get((request.method, request.path))
+    found = USER_TWEETS.fullmatch(request.path)
+    if route is None and request.method == "GET" and found is not None:
+        user_id = found["id"]
+        return "user_tweets", lambda x, r: x.api.user_tweets(_auth(r), user_id, r.query)
+    return route
 
 
 class FakeXApp:
@@ -67,7 +79,7 @@ class FakeXApp:
 
     async def _api(self, request: Request, send: Send) -> Reply | None:
         """Latency, then the endpoint's next fault if any, else the real rule."""
-        route = API_ROUTES.get((request.method, request.path))
+        route = _route(request)
         if route is None:
             return Reply.problem(404, "Not Found Error", "Sorry, that page does not exist.")
         endpoint, handler = route

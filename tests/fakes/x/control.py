@@ -90,6 +90,22 @@ def _rate_limit(fake: FakeX, request: Request) -> Reply:
     return Reply.json(200, OK)
 
 
+def _daily_caps(fake: FakeX, request: Request) -> Reply:
+    data = _body(request)
+    fake.set_daily_caps(data.get("user"), data.get("app"))
+    return Reply.json(200, OK)
+
+
+def _seed_tweet(fake: FakeX, request: Request) -> Reply:
+    data = _body(request)
+    return Reply.json(200, {"data": fake.seed_tweet(data["user_id"], data["text"]).as_json()})
+
+
+def _delete_tweet(fake: FakeX, request: Request) -> Reply:
+    fake.delete_tweet(_body(request)["id"])
+    return Reply.json(200, OK)
+
+
 CONTROL_ROUTES: dict[tuple[str, str], Callable[[FakeX, Request], Reply]] = {
     ("GET", "/_fake/state"): _state,
     ("POST", "/_fake/reset"): _reset,
@@ -102,4 +118,7 @@ CONTROL_ROUTES: dict[tuple[str, str], Callable[[FakeX, Request], Reply]] = {
     ("POST", "/_fake/release"): _release,
     ("POST", "/_fake/latency"): _latency,
     ("POST", "/_fake/rate-limits"): _rate_limit,
+    ("POST", "/_fake/daily-caps"): _daily_caps,
+    ("POST", "/_fake/tweets"): _seed_tweet,
+    ("POST", "/_fake/tweets/delete"): _delete_tweet,
 }

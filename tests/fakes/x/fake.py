@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -118,6 +119,31 @@ class FakeX:
         with self.lock:
             self.api.limiter.set_limit(endpoint, limit, window_seconds)
 
+    def set_daily_caps(self, user: int | None = None, app: int | None = None) -> None:
+        """The 24-hour caps on POST /2/tweets, per user and per app (windows restart)."""
+        with self.lock:
+            self.api.daily.set_caps(user, app)
+
+    def seed_tweet(self, user_id: str, text: str) -> Tweet:
+        """A post someone made earlier, outside the API (to reply to or quote)."""
+        with self.lock:
+            tweet_id = self.api.next_id()
+            tweet = Tweet(tweet_id, text, user_id, self.clock.now(), (tweet_id,))
+            tweet = dataclasses.replace(tweet, conversation_id=tweet_id)
+            self.api.tweets.append(tweet)
+            return tweet
+
+    def delete_tweet(self, tweet_id: str) -> None:
+        """Its author deleted it: no reply or quote can reach it, no timeline shows it."""
+        with self.lock:
+            self.api.deleted.add(tweet_id)
+
+    def protect(self, user_id: str) -> None:
+        """The account's posts become visible to itself only."""
+        with self.lock:
+            user = self.registry.users[user_id]
+            self.registry.users[user_id] = dataclasses.replace(user, protected=True)
+
     def inject(self, endpoint: str, fault: Fault, times: int = 1) -> None:
         """Make the next `times` requests to `endpoint` suffer `fault`."""
         with self.lock:
@@ -165,6 +191,7 @@ class FakeX:
 
     @property
     def tweets(self) -> list[Tweet]:
+        """Every post made, deleted ones included, oldest first."""
         with self.lock:
             return list(self.api.tweets)
 

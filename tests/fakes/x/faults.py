@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, cast, get_args
 
 FaultKind = Literal["status", "rate_limit", "delay", "hold", "reset", "malformed"]
-ENDPOINTS = ("authorize", "token", "revoke", "users_me", "create_tweet")
+ENDPOINTS = ("authorize", "token", "revoke", "users_me", "create_tweet", "user_tweets")
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 DEFAULT_LIMITS: dict[str, tuple[int, int]] = {
     "create_tweet": (100, 900),
     "users_me": (75, 900),
+    "user_tweets": (900, 900),
 }
-"""X's documented per-user limits: POST /2/tweets 100 and GET /2/users/me 75 per 15 min."""
+"""X's documented per-user limits: POST /2/tweets 100, GET /2/users/me 75 and
+GET /2/users/:id/tweets 900 per 15 min."""
 
 
 @dataclass(frozen=True)

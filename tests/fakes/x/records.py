@@ -38,6 +38,7 @@ class XUser:
     username: str
     name: str
     profile_image_url: str | None = None
+    protected: bool = False
 
     def fields(self, requested: set[str]) -> dict[str, Any]:
         """The user object X returns: id, name, username, plus requested extras."""
@@ -125,6 +126,9 @@ class Tweet:
     author_id: str
     created_at: float
     edit_history_tweet_ids: tuple[str, ...] = field(default=())
+    in_reply_to_tweet_id: str | None = None
+    quote_tweet_id: str | None = None
+    conversation_id: str = ""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -133,4 +137,16 @@ class Tweet:
             "author_id": self.author_id,
             "created_at": self.created_at,
             "edit_history_tweet_ids": list(self.edit_history_tweet_ids),
+            "in_reply_to_tweet_id": self.in_reply_to_tweet_id,
+            "quote_tweet_id": self.quote_tweet_id,
+            "conversation_id": self.conversation_id or self.id,
         }
+
+    def referenced_tweets(self) -> list[dict[str, str]]:
+        """X's `referenced_tweets` field: what this post replies to and quotes."""
+        refs = []
+        if self.in_reply_to_tweet_id:
+            refs.append({"type": "replied_to", "id": self.in_reply_to_tweet_id})
+        if self.quote_tweet_id:
+            refs.append({"type": "quoted", "id": self.quote_tweet_id})
+        return refs
