@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from application.ports.bluesky import BlueskyGateway, BlueskyLogin
+from application.login_throttle import LoginThrottle, normalized
+from application.ports.bluesky import BlueskyGateway, BlueskyLogin, InvalidCredentials
 from application.ports.clock import Clock
 from application.ports.credentials import Credentials
 from application.ports.ids import IdGenerator
@@ -35,19 +36,39 @@ class ConnectBluesky:
     - Test workspaces log in to the simulated platform (password `test-test-test-test`).
     - Sessions this leaves unused (the replaced one, or the new one when storing fails) are
       ended at Bluesky, best effort.
+    - Failed logins are limited per account and per workspace (`LoginThrottle`): past the
+      limit, `TooManyAttempts` without calling Bluesky. Each failure is logged at WARNING
+      with the workspace and the identifier, never the password.
     """
 
     def __init__(
-        self, uow: UnitOfWork, clock: Clock, ids: IdGenerator, platforms: PlatformDirectory
+        self,
+        uow: UnitOfWork,
+        clock: Clock,
+        ids: IdGenerator,
+        platforms: PlatformDirectory,
+        throttle: LoginThrottle,
     ) -> None:
         self.uow, self.clock, self.ids, self.platforms = uow, clock, ids, platforms
+        self.throttle = throttle
 
     async def execute(
         self, workspace_id: UUID, mode: WorkspaceMode, identifier: str, password: str
     ) -> BlueskyConnected:
         now = self.clock.now()
         gateway = self.platforms.bluesky(mode)
-        login = await gateway.login(identifier, password)
+        await self.throttle.check(workspace_id, identifier)
+        try:
+            login = await gateway.login(identifier, password)
+        except InvalidCredentials:
+            await self.throttle.failed(workspace_id, identifier)
+            log.warning(
+                "failed Bluesky login in workspace %s for %r",
+                workspace_id,
+                normalized(identifier)[:255],
+            )
+            raise
+        await self.throttle.succeeded(workspace_id, identifier)
         try:
             connected, replaced = await self._store(workspace_id, login, now)
         except Exception:

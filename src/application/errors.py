@@ -68,3 +68,12 @@ class TargetIntegrationDisconnected(IntegrationDisconnected):
     def __init__(self, index: int, value: str) -> None:
         super().__init__(value)
         self.details = {"field": f"integrations[{index}]", "reason": "disconnected"}
+
+
+class TooManyAttempts(ApplicationError):
+    """Too many failed logins lately for this account or workspace: refused without
+    asking the platform, for `retry_after_s` seconds."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(f"too many failed attempts; retry in {retry_after_s} s")
+        self.retry_after_s = retry_after_s

@@ -62,6 +62,7 @@ from application.start_connect import ConnectConfig, StartConnect
 from application.workspaces import CreateWorkspace, EnsureDemoWorkspace, ListWorkspaces
 from domain.platform import Platform
 from entrypoints.di_posts import PostProvider
+from entrypoints.di_security import LoginLimitProvider
 from entrypoints.settings import Settings
 
 KEY_FILE_NAME = "openpost.key"
@@ -268,6 +269,7 @@ def build_container(settings: Settings, *overrides: Provider) -> AsyncContainer:
         RateLimitProvider(),
         UseCaseProvider(),
         PostProvider(),
+        LoginLimitProvider(),
         *overrides,
         context={Settings: settings},
     )

@@ -56,6 +56,10 @@ class Settings:
     # (503 `database_unavailable`): a stuck query never holds a connection for good.
     statement_timeout_ms: int = 30_000
     lock_timeout_ms: int = 10_000
+    # Failed platform logins (Bluesky) allowed per account and per workspace in a window.
+    login_failures_per_account: int = 5
+    login_failures_per_workspace: int = 20
+    login_failure_window_s: int = 900
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -168,6 +172,15 @@ def _parse(raw: Mapping[str, str]) -> Settings:
             "STATEMENT_TIMEOUT_MS", defaults.statement_timeout_ms, 1, 3_600_000
         ),
         lock_timeout_ms=number("LOCK_TIMEOUT_MS", defaults.lock_timeout_ms, 1, 3_600_000),
+        login_failures_per_account=number(
+            "LOGIN_FAILURES_PER_ACCOUNT", defaults.login_failures_per_account, 0, 10_000
+        ),
+        login_failures_per_workspace=number(
+            "LOGIN_FAILURES_PER_WORKSPACE", defaults.login_failures_per_workspace, 0, 100_000
+        ),
+        login_failure_window_s=number(
+            "LOGIN_FAILURE_WINDOW_S", defaults.login_failure_window_s, 1, 86_400
+        ),
         extra=dict(raw),
     )
 

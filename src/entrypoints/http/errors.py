@@ -27,6 +27,7 @@ from application.errors import (
     NotFound,
     PlatformNotConfigured,
     PlatformUnavailable,
+    TooManyAttempts,
 )
 from application.ports.bluesky import AppPasswordRequired, InvalidCredentials
 from application.ports.platforms import PlatformRateLimited, PlatformUnreachable
@@ -168,6 +169,14 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBod
             "platform_rate_limited",
             "The platform is rate limiting these requests; retry later.",
             headers={"Retry-After": str(retry)},
+        )
+    if isinstance(exc, TooManyAttempts):
+        return envelope(
+            request,
+            429,
+            "too_many_attempts",
+            "Too many failed logins for this account or workspace; retry later.",
+            headers={"Retry-After": str(exc.retry_after_s)},
         )
     if isinstance(exc, InvalidPostInput | InvalidPostTargets):
         code = getattr(exc, "code", "validation_error")

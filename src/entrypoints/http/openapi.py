@@ -18,7 +18,7 @@ _DESCRIPTIONS = {
     409: "State conflict (see code)",
     413: "Body too large (payload_too_large)",
     422: "Invalid input (validation_error or a named code)",
-    429: "Rate limited (rate_limited, platform_rate_limited)",
+    429: "Rate limited (rate_limited, platform_rate_limited, too_many_attempts)",
     502: "The platform failed (platform_unavailable_upstream)",
     503: "Unavailable (database_unavailable, platform_not_configured)",
 }

@@ -14,9 +14,11 @@ from adapters.persistence.memory import MemoryStore, MemoryUnitOfWork
 from adapters.platforms.bluesky import AtprotoBlueskyGateway
 from adapters.platforms.directory import StaticPlatformDirectory
 from adapters.platforms.simulated import SIMULATED_APP_PASSWORD, SimulatedBlueskyGateway
+from adapters.rate_limit.failed_attempts_memory import MemoryFailedAttempts
 from application.connect_bluesky import BlueskyConnected, ConnectBluesky
 from application.disconnect_integration import DisconnectIntegration
 from application.errors import DatabaseUnavailable
+from application.login_throttle import LoginLimits, LoginThrottle
 from application.ports.bluesky import BlueskyLogin, InvalidCredentials
 from application.ports.credentials import Credentials
 from application.workspaces import CreatedWorkspace, CreateWorkspace
@@ -65,6 +67,8 @@ class World:
             live={Platform.BLUESKY: live} if live else {},
             simulated={Platform.BLUESKY: self.simulated},
         )
+        self.attempts = MemoryFailedAttempts(lambda: self.clock.now().timestamp())
+        self.throttle = LoginThrottle(self.attempts, LoginLimits())
 
     async def workspace(self, mode: WorkspaceMode) -> CreatedWorkspace:
         uow = MemoryUnitOfWork(self.store)
@@ -74,7 +78,7 @@ class World:
         self, workspace: CreatedWorkspace, identifier: str, password: str
     ) -> BlueskyConnected:
         use_case = ConnectBluesky(
-            MemoryUnitOfWork(self.store), self.clock, Uuid7Generator(), self.directory
+            MemoryUnitOfWork(self.store), self.clock, Uuid7Generator(), self.directory, self.throttle
         )
         ws = workspace.workspace
         return await use_case.execute(ws.id, ws.mode, identifier, password)
@@ -185,7 +189,7 @@ async def test_a_connect_that_raced_another_reactivates_the_winner(world: World)
 async def test_a_session_that_cannot_be_stored_is_ended(world: World) -> None:
     ws = await world.workspace(WorkspaceMode.TEST)
     use_case = ConnectBluesky(
-        CommitFails(world.store), world.clock, Uuid7Generator(), world.directory
+        CommitFails(world.store), world.clock, Uuid7Generator(), world.directory, world.throttle
     )
 
     with pytest.raises(DatabaseUnavailable):
