@@ -57,6 +57,8 @@ LONG_GRACE_S, GRACE_S = 60, 3
 # would surely claim it. Proving a "never" needs a window; nothing waits on it to happen.
 WATCHED_POLLS = 12
 LEASE_S = 90  # outlasts the long grace, as the settings require
+# X taking seconds to answer a publish, and the grace every worker has by default.
+SLOW_X_S, DEFAULT_GRACE_S = 4.0, 20
 TIMEOUT_S = 60.0
 
 
@@ -251,3 +253,27 @@ async def test_a_publish_unanswered_through_the_grace_is_cut_short_and_never_sen
     assert await world.target(target) == Target("failed", 1, error_code="outcome_unknown")
     assert fake_x.requests[CREATE_TWEET] == 1
     assert fake_x.tweets == []
+
+
+async def test_sigterm_while_x_answers_slowly_records_the_publish_within_the_grace(
+    world: World, fake_x: FakeX, tmp_path: Path
+) -> None:
+    """No test hand releases X here: it answers on its own, seconds later, and the worker
+    still records the publish before it exits, well inside the grace."""
+    fake_x.delay_next(CREATE_TWEET, SLOW_X_S)
+    target = await world.post("answered slowly", datetime.now(UTC) - timedelta(minutes=1))
+    env = {**world.env, "OPENPOST_SHUTDOWN_GRACE_S": str(DEFAULT_GRACE_S)}
+    with openpost_worker(tmp_path, env) as worker:
+        await until(lambda: fake_x.requests[CREATE_TWEET] == 1, "publish request at X", worker)
+        signalled = time.monotonic()
+        worker.process.send_signal(signal.SIGTERM)
+        assert (await world.target(target)).status == "publishing"  # X has not answered yet
+        exit_code = await asyncio.to_thread(worker.process.wait, TIMEOUT_S)
+        waited = time.monotonic() - signalled
+
+    assert exit_code == 0, worker.logs()
+    assert waited < DEFAULT_GRACE_S, f"exited {waited:.1f} s after SIGTERM"
+    assert "publisher stopped" in worker.logs()
+    [tweet] = fake_x.tweets
+    assert tweet.text == "answered slowly"
+    assert await world.target(target) == Target("published", 1, platform_post_id=tweet.id)
