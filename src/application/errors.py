@@ -68,3 +68,7 @@ class TargetIntegrationDisconnected(IntegrationDisconnected):
     def __init__(self, index: int, value: str) -> None:
         super().__init__(value)
         self.details = {"field": f"integrations[{index}]", "reason": "disconnected"}
+
+
+class MediaInUse(ApplicationError):
+    """A draft, scheduled or publishing post attaches the media: it cannot be deleted."""
