@@ -77,3 +77,7 @@ class TooManyAttempts(ApplicationError):
     def __init__(self, retry_after_s: int) -> None:
         super().__init__(f"too many failed attempts; retry in {retry_after_s} s")
         self.retry_after_s = retry_after_s
+
+
+class MediaInUse(ApplicationError):
+    """A draft, scheduled or publishing post attaches the media: it cannot be deleted."""

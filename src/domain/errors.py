@@ -68,3 +68,11 @@ class InvalidMediaInput(InvalidField):
 class InvalidQueue(InvalidField):
     """A queue a client wrote breaks one of its rules; `field` names the offending input
     by its dotted path (`timezone`, `slots[0].times[1]`, `blocked_dates[2]`)."""
+
+
+class MediaTooLarge(DomainError):
+    """An upload is over the cap for its kind (MEDIA_MAX_*_BYTES)."""
+
+    def __init__(self, kind: str, limit: int) -> None:
+        super().__init__(f"A {kind} may be at most {limit} bytes.")
+        self.kind, self.limit = kind, limit

@@ -16,7 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from domain.errors import InvalidMediaInput
+from domain.errors import InvalidMediaInput, MediaTooLarge
 
 MAX_ALT_TEXT_LENGTH = 1000
 
@@ -44,6 +44,47 @@ class StoredBytes:
 
     size_bytes: int
     sha256: str
+
+
+class MediaFamily(StrEnum):
+    """What the first bytes of an upload say it is, before it is decoded: a still-image
+    format, GIF (still or animated, known only once decoded), or a video container."""
+
+    IMAGE = "image"
+    GIF = "gif"
+    VIDEO = "video"
+
+
+@dataclass(frozen=True, slots=True)
+class MediaCaps:
+    """Upload size caps per kind (MEDIA_MAX_IMAGE_BYTES, ..._GIF_..., ..._VIDEO_...)."""
+
+    image_bytes: int = 20 * 1024 * 1024
+    gif_bytes: int = 15 * 1024 * 1024
+    video_bytes: int = 512 * 1024 * 1024
+
+    def for_kind(self, kind: MediaKind) -> int:
+        return {
+            MediaKind.IMAGE: self.image_bytes,
+            MediaKind.GIF: self.gif_bytes,
+            MediaKind.VIDEO: self.video_bytes,
+        }[kind]
+
+    def for_family(self, family: MediaFamily) -> int:
+        """The most an upload of this family may be before it is decoded: a GIF may still
+        turn out to be a still image, so it gets the larger of the two caps until then."""
+        if family is MediaFamily.GIF:
+            return max(self.image_bytes, self.gif_bytes)
+        return self.video_bytes if family is MediaFamily.VIDEO else self.image_bytes
+
+    @property
+    def largest(self) -> int:
+        return max(self.image_bytes, self.gif_bytes, self.video_bytes)
+
+    def check(self, kind: MediaKind, size_bytes: int) -> None:
+        limit = self.for_kind(kind)
+        if size_bytes > limit:
+            raise MediaTooLarge(kind.value, limit)
 
 
 def check_alt_text(alt_text: str | None) -> str | None:

@@ -34,6 +34,7 @@ class PostStatus(StrEnum):
 
 
 EDITABLE = frozenset({PostStatus.DRAFT, PostStatus.SCHEDULED})
+_USING_MEDIA = frozenset({PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.PUBLISHING})
 _UNSENT = frozenset({TargetStatus.PENDING, TargetStatus.PUBLISHING})
 
 
@@ -74,6 +75,8 @@ class Post:
     created_at: datetime
     updated_at: datetime
     targets: list[PostTarget] = field(default_factory=list)
+    media: tuple[UUID, ...] = ()
+    media_overrides: dict[Platform, tuple[UUID, ...]] = field(default_factory=dict)
 
     @classmethod
     def create(
@@ -124,6 +127,21 @@ class Post:
     @property
     def integration_ids(self) -> list[UUID]:
         return [t.integration_id for t in self.targets]
+
+    @property
+    def attached_media_ids(self) -> frozenset[UUID]:
+        """Every media id the post uses, for any platform."""
+        return frozenset(self.media).union(*self.media_overrides.values())
+
+    def media_for(self, platform: Platform) -> tuple[UUID, ...]:
+        """The platform's own media list if it has one, else the post's."""
+        return self.media_overrides.get(platform, self.media)
+
+    @property
+    def uses_media(self) -> bool:
+        """Whether media attached to it must be kept: while a draft, scheduled or
+        publishing."""
+        return self.status in _USING_MEDIA
 
     def target(self, target_id: UUID) -> PostTarget:
         return next(t for t in self.targets if t.id == target_id)

@@ -38,6 +38,7 @@ TABLES = {
     "post_targets",
     "idempotency_keys",
     "integration_queues",
+    "media",
 }
 
 

@@ -7,6 +7,7 @@ from application.ports.busy_times import BusyTimeReader
 from application.ports.credentials import CredentialRepository
 from application.ports.idempotency import IdempotencyStore
 from application.ports.integrations import IntegrationRepository
+from application.ports.media import MediaRepository
 from application.ports.oauth_states import OAuthStateRepository
 from application.ports.posts import PostRepository
 from application.ports.publish_queue import PublishQueue
@@ -30,6 +31,7 @@ class UnitOfWork(Protocol):
     publish_queue: PublishQueue
     idempotency: IdempotencyStore
     queues: QueueRepository
+    media: MediaRepository
 
     @abstractmethod
     async def __aenter__(self) -> Self: ...

@@ -15,6 +15,7 @@ from application.ports.idempotency import IdempotencyRecord
 from application.ports.oauth_states import OAuthState
 from application.ports.queues import StoredQueue
 from domain.integration import Integration
+from domain.media import Media
 from domain.post import Post
 from domain.workspace import ApiKey, Workspace
 
@@ -27,6 +28,7 @@ class MemoryStore:
     oauth_states: dict[str, OAuthState] = field(default_factory=dict)
     credentials: dict[UUID, StoredCredentials] = field(default_factory=dict)
     posts: dict[UUID, Post] = field(default_factory=dict)
+    media: dict[UUID, Media] = field(default_factory=dict)
     idempotency: dict[tuple[UUID, str], IdempotencyRecord] = field(default_factory=dict)
     queues: dict[UUID, StoredQueue] = field(default_factory=dict)
     # Extra (integration_id, scheduled_at, status) busy rows that tests seed directly.
@@ -51,6 +53,7 @@ _TABLES = (
     "oauth_states",
     "credentials",
     "posts",
+    "media",
     "idempotency",
     "queues",
     "targets",

@@ -3,6 +3,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Self
 
+from adapters.persistence.memory.media import MemoryMediaRepository
 from adapters.persistence.memory.posts import (
     MemoryIdempotencyStore,
     MemoryPostRepository,
@@ -36,6 +37,7 @@ class MemoryUnitOfWork(UnitOfWork):
         self.publish_queue = MemoryPublishQueue(store)
         self.idempotency = MemoryIdempotencyStore(store)
         self.queues = MemoryQueueRepository(store)
+        self.media = MemoryMediaRepository(store)
         self._snapshot: dict[str, Any] | None = None
 
     async def __aenter__(self) -> Self:

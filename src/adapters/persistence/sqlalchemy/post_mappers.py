@@ -6,6 +6,7 @@ import base64
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
+from uuid import UUID
 
 from application.ports.idempotency import StoredResponse
 from domain.platform import Platform
@@ -24,6 +25,10 @@ def post_to_row(post: Post) -> dict[str, Any]:
         "canceled_at": post.canceled_at,
         "created_at": post.created_at,
         "updated_at": post.updated_at,
+        "media": json.dumps([str(m) for m in post.media]),
+        "media_overrides": json.dumps(
+            {p.value: [str(m) for m in ids] for p, ids in post.media_overrides.items()}
+        ),
     }
 
 
@@ -84,6 +89,11 @@ def post_from_rows(row: Mapping[str, Any], targets: Iterable[Mapping[str, Any]])
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         targets=[target_from_row(t) for t in targets],
+        media=tuple(UUID(m) for m in json.loads(row.get("media") or "[]")),
+        media_overrides={
+            Platform(p): tuple(UUID(m) for m in ids)
+            for p, ids in json.loads(row.get("media_overrides") or "{}").items()
+        },
     )
 
 

@@ -103,6 +103,8 @@ posts = Table(
     Column("canceled_at", UtcDateTime, nullable=True),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("media", Text, nullable=False, server_default="[]"),
+    Column("media_overrides", Text, nullable=False, server_default="{}"),
     Index("ix_posts_listing", "workspace_id", "created_at", "id"),
 )
 
@@ -162,4 +164,21 @@ integration_queues = Table(
     Column("min_gap_minutes", Integer, nullable=False),
     Column("horizon_days", Integer, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+)
+
+media = Table(
+    "media",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("workspace_id", Uuid, ForeignKey("workspaces.id"), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("content_type", String(64), nullable=False),
+    Column("size_bytes", BigInteger, nullable=False),
+    Column("width", Integer, nullable=False),
+    Column("height", Integer, nullable=False),
+    Column("duration_ms", Integer, nullable=True),
+    Column("alt_text", Text, nullable=True),
+    Column("sha256", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_media_listing", "workspace_id", "created_at", "id"),
 )

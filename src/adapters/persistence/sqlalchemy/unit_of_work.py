@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from adapters.persistence.sqlalchemy.engine import take_turn
 from adapters.persistence.sqlalchemy.errors import as_unavailable, translate_database_errors
 from adapters.persistence.sqlalchemy.idempotency import SqlAlchemyIdempotencyStore
+from adapters.persistence.sqlalchemy.media import SqlAlchemyMediaRepository
 from adapters.persistence.sqlalchemy.posts import SqlAlchemyPostRepository
 from adapters.persistence.sqlalchemy.publish_queue import SqlAlchemyPublishQueue
 from adapters.persistence.sqlalchemy.queues import SqlAlchemyQueueRepository
@@ -78,6 +79,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.publish_queue = SqlAlchemyPublishQueue(conn)
         self.idempotency = SqlAlchemyIdempotencyStore(conn)
         self.queues = SqlAlchemyQueueRepository(conn)
+        self.media = SqlAlchemyMediaRepository(conn)
         return self
 
     async def __aexit__(

@@ -1,0 +1,63 @@
+from collections.abc import AsyncIterable
+from contextlib import suppress
+from dataclasses import dataclass
+from uuid import UUID
+
+from application.ports.clock import Clock
+from application.ports.ids import IdGenerator
+from application.ports.media_inspector import MediaInspector
+from application.ports.media_store import MediaStore, MediaStoreError
+from application.ports.unit_of_work import UnitOfWork
+from domain.media import Media, MediaCaps, check_alt_text, media_storage_key
+
+
+@dataclass(frozen=True, slots=True)
+class UploadMediaCommand:
+    workspace_id: UUID
+    upload: AsyncIterable[bytes]
+    alt_text: str | None = None
+
+
+class UploadMedia:
+    """Keeps an uploaded file as media: the inspector decides the type from the bytes and
+    cleans images, the store keeps the bytes, the repository the row.
+
+    Refused uploads store nothing: the bytes go to the store only once inspected, and are
+    removed again if the row cannot be committed. The alt text is checked before a byte
+    is read."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        inspector: MediaInspector,
+        store: MediaStore,
+        ids: IdGenerator,
+        clock: Clock,
+        caps: MediaCaps,
+    ) -> None:
+        self.uow, self.inspector, self.store = uow, inspector, store
+        self.ids, self.clock, self.caps = ids, clock, caps
+
+    async def execute(self, command: UploadMediaCommand) -> Media:
+        check_alt_text(command.alt_text)
+        media_id = self.ids.new_id()
+        key = media_storage_key(command.workspace_id, media_id)
+        async with self.inspector.inspect(command.upload, self.caps) as prepared:
+            stored = await self.store.write(key, prepared.chunks())
+        try:
+            media = Media.create(
+                id=media_id,
+                workspace_id=command.workspace_id,
+                facts=prepared.facts,
+                stored=stored,
+                alt_text=command.alt_text,
+                now=self.clock.now(),
+            )
+            async with self.uow:
+                await self.uow.media.add(media)
+                await self.uow.commit()
+        except BaseException:
+            with suppress(MediaStoreError):
+                await self.store.delete(key)
+            raise
+        return media
