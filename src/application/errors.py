@@ -81,3 +81,16 @@ class TooManyAttempts(ApplicationError):
 
 class MediaInUse(ApplicationError):
     """A draft, scheduled or publishing post attaches the media: it cannot be deleted."""
+
+
+class QueueNotSet(ApplicationError):
+    """The integration has no queue: its slots follow section 3's default rule."""
+
+
+class InvalidSlotCount(ApplicationError):
+    """A slot preview asks for fewer than 1 or more than `MAX_SLOT_COUNT` slots."""
+
+    def __init__(self, count: int, most: int) -> None:
+        reason = f"must be an integer from 1 to {most}"
+        super().__init__(f"Invalid value for count: {reason}")
+        self.details = {"field": "count", "reason": reason}

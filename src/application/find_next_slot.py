@@ -3,6 +3,7 @@ from datetime import datetime
 from uuid import UUID
 
 from application.errors import NotFound
+from application.integration_slots import free_slots_of
 from application.ports.clock import Clock
 from application.ports.unit_of_work import ReadOnlyUnitOfWorkFactory
 from domain.errors import NoSlotAvailable
@@ -18,7 +19,8 @@ class Slot:
 
 
 class FindNextSlot:
-    """The earliest free top of the hour for an integration that is not disconnected.
+    """The earliest free slot for an integration that is not disconnected: its queue's when
+    it has one (section 9), otherwise the earliest free top of the hour (section 3).
 
     Only busy times that can block a candidate are read: those within one gap of the
     window [now + lead, now + horizon]. Lives as long as the process: each call opens its
@@ -36,12 +38,17 @@ class FindNextSlot:
             if integration is None:
                 raise NotFound(str(integration_id))
             integration.ensure_usable()
-            busy = await uow.busy_times.busy_times(
-                integration_id,
-                now + DEFAULT_LEAD - DEFAULT_GAP,
-                now + DEFAULT_HORIZON + DEFAULT_GAP,
-            )
-        slot = find_next_slot(now, busy)
+            stored = await uow.queues.get(integration_id)
+            if stored is None:
+                busy = await uow.busy_times.busy_times(
+                    integration_id,
+                    now + DEFAULT_LEAD - DEFAULT_GAP,
+                    now + DEFAULT_HORIZON + DEFAULT_GAP,
+                )
+                slot = find_next_slot(now, busy)
+            else:
+                slots = await free_slots_of(uow, integration_id, stored.queue, now)
+                slot = next(slots, None)
         if slot is None:
             raise NoSlotAvailable(str(integration_id))
         return Slot(date=slot, platform=integration.platform, integration_id=integration.id)

@@ -4,9 +4,11 @@
   `integration_not_found`, a disconnected one `integration_disconnected` (both name the
   offending `integrations[i]`); needs_refresh is accepted, it may be reconnected in time.
 - `"next_slot"` takes the earliest top of the hour free on every one of the post's
-  integrations (section 3's rule). The caller holds the integrations (`busy_times.hold`)
+  integrations (section 3's rule). When any of them has a queue (section 9), it takes the
+  earliest moment that is a free slot of every one, each by its own queue or, without
+  one, by section 3's rule. The caller holds the integrations (`busy_times.hold`)
   before anything is read, so two concurrent reservations serialize and never land less
-  than an hour apart on the same integration.
+  than one gap apart on the same integration.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from application.errors import (
     InvalidPostTargets,
     TargetIntegrationDisconnected,
 )
+from application.integration_slots import free_slots_of
 from application.ports.unit_of_work import UnitOfWork
 from domain.errors import NoSlotAvailable
 from domain.integration import Integration
+from domain.queue_slots import common_slot
 from domain.slots import DEFAULT_GAP, DEFAULT_HORIZON, DEFAULT_LEAD, find_next_slot
 
 MAX_TARGETS = 20
@@ -78,8 +82,20 @@ async def next_free_slot(
     now: datetime,
     excluding_post: UUID | None = None,
 ) -> datetime:
-    """The earliest candidate free on every integration (a candidate is free of a union of
-    busy times exactly when it is free of each)."""
+    """The earliest candidate free on every integration (without queues, a candidate is
+    free of a union of busy times exactly when it is free of each)."""
+    queues = await uow.queues.get_many(integration_ids)
+    if queues:
+        streams = [
+            await free_slots_of(
+                uow, i, queues[i].queue if i in queues else None, now, excluding_post
+            )
+            for i in integration_ids
+        ]
+        found = common_slot(streams)
+        if found is None:
+            raise NoSlotAvailable(", ".join(str(i) for i in integration_ids))
+        return found
     start, end = now + DEFAULT_LEAD - DEFAULT_GAP, now + DEFAULT_HORIZON + DEFAULT_GAP
     busy: list[datetime] = []
     for integration_id in integration_ids:

@@ -43,15 +43,16 @@ def candidates(now: datetime, queue: Queue) -> list[datetime]:
     # a day's margin either side of the window's local dates catches every candidate.
     day = first.astimezone(zone).date() - DAY
     final = last.astimezone(zone).date() + DAY
-    found: set[datetime] = set()
+    found: list[datetime] = []
     while day <= final:
         if day not in blocked:
             for at in queue.times_on(day.weekday()):
                 moment = datetime.combine(day, at, zone).astimezone(UTC)
                 if first <= moment <= last:
-                    found.add(moment)
+                    found.append(moment)
         day += DAY
-    return sorted(found)
+    found.sort()  # a moved time may land on, or after, a later one
+    return [m for i, m in enumerate(found) if i == 0 or m != found[i - 1]]
 
 
 def default_candidates(now: datetime) -> list[datetime]:

@@ -38,10 +38,13 @@ from application.api_keys import CreateApiKey, ListApiKeys, RevokeApiKey
 from application.authenticate import AuthenticateApiKey
 from application.complete_twitter_connect import CompleteTwitterConnect
 from application.connect_bluesky import ConnectBluesky
+from application.delete_queue import DeleteQueue
 from application.disconnect_integration import DisconnectIntegration
 from application.find_next_slot import FindNextSlot
 from application.get_integration import GetIntegration
+from application.get_queue import GetQueue
 from application.list_integrations import ListIntegrations
+from application.list_slots import ListSlots
 from application.ports.clock import Clock
 from application.ports.ids import IdGenerator
 from application.ports.platform_directory import PlatformDirectory
@@ -57,6 +60,7 @@ from application.ports.unit_of_work import (
     UnitOfWorkFactory,
 )
 from application.refresh_credentials import RefreshCredentials, RefreshPolicy
+from application.set_queue import SetQueue
 from application.simulate_twitter_authorize import SimulateTwitterAuthorize
 from application.start_connect import ConnectConfig, StartConnect
 from application.workspaces import CreateWorkspace, EnsureDemoWorkspace, ListWorkspaces
@@ -238,6 +242,10 @@ class UseCaseProvider(Provider):
     list_integrations = provide(ListIntegrations, scope=Scope.APP)
     get_integration = provide(GetIntegration, scope=Scope.APP)
     find_next_slot = provide(FindNextSlot, scope=Scope.APP)
+    get_queue = provide(GetQueue, scope=Scope.APP)
+    list_slots = provide(ListSlots, scope=Scope.APP)
+    set_queue = provide(SetQueue)
+    delete_queue = provide(DeleteQueue)
     start_connect = provide(StartConnect)
     disconnect = provide(DisconnectIntegration)
     create_workspace = provide(CreateWorkspace)

@@ -119,3 +119,14 @@ async def test_holding_nothing_is_fine(uow_factory: Backend) -> None:
     async with uow_factory() as uow:
         await uow.busy_times.hold([])
         await uow.commit()
+
+
+async def test_times_come_back_earliest_first(uow_factory: Backend) -> None:
+    workspace, mine, _ = await _setup(uow_factory)
+    for hours in (30, 2, 90, 2, 55, 1):
+        await uow_factory.add_target(workspace, mine, T0 + timedelta(hours=hours), "pending")
+    async with uow_factory() as uow:
+        found = await uow.busy_times.busy_times(mine, START, END)
+        but = await uow.busy_times.busy_times(mine, START, END, excluding_post=uuid4())
+    expected = [T0 + timedelta(hours=h) for h in (1, 2, 2, 30, 55, 90)]
+    assert found == but == expected

@@ -16,7 +16,8 @@ class BusyTimeReader(Protocol):
         excluding_post: UUID | None = None,
     ) -> list[datetime]:
         """`scheduled_at` of the integration's pending or publishing targets within
-        [start, end]: the times that block a slot. `excluding_post`'s own targets are
+        [start, end], earliest first: the times that block a slot. (In order, the slot
+        functions' sort of them costs one linear pass.) `excluding_post`'s own targets are
         left out (a post being moved does not block itself)."""
 
     @abstractmethod

@@ -216,14 +216,14 @@ class MemoryBusyTimeReader(BusyTimeReader):
             if post.id != excluding_post
             for t in post.targets
         ]
-        return [
+        return sorted(
             at
             for owner, at, status in [*rows, *self.store.targets]
             if owner == integration_id
             and status in BUSY_STATUSES
             and at is not None
             and start <= at <= end
-        ]
+        )
 
     async def hold(self, integration_ids: Collection[UUID]) -> None:
         """Nothing to do: a memory unit of work holds the store's lock from start to end."""
