@@ -9,7 +9,10 @@ target's business (`domain.post_target`); here errors become outcomes:
   needs_refresh and the target fails `integration_needs_refresh`;
 - an expired access token -> refreshed once and sent again (nothing was posted);
 - nothing sent, or a 5xx -> `Transient`; sent and then lost -> `outcome_unknown`;
-- 429 -> `RateLimited`; any other refusal -> fails with the platform's code and message.
+- 429 -> `RateLimited`; any other refusal -> fails with the platform's code and message;
+- "duplicate content" on a later attempt, where a platform can look it up
+  (`RecentPostFinder`): the earlier attempt's post was created although the platform
+  answered 5xx, so the one found is recorded as published; none found -> the refusal stands.
 No transaction is open while a platform is called.
 """
 
@@ -35,6 +38,7 @@ from application.ports.platforms import (
     PublishedPost,
 )
 from application.ports.publish_queue import ClaimedTarget, PublishContext
+from application.ports.recent_posts import RecentPostFinder
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.record_outcomes import RecordOutcomes
 from application.usable_credentials import GetUsableCredentials
@@ -53,6 +57,7 @@ NEEDS_REFRESH = Failed(
     "integration_needs_refresh", "The platform refused the stored credentials; reconnect.", False
 )
 Refused = AccessTokenExpired | CredentialsRejected
+DUPLICATE = "duplicate_content"
 
 
 class PublishTarget:
@@ -103,14 +108,14 @@ class PublishTarget:
         except Exception as error:
             return self._unsent(error)
         try:
-            return _published(await gateway.publish(stored.credentials, claimed.content))
+            return await self._publish(gateway, stored, claimed)
         except (AccessTokenExpired, CredentialsRejected) as refused:
             renewed = await self._renew(integration, mode, stored, refused)
         except Exception as error:
             return self._sent(error)
         if not isinstance(renewed, StoredCredentials):
             return renewed
-        return await self._send_again(gateway, integration, renewed, claimed.content)
+        return await self._send_again(gateway, integration, renewed, claimed)
 
     async def _renew(
         self,
@@ -134,10 +139,10 @@ class PublishTarget:
         gateway: PlatformGateway,
         integration: Integration,
         stored: StoredCredentials,
-        text: str,
+        claimed: ClaimedTarget,
     ) -> Outcome:
         try:
-            return _published(await gateway.publish(stored.credentials, text))
+            return await self._publish(gateway, stored, claimed)
         except (AccessTokenExpired, CredentialsRejected):
             newer = await self.credentials.rejected(integration.id, stored.version)
             if newer is None:
@@ -145,6 +150,24 @@ class PublishTarget:
             return Transient("The credentials changed while publishing.", self.jitter())
         except Exception as error:
             return self._sent(error)
+
+    async def _publish(
+        self, gateway: PlatformGateway, stored: StoredCredentials, claimed: ClaimedTarget
+    ) -> Outcome:
+        try:
+            return _published(await gateway.publish(stored.credentials, claimed.content))
+        except ContentRejected as refused:
+            first = claimed.attempts <= 1
+            if refused.code != DUPLICATE or first or not isinstance(gateway, RecentPostFinder):
+                raise
+            try:
+                found = await gateway.find_recent(stored.credentials, claimed.content)
+            except PlatformError as error:
+                return Transient(f"Could not look up an earlier attempt: {error}", self.jitter())
+            if found is None:
+                raise
+            log.info("target %s: found the post an earlier attempt created", claimed.target_id)
+            return _published(found)
 
     def _unsent(self, error: Exception) -> Outcome:
         """A failure before the post was sent: nothing can have been published."""
@@ -165,7 +188,7 @@ class PublishTarget:
                 return Failed(OUTCOME_UNKNOWN, f"Sent, but no answer came back: {error}")
             return Transient(str(error), self.jitter())
         if isinstance(error, PlatformRateLimited):
-            return RateLimited(error.reset_at)
+            return RateLimited(error.reset_at, sent=error.sent)
         if isinstance(error, ContentRejected):
             return Failed(error.code, str(error))
         if isinstance(error, PlatformError):

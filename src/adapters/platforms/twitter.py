@@ -6,7 +6,9 @@ Every failure leaves as a port error; how each is classified:
   retries 5xx answers (a post that was created anyway comes back as `duplicate_content`);
 - timeout or connection cut after sending, or a 2xx we cannot read ->
   `PlatformUnreachable(sent=True)`: it may have happened, so a publish is not sent again;
-- 429 -> `PlatformRateLimited` (reset from `x-rate-limit-reset`, epoch seconds);
+- 429 -> `PlatformRateLimited`, deferred to the reset of the window used up, the 24-hour
+  caps included (`x_limits`); a window the last answer reported used up defers the next
+  post the same way without sending it;
 - 401 on the API -> `AccessTokenExpired`; 400 on a refresh -> `CredentialsRejected`;
   400 on a code exchange -> `AuthorizationCodeRejected`; 401 on the token endpoint means our
   own app credentials are wrong, which is no fault of the account -> `PlatformUnreachable`;
@@ -22,13 +24,15 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
 
 from adapters.platforms.untrusted_urls import https_url_or_none
+from adapters.platforms.x_limits import HEADERS, XRateLedger, reset_after_429
+from adapters.platforms.x_recent import find_recent
 from application.ports.clock import Clock
 from application.ports.credentials import Credentials
 from application.ports.platforms import (
@@ -39,6 +43,7 @@ from application.ports.platforms import (
     PlatformUnreachable,
     PublishedPost,
 )
+from application.ports.recent_posts import RecentPostFinder
 from application.ports.twitter import AuthorizationCodeRejected, TwitterGateway
 from domain.integration import Profile
 from domain.platform import Platform
@@ -88,10 +93,10 @@ class Answer:
 
     status: int
     body: bytes
-    rate_limit_reset: str = ""
+    limits: Mapping[str, str] = field(default_factory=dict)
 
 
-class AiohttpTwitterGateway(TwitterGateway):
+class AiohttpTwitterGateway(TwitterGateway, RecentPostFinder):
     platform = Platform.TWITTER
 
     def __init__(
@@ -108,6 +113,7 @@ class AiohttpTwitterGateway(TwitterGateway):
         self.api_url = api_url.rstrip("/")
         self.client_id = client_id
         self.client_secret = client_secret
+        self.limits = XRateLedger()
 
     async def exchange_code(self, code: str, code_verifier: str, redirect_uri: str) -> Credentials:
         form = {
@@ -171,9 +177,14 @@ class AiohttpTwitterGateway(TwitterGateway):
             raise PlatformUnreachable(f"X's profile lacks {missing}", sent=True) from None
 
     async def publish(self, credentials: Credentials, text: str) -> PublishedPost:
+        account = _account(credentials)
+        blocked = self.limits.blocked_until(account, self.clock.now())
+        if blocked is not None:
+            raise PlatformRateLimited(blocked, "X's rate window is used up", sent=False)
         answer = await self._send(
             "POST", "/2/tweets", json={"text": text}, headers=_bearer(credentials)
         )
+        self.limits.note(account, answer.limits)
         if answer.status == 403 and "duplicate" in _message(answer).lower():
             raise ContentRejected("duplicate_content", _message(answer))
         data = _data(self._checked_api_answer(answer, content=True))
@@ -182,6 +193,24 @@ class AiohttpTwitterGateway(TwitterGateway):
             raise PlatformUnreachable("X's answer to a post names no post id", sent=True)
         username = credentials.extra.get("username") or "i"
         return PublishedPost(tweet_id, f"https://x.com/{username}/status/{tweet_id}")
+
+    async def find_recent(
+        self, credentials: Credentials, text: str, in_reply_to: str | None = None
+    ) -> PublishedPost | None:
+        """The account's post with this text and reply parent from the last 24 hours."""
+        user_id = (
+            credentials.extra.get("user_id") or (await self.profile(credentials)).platform_user_id
+        )
+
+        async def fetch(path: str, params: dict[str, str]) -> Mapping[str, Any]:
+            answer = await self._send("GET", path, params=params, headers=_bearer(credentials))
+            return self._checked_api_answer(answer)
+
+        found = await find_recent(fetch, user_id, text, in_reply_to, self.clock.now())
+        if found is None:
+            return None
+        username = credentials.extra.get("username") or "i"
+        return PublishedPost(found, f"https://x.com/{username}/status/{found}")
 
     async def _token(self, path: str, form: dict[str, str]) -> Answer:
         """The token and revoke endpoints: form-encoded; a confidential app authenticates
@@ -202,7 +231,8 @@ class AiohttpTwitterGateway(TwitterGateway):
         try:
             async with self.http.request(method, url, allow_redirects=False, **options) as got:
                 body = await got.read()
-                return Answer(got.status, body, got.headers.get("x-rate-limit-reset", ""))
+                limits = {name: got.headers[name] for name in HEADERS if name in got.headers}
+                return Answer(got.status, body, limits)
         except NOT_SENT as error:
             raise PlatformUnreachable(
                 f"cannot reach X: {type(error).__name__}", sent=False
@@ -251,7 +281,8 @@ def _checked(answer: Answer, *, content: bool) -> dict[str, Any]:
     """The JSON object of a 2xx answer, or the port error its status means."""
     status = answer.status
     if status == 429:
-        raise PlatformRateLimited(_reset_at(answer), f"X rate limited: {_message(answer)}")
+        reset_at = reset_after_429(answer.limits)
+        raise PlatformRateLimited(reset_at, f"X rate limited: {_message(answer)}")
     if status >= 500:
         raise PlatformUnreachable(f"X answered {status}", sent=False)
     if 400 <= status < 500:
@@ -301,9 +332,9 @@ def _message(answer: Answer) -> str:
     return f"HTTP {answer.status}"
 
 
-def _reset_at(answer: Answer) -> datetime | None:
-    value = answer.rate_limit_reset
-    return datetime.fromtimestamp(int(value), UTC) if value.isdigit() else None
+def _account(credentials: Credentials) -> str:
+    """Whose rate windows these are: X's user id, else (older credentials) the token."""
+    return credentials.extra.get("user_id") or credentials.access_token
 
 
 def _bearer(credentials: Credentials) -> dict[str, str]:

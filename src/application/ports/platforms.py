@@ -35,9 +35,14 @@ class AccessTokenExpired(PlatformError):
 
 
 class PlatformRateLimited(PlatformError):
-    def __init__(self, reset_at: datetime | None, message: str = "rate limited") -> None:
+    """The platform will not take more until `reset_at`. `sent=False` when the adapter
+    knew it in advance and sent nothing (no attempt counts)."""
+
+    def __init__(
+        self, reset_at: datetime | None, message: str = "rate limited", *, sent: bool = True
+    ) -> None:
         super().__init__(message)
-        self.reset_at = reset_at
+        self.reset_at, self.sent = reset_at, sent
 
 
 class PlatformUnreachable(PlatformError):
