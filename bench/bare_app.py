@@ -17,15 +17,20 @@ from litestar import Litestar, MediaType, get
 from entrypoints.runtime import http_config, run_async
 
 LIST = "/v1/integrations"
+GET = "/v1/integrations/{integration_id:str}"
 NEXT_SLOT = "/v1/integrations/{integration_id:str}/next-slot"
 
 
 def create_bare_app(bodies: dict[str, bytes]) -> Litestar:
-    list_body, slot_body = bodies[LIST], bodies[NEXT_SLOT]
+    list_body, get_body, slot_body = bodies[LIST], bodies[GET], bodies[NEXT_SLOT]
 
     @get(LIST, media_type=MediaType.JSON)
     async def list_integrations() -> bytes:
         return list_body
+
+    @get(GET, media_type=MediaType.JSON)
+    async def get_integration(integration_id: str) -> bytes:
+        return get_body
 
     @get(NEXT_SLOT, media_type=MediaType.JSON)
     async def next_slot(integration_id: str) -> bytes:
@@ -36,7 +41,7 @@ def create_bare_app(bodies: dict[str, bytes]) -> Litestar:
         return b'{"status":"ok"}'
 
     return Litestar(
-        route_handlers=[list_integrations, next_slot, readyz],
+        route_handlers=[list_integrations, get_integration, next_slot, readyz],
         debug=False,
         logging_config=None,
         openapi_config=None,

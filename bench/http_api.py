@@ -1,5 +1,5 @@
-"""(a) HTTP throughput and latency of `GET /v1/integrations` (10 integrations) and
-`GET /v1/integrations/{id}/next-slot` (150 busy posts in the window) against one
+"""(a) HTTP throughput and latency of `GET /v1/integrations` (10 integrations),
+`GET /v1/integrations/{id}` and `GET /v1/integrations/{id}/next-slot` (150 busy posts in the window) against one
 `openpost serve --no-worker` process per database (SQLite, PostgreSQL), versus the
 framework's ceiling (`bench.bare_app`: the same bytes, no auth, no database).
 
@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BARE = "bare Litestar"
 BARE_ROUTES = {
     "list": "/v1/integrations",
+    "get": "/v1/integrations/{integration_id:str}",
     "next-slot": "/v1/integrations/{integration_id:str}/next-slot",
 }
 
@@ -107,6 +108,7 @@ async def run(ctx: Context) -> Section:
                 )
                 paths = {
                     "list": "/v1/integrations",
+                    "get": f"/v1/integrations/{seeded.busy_integration_id}",
                     "next-slot": f"/v1/integrations/{seeded.busy_integration_id}/next-slot",
                 }
                 headers = {"Authorization": f"Bearer {seeded.api_key}"}

@@ -17,7 +17,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
-from bench.bare_app import LIST, NEXT_SLOT, create_bare_app
+from bench.bare_app import GET, LIST, NEXT_SLOT, create_bare_app
 from bench.seed import seed_workspace
 from entrypoints.http.app import create_app
 from entrypoints.logs import configure_logging
@@ -75,7 +75,7 @@ async def main(args: argparse.Namespace) -> None:
     app = create_app(settings)
     inbox, task = await started(app)
     path = args.path.replace("{id}", str(seeded.busy_integration_id))
-    bare = create_bare_app({LIST: b"[]", NEXT_SLOT: b"{}"})
+    bare = create_bare_app({LIST: b"[]", GET: b"{}", NEXT_SLOT: b"{}"})
     bare_path = NEXT_SLOT.replace("{integration_id:str}", "x") if "next-slot" in path else LIST
     await per_request_us(app, path, seeded.api_key, 500)
     await per_request_us(bare, bare_path, "", 500)

@@ -67,6 +67,7 @@ from application.workspaces import CreateWorkspace, EnsureDemoWorkspace, ListWor
 from domain.platform import Platform
 from entrypoints.di_posts import PostProvider
 from entrypoints.di_security import LoginLimitProvider
+from entrypoints.http.rendered import RenderedAnswers
 from entrypoints.settings import Settings
 
 KEY_FILE_NAME = "openpost.key"
@@ -262,6 +263,10 @@ class UseCaseProvider(Provider):
     @provide(scope=Scope.APP)
     def refresh_policy(self, settings: Settings) -> RefreshPolicy:
         return RefreshPolicy(margin_s=settings.refresh_margin_s)
+
+    @provide(scope=Scope.APP)
+    def rendered_answers(self, settings: Settings) -> RenderedAnswers:
+        return RenderedAnswers(settings.read_cache_bytes)
 
     @provide(scope=Scope.APP)
     def authenticate(

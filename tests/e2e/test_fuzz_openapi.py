@@ -1,6 +1,9 @@
 """Fuzzing every operation of the app's own OpenAPI document against a real `openpost serve`
 on loopback, with a valid API key and without one: no answer is a 5xx, and every answer
-(status, content type, headers, body) is one the document describes."""
+(status, content type, headers, body) is one the document describes. Then data the
+document forbids (negative generation): refused with a 4xx envelope, never a 5xx. Then
+sequences of calls chained by the links schemathesis infers between operations (stateful:
+create a post, then read, edit and cancel that post)."""
 
 from __future__ import annotations
 
@@ -15,7 +18,8 @@ import msgspec
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import positive_data_acceptance
+from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from entrypoints.di import build_container
 from entrypoints.http.app import create_app
@@ -23,6 +27,7 @@ from tests.e2e.conftest import settings_for
 from tests.support.serve import base_env, demo_key, serve
 
 EXAMPLES = int(os.environ.get("OPENPOST_FUZZ_EXAMPLES", "25"))  # per operation and key state
+STATEFUL_EXAMPLES = int(os.environ.get("OPENPOST_FUZZ_SCENARIOS", "20"))  # call sequences
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +36,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     # The rate limit would only add documented 429s; off, every example reaches the routes.
     with serve(cwd, base_env(OPENPOST_RATE_LIMIT="0"), "--no-worker") as process:
         DEMO_KEY["key"] = demo_key(process)
+        DEMO_KEY["url"] = process.url
         yield process.url, DEMO_KEY["key"]
         assert process.stop() == 0
 
@@ -51,9 +57,12 @@ KEYED_STATUSES: defaultdict[str, set[int]] = defaultdict(set)
 DEMO_KEY: dict[str, str] = {}  # filled by the server fixture, read by the auth provider
 keyed = schemathesis.openapi.from_dict(openapi_document())
 keyless = schemathesis.openapi.from_dict(openapi_document())
+negative = schemathesis.openapi.from_dict(openapi_document())
+negative.config.generation.update(modes=[GenerationMode.NEGATIVE])
 
 
 @keyed.auth()
+@negative.auth()
 class DemoKey:
     """The demo workspace's key, applied the way the document's security scheme says."""
 
@@ -95,6 +104,57 @@ def test_without_a_key(case: schemathesis.Case, server: tuple[str, str]) -> None
     if case.headers:
         case.headers.pop("Authorization", None)
     case.call_and_validate(base_url=url, excluded_checks=EXCLUDED)
+
+
+@negative.parametrize()
+@FUZZ
+def test_data_the_document_forbids_is_refused(
+    case: schemathesis.Case, server: tuple[str, str]
+) -> None:
+    """Every answer a 4xx the document lists, as the envelope. "Must be refused" is not
+    checked for what the document cannot say is allowed (a query parameter it does not
+    name is ignored, as HTTP APIs do)."""
+    url, key = server
+    if case.headers and case.headers.get("Authorization") == f"Bearer {PLACEHOLDER}":
+        case.headers["Authorization"] = f"Bearer {key}"
+    answer = case.call_and_validate(
+        base_url=url, excluded_checks=[*EXCLUDED, negative_data_rejection]
+    )
+    assert answer.status_code < 500
+    if answer.status_code >= 400 and answer.headers.get("content-type", [""])[0].startswith(
+        "application/json"
+    ):
+        assert {"error", "code"} <= set(answer.json())
+
+
+class Scenarios(keyed.as_state_machine()):  # type: ignore[misc]
+    """Calls chained by the links schemathesis infers from the document (an id a POST
+    answered, used by the GET, PATCH and DELETE of that path)."""
+
+    def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+        return {"base_url": DEMO_KEY["url"]}
+
+    def validate_response(
+        self, response: Any, case: schemathesis.Case, additional_checks: Any = None, **kwargs: Any
+    ) -> None:
+        case.validate_response(
+            response,
+            additional_checks=additional_checks,
+            excluded_checks=EXCLUDED,
+            transport_kwargs=kwargs,
+        )
+
+
+def test_call_sequences_never_crash(server: tuple[str, str]) -> None:
+    Scenarios.run(
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=6,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=os.environ.get("OPENPOST_FUZZ_SCENARIOS") is None,
+        )
+    )
 
 
 def test_the_fuzzed_document_is_the_served_one(server: tuple[str, str]) -> None:

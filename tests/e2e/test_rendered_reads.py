@@ -13,26 +13,26 @@ from application.ports.unit_of_work import UnitOfWork
 from domain.integration import StatusReason
 from entrypoints.di import build_container
 from entrypoints.http.app import create_app
-from entrypoints.http.integrations import STATE_KEY
+from entrypoints.http.inject import CONTAINER
 from entrypoints.http.rendered import RenderedAnswers
 from tests.e2e.conftest import START, Api, settings_for
 from tests.support.asgi import client_for
 
 
-def kept(api: Api) -> RenderedAnswers:
-    answers: RenderedAnswers = api.app.litestar.state[STATE_KEY].answers
+async def kept(api: Api) -> RenderedAnswers:
+    answers: RenderedAnswers = await api.app.litestar.state[CONTAINER].get(RenderedAnswers)
     return answers
 
 
 async def test_a_repeated_listing_is_the_same_bytes_rendered_once(api: Api) -> None:
     h = api.auth(await api.workspace())
     first = await api.client.get("/v1/integrations", headers=h)
-    assert len(kept(api)) == 1
+    assert len(await kept(api)) == 1
     second = await api.client.get("/v1/integrations", headers=h)
     assert second.content == first.content and second.status_code == 200
     assert second.headers["content-type"] == "application/json"
     assert second.headers["content-length"] == str(len(second.content))
-    assert len(kept(api)) == 1  # answered from what was kept, nothing rendered again
+    assert len(await kept(api)) == 1  # answered from what was kept, nothing rendered again
 
 
 async def test_a_write_by_another_process_shows_at_once(api: Api, database_url: str) -> None:
@@ -111,6 +111,6 @@ async def test_with_the_cache_off_nothing_is_kept_and_answers_stay_right(sqlite_
             assert (await client.delete(f"/v1/integrations/{one}", headers=h)).status_code == 200
             after = (await client.get("/v1/integrations", headers=h)).json()
             assert one not in {i["id"] for i in after["data"]}
-            assert len(kept(api)) == 0
+            assert len(await kept(api)) == 0
     finally:
         await container.close()

@@ -7,33 +7,26 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from dishka import AsyncContainer
-from litestar import Litestar
-from litestar.config.response_cache import ResponseCacheConfig
+from litestar import Litestar, Request, Router
+from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins import PluginProtocol
 from litestar.plugins.core import MsgspecDIPlugin
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from application.authenticate import AuthenticateApiKey
-from application.find_next_slot import FindNextSlot
-from application.get_integration import GetIntegration
-from application.idempotency import IdempotencyGuard
-from application.list_integrations import ListIntegrations
-from application.ports.rate_limiter import RateLimiter
 from entrypoints.di import build_container
 from entrypoints.http import errors
 from entrypoints.http.bluesky_connect import BlueskyConnectController
-from entrypoints.http.di_router import ScopedDishkaRouter
 from entrypoints.http.gate import Gate
 from entrypoints.http.health import healthz, readyz
 from entrypoints.http.idempotency import Idempotency
-from entrypoints.http.integrations import STATE_KEY as INTEGRATION_READS
-from entrypoints.http.integrations import IntegrationController, IntegrationReadServices
+from entrypoints.http.inject import CONTAINER
+from entrypoints.http.integrations import IntegrationController
+from entrypoints.http.json_body import JsonRequest
 from entrypoints.http.openapi import SECURITY_COMPONENTS, StrictStructSchemaPlugin
 from entrypoints.http.options import repair_options_allow
 from entrypoints.http.posts import PostController
-from entrypoints.http.rendered import RenderedAnswers
 from entrypoints.http.twitter_callback import TwitterCallbackController
 from entrypoints.settings import Settings
 
@@ -60,22 +53,15 @@ def create_litestar(
 ) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        app.state.engine = await container.get(AsyncEngine)
-        app.state.authenticate = await container.get(AuthenticateApiKey)
-        app.state[INTEGRATION_READS] = IntegrationReadServices(
-            list_integrations=await container.get(ListIntegrations),
-            get_integration=await container.get(GetIntegration),
-            find_next_slot=await container.get(FindNextSlot),
-            answers=RenderedAnswers(settings.read_cache_bytes),
-        )
         try:
             yield
         finally:
             if owns_container:
                 await container.close()
 
-    # Only the routes that resolve something per request open dishka's request scope.
-    api = ScopedDishkaRouter(
+    # One router for the two controllers that share `/v1/integrations/{platform}/connect`:
+    # Litestar merges a path's handlers within a router, not across the app's top level.
+    api = Router(
         "/",
         route_handlers=[
             IntegrationController,
@@ -86,6 +72,8 @@ def create_litestar(
     )
     app = _MsgspecLitestar(
         route_handlers=[api, healthz, readyz],
+        state=State({CONTAINER: container}),
+        request_class=JsonRequest,
         exception_handlers={Exception: errors.handle},
         lifespan=[lifespan],
         request_max_body_size=settings.max_body_bytes,
@@ -94,17 +82,24 @@ def create_litestar(
             title="OpenPost Integrations API",
             version="1.0.0",
             description=API_DESCRIPTION,
-            path="/schema",
             render_plugins=[ScalarRenderPlugin()],
+            openapi_router=Router(
+                "/schema", route_handlers=[], include_in_schema=False, before_request=no_schema_page
+            ),
             components=SECURITY_COMPONENTS,
         ),
-        response_cache_config=ResponseCacheConfig(),
         debug=False,
         logging_config=None,
     )
-    app.state.dishka_container = container
     repair_options_allow(app)
     return app
+
+
+def no_schema_page(request: Request[Any, Any, Any]) -> None:
+    """Under /schema, the one route with a `path` parameter is Litestar's catch-all for
+    pages it does not serve (an HTML 404): refused here as any unknown route is, as JSON."""
+    if "path" in request.path_params:
+        raise NotFoundException
 
 
 def create_app(settings: Settings, container: AsyncContainer | None = None) -> Any:
@@ -113,10 +108,7 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> A
     owns_container = container is None
     container = container or build_container(settings)
     app = create_litestar(settings, container, owns_container)
-    idempotent = Idempotency(
-        app, lambda: container.get(IdempotencyGuard), settings.max_body_bytes
-    )
-    limiter = None if settings.rate_limit is None else (lambda: container.get(RateLimiter))
-    gate = Gate(app, idempotent, lambda: app.state.authenticate, limiter)
+    idempotent = Idempotency(app, container, settings.max_body_bytes)
+    gate = Gate(app, idempotent, container, rate_limits=settings.rate_limit is not None)
     gate.litestar = app  # type: ignore[attr-defined]
     return gate

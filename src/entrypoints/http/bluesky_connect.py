@@ -7,21 +7,20 @@ hide that GET. Register this controller in the same router as `IntegrationContro
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from dishka.integrations.litestar import FromDishka
-from litestar import Controller, Response, post
-from litestar.di import NamedDependency, Provide
+from dishka import FromDishka
+from litestar import Controller, Request, Response, post
 from litestar.exceptions import MethodNotAllowedException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
 from application.connect_bluesky import ConnectBluesky
 from application.errors import NotFound, PlatformUnavailable
-from application.ports.api_keys import Principal
 from domain.platform import Platform
-from entrypoints.http.dependencies import principal
+from entrypoints.http.caller import caller
+from entrypoints.http.inject import inject
 from entrypoints.http.openapi import API_KEY, EVERY_POST, errors
 from entrypoints.http.schemas import IntegrationOut, integration_out
 
@@ -60,7 +59,6 @@ class BlueskyConnectController(Controller):
     path = "/v1/integrations"
     security = API_KEY
     tags = ["Integrations"]
-    dependencies = {"caller": Provide(principal, sync_to_thread=False)}
 
     @post(
         "/{platform:str}/connect",
@@ -68,9 +66,10 @@ class BlueskyConnectController(Controller):
         responses=RESPONSES,
         summary="Connect a Bluesky account",
     )
+    @inject
     async def connect_bluesky(
         self,
-        caller: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
         use_case: FromDishka[ConnectBluesky],
         platform: FromPath[str],
         data: JSONBody[BlueskyConnectIn],
@@ -80,9 +79,10 @@ class BlueskyConnectController(Controller):
         the new integration, or 200 when the same account was connected before (same id).
         A main password works but the integration carries the `main_password_used` warning
         and the password is not kept."""
+        who = caller(request)
         _only_bluesky(platform)
         done = await use_case.execute(
-            caller.workspace_id, caller.workspace_mode, data.identifier, data.password
+            who.workspace_id, who.workspace_mode, data.identifier, data.password
         )
         return Response(integration_out(done.integration), status_code=201 if done.created else 200)
 

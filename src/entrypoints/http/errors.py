@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from litestar import Request, Response
+from litestar import MediaType, Request, Response
 from litestar.exceptions import (
     HTTPException,
     MethodNotAllowedException,
@@ -38,7 +38,7 @@ from domain.errors import (
     PostNotCancelable,
     PostNotEditable,
 )
-from entrypoints.http.schemas import ErrorBody
+from entrypoints.http.envelope import Refusal, render, request_id_of
 
 log = logging.getLogger("openpost.http")
 
@@ -46,22 +46,24 @@ NOT_FOUND_MESSAGE = "No resource with that ID in this workspace."
 
 
 class ApiError(Exception):
-    """A refusal decided at the edge (bad id, bad field) with its own status and code."""
+    """A refusal decided at the edge (bad id, bad field, bad JSON), raised as it is."""
 
-    def __init__(
-        self, status: int, code: str, message: str, details: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details
+    def __init__(self, refusal: Refusal) -> None:
+        super().__init__(refusal.message)
+        self.refusal = refusal
 
 
-def validation_error(field: str, reason: str) -> ApiError:
-    return ApiError(
+def validation_refusal(field: str, reason: str) -> Refusal:
+    return Refusal(
         422,
         "validation_error",
         f"Invalid value for {field}: {reason}",
         {"field": field, "reason": reason},
     )
+
+
+def validation_error(field: str, reason: str) -> ApiError:
+    return ApiError(validation_refusal(field, reason))
 
 
 @dataclass(frozen=True)
@@ -122,53 +124,52 @@ TABLE: dict[type[Exception], Rule] = {
 }
 
 
-def _request_id(request: Request[Any, Any, Any]) -> str | None:
-    value = request.scope.get("openpost.request_id")
-    return str(value) if value else None
+UNAUTHENTICATED = Refusal(
+    401,
+    "invalid_api_key",
+    "Invalid API key",
+    headers=(("WWW-Authenticate", "Bearer"),),
+    with_request_id=False,
+)
+INTERNAL = Refusal(500, "internal_error", "Something went wrong on our side.")
 
 
-def envelope(
-    request: Request[Any, Any, Any],
-    status: int,
-    code: str,
-    message: str,
-    details: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response[ErrorBody]:
-    body = ErrorBody(error=message, code=code, request_id=_request_id(request), details=details)
-    return Response(body, status_code=status, headers=headers)
+class NotAuthenticated(Exception):
+    """A /v1 handler found no caller: the gate did not authenticate this request."""
 
 
-def _field_from(message: str, key: str | None) -> str:
-    """Where the framework's message names a field more precisely than its key, use it."""
-    at = re.search(r"at `\$\.?([^`]*)`", message)
-    if at and at.group(1):
-        return at.group(1)
-    named = re.search(r"field `([^`]+)`", message)
-    if named:
-        return named.group(1)
-    return key if key and key != "data" else "body"
+def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    """Litestar's one exception handler: the refusal for `exc`, as the envelope."""
+    refusal = refusal_for(exc)
+    if refusal is INTERNAL:
+        log.error("unhandled error", exc_info=exc, extra={"request_id": request_id_of(request.scope)})
+    return Response(
+        render(refusal, request_id_of(request.scope)),
+        status_code=refusal.status,
+        media_type=MediaType.JSON,
+        headers=dict(refusal.headers),
+    )
 
 
-def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBody]:
+def refusal_for(exc: Exception) -> Refusal:
+    """The table: what a refusal answers, whichever layer of the edge met it."""
     if isinstance(exc, ApiError):
-        return envelope(request, exc.status, exc.code, exc.message, exc.details)
+        return exc.refusal
+    if isinstance(exc, NotAuthenticated):
+        return UNAUTHENTICATED
     if isinstance(exc, InvalidCursor):
-        return envelope(
-            request,
+        return Refusal(
             422,
             "validation_error",
             "starting_after names no item of this list.",
             {"field": "starting_after", "reason": "unknown id"},
         )
     if isinstance(exc, PlatformRateLimited):
-        retry = _retry_after(exc.reset_at)
-        return envelope(
-            request,
+        return Refusal(
             429,
             "platform_rate_limited",
             "The platform is rate limiting these requests; retry later.",
-            headers={"Retry-After": str(retry)},
+            headers=(("Retry-After", str(_retry_after(exc.reset_at))),),
         )
     if isinstance(exc, TooManyAttempts):
         return envelope(
@@ -179,57 +180,53 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[ErrorBod
             headers={"Retry-After": str(exc.retry_after_s)},
         )
     if isinstance(exc, InvalidPostInput | InvalidPostTargets):
-        code = getattr(exc, "code", "validation_error")
-        return envelope(request, 422, code, str(exc), exc.details)
+        return Refusal(422, getattr(exc, "code", "validation_error"), str(exc), exc.details)
     for kind in type(exc).__mro__:
         rule = TABLE.get(kind)
         if rule is not None:
-            details = getattr(exc, "details", None)
-            return envelope(request, rule.status, rule.code, rule.message, details)
+            return Refusal(rule.status, rule.code, rule.message, getattr(exc, "details", None))
     if isinstance(exc, HTTPException):
-        return _framework(request, exc)
-    log.exception("unhandled error", extra={"request_id": _request_id(request)})
-    return envelope(request, 500, "internal_error", "Something went wrong on our side.")
+        return _framework(exc)
+    return INTERNAL
 
 
-def _framework(request: Request[Any, Any, Any], exc: HTTPException) -> Response[ErrorBody]:
+def _field_from(message: str, key: str | None) -> str:
+    """The field's whole path: where the message says (`at $.a.b`) or the framework's key,
+    then the field it names (`unknown field x`, `missing required field x`) below that.
+    The body itself (Litestar's `data`) is `body`."""
+    at = re.search(r"at `\$\.?([^`]*)`", message)
+    path = at.group(1) if at else (key if key and key != "data" else "")
+    named = re.search(r"field `([^`]+)`", message)
+    if named:
+        path = f"{path}.{named.group(1)}" if path else named.group(1)
+    return path or "body"
+
+
+def _framework(exc: HTTPException) -> Refusal:
     if isinstance(exc, ValidationException):
         first = (exc.extra or [{}])[0] if isinstance(exc.extra, list) else {}
         reason = str(first.get("message", exc.detail))
-        field = _field_from(reason, first.get("key"))
-        return envelope(
-            request,
-            422,
-            "validation_error",
-            f"Invalid value for {field}: {reason}",
-            {"field": field, "reason": reason},
-        )
+        return validation_refusal(_field_from(reason, first.get("key")), reason)
     if isinstance(exc, MethodNotAllowedException):
-        return envelope(
-            request,
+        allow = (exc.headers or {}).get("allow", "")
+        return Refusal(
             405,
             "method_not_allowed",
             "This route does not allow that method.",
-            headers={"Allow": (exc.headers or {}).get("allow", "")},
+            headers=(("Allow", allow),),
         )
     if isinstance(exc, NotFoundException):
-        return envelope(request, 404, "route_not_found", "No such route.")
+        return Refusal(404, "route_not_found", "No such route.")
     if exc.status_code == 413:
-        return envelope(request, 413, "payload_too_large", "The request body is too large.")
-    if exc.status_code == 429:
-        return envelope(
-            request,
-            429,
-            "rate_limited",
-            "Too many requests; slow down.",
-            headers=dict(exc.headers or {}),
-        )
+        return Refusal(413, "payload_too_large", "The request body is too large.")
     if exc.status_code == 400 and "JSON" in str(exc.detail):
-        return envelope(request, 400, "invalid_json", "The request body is not valid JSON.")
+        return INVALID_JSON
     if exc.status_code >= 500:
-        log.error("framework error %s", exc.status_code, extra={"request_id": _request_id(request)})
-        return envelope(request, 500, "internal_error", "Something went wrong on our side.")
-    return envelope(request, exc.status_code, "bad_request", str(exc.detail))
+        return INTERNAL
+    return Refusal(exc.status_code, "bad_request", str(exc.detail))
+
+
+INVALID_JSON = Refusal(400, "invalid_json", "The request body is not valid JSON.")
 
 
 def _retry_after(reset_at: datetime | None) -> int:

@@ -3,6 +3,11 @@ log); on `/v1`, before anything else (before routing, so even an unknown route a
 401), the API key checked and the request counted against the key's rate limit; then an
 authenticated POST goes through the `Idempotency-Key` layer, anything else straight on.
 
+Whether a request is under `/v1` is decided on the path the router will route (Litestar's
+`normalize_path`: outer slashes stripped, doubled ones collapsed), so `//v1/integrations`
+is checked like `/v1/integrations`. The services come from the application's dishka
+container, resolved on first use (they live as long as the process).
+
 One layer rather than a stack of three: every request crosses it, and each nested layer
 cost a closure and a header list per request."""
 
@@ -11,19 +16,20 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-import msgspec
+from dishka import AsyncContainer
+from litestar.utils import normalize_path
 
 from application.authenticate import AuthenticateApiKey
 from application.errors import DatabaseUnavailable
 from application.ports.rate_limiter import RateLimiter
-from entrypoints.http.rate_limit import answer_rate_limited, limit_headers
+from entrypoints.http.caller import PRINCIPAL
+from entrypoints.http.envelope import REQUEST_ID, send_refusal
+from entrypoints.http.errors import UNAUTHENTICATED, refusal_for
+from entrypoints.http.rate_limit import limit_headers, rate_limited
 
 ASGIApp = Any  # Litestar, or any ASGI callable
-PRINCIPAL = "openpost.principal"
-REQUEST_ID = "openpost.request_id"
 access_log = logging.getLogger("openpost.access")
 _random_bits = random.getrandbits  # the module's generator: seeded afresh in a forked child
 
@@ -44,26 +50,32 @@ def bearer_token(headers: list[tuple[bytes, bytes]]) -> str | None:
     return None
 
 
+def is_api_path(path: str) -> bool:
+    """Whether the router will route `path` under /v1, so the key must be checked."""
+    routed = normalize_path(path)
+    return routed == "/v1" or routed.startswith("/v1/")
+
+
 class Gate:
     def __init__(
-        self,
-        app: ASGIApp,
-        idempotent: ASGIApp,
-        authenticate: Callable[[], AuthenticateApiKey],
-        limiter: Callable[[], Awaitable[RateLimiter]] | None,
+        self, app: ASGIApp, idempotent: ASGIApp, container: AsyncContainer, rate_limits: bool
     ) -> None:
         """`app` answers everything; `idempotent` is `app` behind the `Idempotency-Key`
-        layer, for authenticated POSTs. `limiter` is None when rate limiting is off."""
+        layer, for authenticated POSTs. `rate_limits` False: no limiter is asked for."""
         self.app = app
         self.idempotent = idempotent
-        self.authenticate = authenticate
-        self._get_limiter = limiter
+        self.container = container
+        self.rate_limits = rate_limits
+        self._authenticate: AuthenticateApiKey | None = None
         self._limiter: RateLimiter | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        method = scope["method"]
+        if method == "HEAD":  # answered as the GET, without its body (RFC 9110, 9.3.2)
+            scope = {**scope, "method": "GET"}
         request_id = new_request_id()
         scope[REQUEST_ID] = request_id
         added = [(b"request-id", request_id.encode())]
@@ -75,6 +87,8 @@ class Gate:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), *added]
+            elif method == "HEAD":
+                message = {**message, "body": b""}
             await send(message)
 
         try:
@@ -84,7 +98,7 @@ class Gate:
                 # The path only: a query string may hold an OAuth code.
                 access_log.info(
                     "%s %s %s %.1fms %s",
-                    scope["method"],
+                    method,
                     scope["path"],
                     status,
                     (time.perf_counter() - started) * 1000,
@@ -100,65 +114,38 @@ class Gate:
         request_id: str,
         added: list[tuple[bytes, bytes]],
     ) -> None:
-        path = scope["path"]
-        if path != "/v1" and not path.startswith("/v1/"):
+        if not is_api_path(scope["path"]):
             await self.app(scope, receive, send)
             return
         token = bearer_token(scope["headers"])
+        authenticate = self._authenticate or await self._resolve_authenticate()
         try:
-            principal = await self.authenticate().execute(token) if token else None
-        except DatabaseUnavailable:
-            await _answer(
-                send,
-                503,
-                {
-                    "error": "The database is unavailable.",
-                    "code": "database_unavailable",
-                    "request_id": request_id,
-                },
-            )
+            principal = await authenticate.execute(token) if token else None
+        except DatabaseUnavailable as exc:
+            await send_refusal(send, refusal_for(exc), request_id)
             return
         if principal is None:
-            await _answer(send, 401, UNAUTHORIZED, [(b"www-authenticate", b"Bearer")])
+            await send_refusal(send, UNAUTHENTICATED, request_id)
             return
         scope[PRINCIPAL] = principal
-        if self._get_limiter is not None:
-            limiter = self._limiter or await self._resolve_limiter(self._get_limiter)
+        if self.rate_limits:
+            limiter = self._limiter or await self._resolve_limiter()
             decision = await limiter.hit(principal.key_id.hex)
             added.extend(limit_headers(decision))
             if not decision.allowed:
-                await answer_rate_limited(send, request_id, decision)
+                await send_refusal(send, rate_limited(decision), request_id)
                 return
         if scope["method"] == "POST":
             await self.idempotent(scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
-    async def _resolve_limiter(self, get: Callable[[], Awaitable[RateLimiter]]) -> RateLimiter:
-        self._limiter = await get()
-        return self._limiter
+    async def _resolve_authenticate(self) -> AuthenticateApiKey:
+        authenticate: AuthenticateApiKey = await self.container.get(AuthenticateApiKey)
+        self._authenticate = authenticate
+        return authenticate
 
-
-# Exactly these two fields, as the contract fixes it; the request id is in the header.
-UNAUTHORIZED = {"error": "Invalid API key", "code": "invalid_api_key"}
-
-
-async def _answer(
-    send: Any,
-    status: int,
-    payload: dict[str, str],
-    headers: list[tuple[bytes, bytes]] | None = None,
-) -> None:
-    body = msgspec.json.encode(payload)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                *(headers or []),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    async def _resolve_limiter(self) -> RateLimiter:
+        limiter: RateLimiter = await self.container.get(RateLimiter)
+        self._limiter = limiter
+        return limiter

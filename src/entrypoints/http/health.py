@@ -1,10 +1,13 @@
-from typing import Any
+"""Liveness and readiness, for load balancers and orchestrators (no API key)."""
 
-from litestar import Request, Response, get
+from dishka import FromDishka
+from litestar import get
 from litestar.openapi.datastructures import ResponseSpec
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from application.errors import DatabaseUnavailable
+from entrypoints.http.inject import inject_app
 from entrypoints.http.schemas import ErrorBody, Health
 
 
@@ -25,18 +28,12 @@ async def healthz() -> Health:
         )
     },
 )
-async def readyz(request: Request[Any, Any, Any]) -> Response[Health]:
-    engine: AsyncEngine = request.app.state.engine
+@inject_app
+async def readyz(engine: FromDishka[AsyncEngine]) -> Health:
+    """Any failure of the probe is the database's: the error table answers 503."""
     try:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
     except Exception:
-        return Response(
-            ErrorBody(
-                error="The database is unavailable.",
-                code="database_unavailable",
-                request_id=request.scope.get("openpost.request_id"),  # type: ignore[arg-type]
-            ),
-            status_code=503,
-        )
-    return Response(Health(status="ok"))
+        raise DatabaseUnavailable from None
+    return Health(status="ok")

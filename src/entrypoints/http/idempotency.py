@@ -14,22 +14,29 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import msgspec
+from dishka import AsyncContainer
 
 from application.errors import DatabaseUnavailable
 from application.idempotency import IdempotencyGuard, KeyInUse, KeyReused, Replay, valid_key
 from application.ports.idempotency import StoredResponse
-from entrypoints.http.gate import PRINCIPAL, REQUEST_ID
+from entrypoints.http.caller import PRINCIPAL
+from entrypoints.http.envelope import Refusal, request_id_of, send_refusal
+from entrypoints.http.errors import refusal_for, validation_refusal
 
 ASGIApp = Any
 KEPT_HEADERS = frozenset({"content-type", "retry-after", "location", "allow", "www-authenticate"})
+KEY_REUSED = Refusal(
+    409, "idempotency_key_reused", "This Idempotency-Key was used with a different request."
+)
+KEY_IN_USE = Refusal(
+    409, "idempotency_key_in_use", "A request with this Idempotency-Key is still being processed."
+)
 
 
 class Idempotency:
-    def __init__(
-        self, app: ASGIApp, guard: Callable[[], Awaitable[IdempotencyGuard]], max_body: int
-    ) -> None:
-        self.app, self._get_guard, self.max_body = app, guard, max_body
+    def __init__(self, app: ASGIApp, container: AsyncContainer, max_body: int) -> None:
+        self.app, self.container, self.max_body = app, container, max_body
+        self._guard: IdempotencyGuard | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         key = _header(scope, b"idempotency-key")
@@ -38,33 +45,33 @@ class Idempotency:
             await self.app(scope, receive, send)
             return
         if not valid_key(key):
-            reason = "must be 1 to 255 characters"
-            details = {"field": "Idempotency-Key", "reason": reason}
-            message = f"Invalid value for Idempotency-Key: {reason}"
-            await _answer(send, scope, 422, "validation_error", message, details)
+            refusal = validation_refusal("Idempotency-Key", "must be 1 to 255 characters")
+            await send_refusal(send, refusal, request_id_of(scope))
             return
         body, whole = await _read_body(receive, self.max_body)
         replay = _replayer(body, receive, more=not whole)
         if not whole:
             await self.app(scope, replay, send)
             return
-        guard = await self._get_guard()
+        guard = self._guard or await self._resolve_guard()
         workspace = principal.workspace_id
         try:
             decision = await guard.begin(workspace, key, _fingerprint(scope, body))
-        except DatabaseUnavailable:
-            await _answer(send, scope, 503, "database_unavailable", "The database is unavailable.")
+        except DatabaseUnavailable as exc:
+            await send_refusal(send, refusal_for(exc), request_id_of(scope))
             return
         if isinstance(decision, Replay):
             await _send_stored(send, decision.response)
         elif isinstance(decision, KeyReused):
-            message = "This Idempotency-Key was used with a different request."
-            await _answer(send, scope, 409, "idempotency_key_reused", message)
+            await send_refusal(send, KEY_REUSED, request_id_of(scope))
         elif isinstance(decision, KeyInUse):
-            message = "A request with this Idempotency-Key is still being processed."
-            await _answer(send, scope, 409, "idempotency_key_in_use", message)
+            await send_refusal(send, KEY_IN_USE, request_id_of(scope))
         else:
             await self._run(scope, replay, send, guard, key)
+
+    async def _resolve_guard(self) -> IdempotencyGuard:
+        self._guard = await self.container.get(IdempotencyGuard)
+        return self._guard
 
     async def _run(
         self, scope: dict[str, Any], receive: Any, send: Any, guard: IdempotencyGuard, key: str
@@ -109,7 +116,7 @@ def _fingerprint(scope: dict[str, Any], body: bytes) -> str:
     try:
         canonical = json.dumps(json.loads(body), sort_keys=True, separators=(",", ":"))
         payload = b"json:" + canonical.encode()
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         payload = b"raw:" + body
     target = f"{scope['method']} {scope['path']}?{scope.get('query_string', b'').decode()}"
     return hashlib.sha256(target.encode() + b"\n" + payload).hexdigest()
@@ -155,20 +162,3 @@ async def _send_stored(send: Any, response: StoredResponse) -> None:
     ]
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
     await send({"type": "http.response.body", "body": response.body})
-
-
-async def _answer(
-    send: Any,
-    scope: dict[str, Any],
-    status: int,
-    code: str,
-    message: str,
-    details: dict[str, str] | None = None,
-) -> None:
-    payload: dict[str, Any] = {"error": message, "code": code, "request_id": scope.get(REQUEST_ID)}
-    if details:
-        payload["details"] = details
-    body = msgspec.json.encode(payload)
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

@@ -43,10 +43,11 @@ def parse_timestamp(value: str, field: str) -> datetime:
         raise validation_error(field, "must include a UTC offset (Z or +HH:MM)")
     offset = "+00:00" if offset in ("Z", "z") else offset
     try:
-        moment = datetime.fromisoformat(f"{date}T{time}{offset}")
+        return datetime.fromisoformat(f"{date}T{time}{offset}").astimezone(UTC)
     except ValueError:
         raise validation_error(field, "is not a valid date and time") from None
-    return moment.astimezone(UTC)
+    except OverflowError:  # in UTC it falls before year 1 or after year 9999
+        raise validation_error(field, "is out of range") from None
 
 
 class OverrideIn(msgspec.Struct, forbid_unknown_fields=True):

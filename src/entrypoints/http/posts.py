@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import msgspec
-from dishka.integrations.litestar import FromDishka
-from litestar import Controller, delete, get, patch, post
+from dishka import FromDishka
+from litestar import Controller, Request, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
-from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, HeaderParameter, JSONBody, QueryParameter
 
 from application.cancel_post import CancelPost
 from application.create_post import CreatePost, CreatePostCommand
 from application.get_post import GetPost
 from application.list_posts import ListPosts, ListPostsQuery
-from application.ports.api_keys import Principal
 from application.post_scheduling import NEXT_SLOT, Schedule
 from application.update_post import UpdatePost, UpdatePostCommand
 from domain.post import PostStatus
-from entrypoints.http.dependencies import parse_cursor, parse_id, principal
+from entrypoints.http.caller import caller
 from entrypoints.http.errors import validation_error
+from entrypoints.http.inject import inject
 from entrypoints.http.openapi import API_KEY, errors
+from entrypoints.http.params import parse_cursor, parse_id
 from entrypoints.http.post_schemas import (
     CreatePostIn,
     PostList,
@@ -73,7 +73,6 @@ class PostController(Controller):
     path = "/v1/posts"
     security = API_KEY
     tags = ["Posts"]
-    dependencies = {"caller": Provide(principal, sync_to_thread=False)}
 
     @post(
         "/",
@@ -82,9 +81,10 @@ class PostController(Controller):
         response_headers=REPLAYED,
         summary="Create a post",
     )
+    @inject
     async def create_post(
         self,
-        caller: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
         use_case: FromDishka[CreatePost],
         data: JSONBody[CreatePostIn],
         idempotency_key: IdempotencyKey = None,
@@ -93,7 +93,7 @@ class PostController(Controller):
         ahead), or the next slot free on every integration (`"next_slot"`). Content is
         checked per target platform, overrides first."""
         command = CreatePostCommand(
-            workspace_id=caller.workspace_id,
+            workspace_id=caller(request).workspace_id,
             content=data.content,
             integration_ids=data.integrations,
             schedule_at=_schedule(data.schedule_at),
@@ -103,9 +103,10 @@ class PostController(Controller):
         return post_out(await use_case.execute(command))
 
     @get("/", responses=errors(422), summary="List posts")
+    @inject
     async def list_posts(
         self,
-        caller: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
         use_case: FromDishka[ListPosts],
         status: FromQuery[PostStatus | None] = None,
         integration_id: FromQuery[str | None] = None,
@@ -115,7 +116,7 @@ class PostController(Controller):
         """Every status unless one is asked for; newest first."""
         cursor = parse_cursor(starting_after)
         query = ListPostsQuery(
-            caller.workspace_id,
+            caller(request).workspace_id,
             status,
             _uuid_or_422(integration_id, "integration_id"),
             limit,
@@ -125,18 +126,20 @@ class PostController(Controller):
         return PostList(data=[post_out(p) for p in page.items], has_more=page.has_more)
 
     @get("/{post_id:str}", responses=errors(404), summary="Get a post")
+    @inject
     async def get_post(
         self,
-        caller: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
         use_case: FromDishka[GetPost],
         post_id: FromPath[str],
     ) -> PostOut:
-        return post_out(await use_case.execute(caller.workspace_id, parse_id(post_id)))
+        return post_out(await use_case.execute(caller(request).workspace_id, parse_id(post_id)))
 
     @patch("/{post_id:str}", responses=errors(400, 404, 409, 413, 422), summary="Edit a post")
+    @inject
     async def update_post(
         self,
-        caller: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
         use_case: FromDishka[UpdatePost],
         post_id: FromPath[str],
         data: JSONBody[UpdatePostIn],
@@ -144,7 +147,7 @@ class PostController(Controller):
         """Content, schedule and tags, while the post is a draft or scheduled."""
         given = data.schedule_at is not msgspec.UNSET
         command = UpdatePostCommand(
-            workspace_id=caller.workspace_id,
+            workspace_id=caller(request).workspace_id,
             post_id=parse_id(post_id),
             content=None if data.content is msgspec.UNSET else data.content,
             tags=None if data.tags is msgspec.UNSET else data.tags,
@@ -154,11 +157,12 @@ class PostController(Controller):
         return post_out(await use_case.execute(command))
 
     @delete("/{post_id:str}", status_code=200, responses=errors(404, 409), summary="Cancel a post")
+    @inject
     async def cancel_post(
         self,
-        caller: NamedDependency[Principal],
+        request: Request[Any, Any, Any],
         use_case: FromDishka[CancelPost],
         post_id: FromPath[str],
     ) -> PostOut:
         """Cancels a draft or scheduled post; nothing is deleted at any platform."""
-        return post_out(await use_case.execute(caller.workspace_id, parse_id(post_id)))
+        return post_out(await use_case.execute(caller(request).workspace_id, parse_id(post_id)))

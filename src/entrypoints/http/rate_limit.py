@@ -7,11 +7,8 @@ application. Unauthenticated routes are not counted."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import msgspec
-
 from application.ports.rate_limiter import RateDecision
+from entrypoints.http.envelope import Refusal
 
 
 def limit_headers(decision: RateDecision) -> list[tuple[bytes, bytes]]:
@@ -22,24 +19,11 @@ def limit_headers(decision: RateDecision) -> list[tuple[bytes, bytes]]:
     ]
 
 
-async def answer_rate_limited(send: Any, request_id: str, decision: RateDecision) -> None:
-    """The 429; `send` adds the request id and the limit headers like on any answer."""
-    body = msgspec.json.encode(
-        {
-            "error": "Too many requests for this API key; retry after the window resets.",
-            "code": "rate_limited",
-            "request_id": request_id,
-        }
+def rate_limited(decision: RateDecision) -> Refusal:
+    """The 429; the gate adds the request id and the limit headers like on any answer."""
+    return Refusal(
+        429,
+        "rate_limited",
+        "Too many requests for this API key; retry after the window resets.",
+        headers=(("Retry-After", str(decision.reset_s)),),
     )
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"retry-after", str(decision.reset_s).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})

@@ -11,7 +11,7 @@ import logging
 from typing import Annotated
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from dishka.integrations.litestar import FromDishka
+from dishka import FromDishka
 from litestar import Controller, MediaType, Response, get
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, QueryParameter
@@ -22,6 +22,7 @@ from application.errors import DatabaseUnavailable, PlatformNotConfigured, Platf
 from application.ports.platforms import PlatformError, PlatformRateLimited
 from application.ports.twitter import AuthorizationCodeRejected
 from application.simulate_twitter_authorize import SimulateTwitterAuthorize
+from entrypoints.http.inject import inject
 from entrypoints.settings import Settings
 
 log = logging.getLogger("openpost.http")
@@ -72,6 +73,7 @@ class TwitterCallbackController(Controller):
         responses=CALLBACK_RESPONSES,
         summary="X OAuth callback (browser)",
     )
+    @inject
     async def callback(
         self,
         use_case: FromDishka[CompleteTwitterConnect],
@@ -116,6 +118,7 @@ class TwitterCallbackController(Controller):
         summary="Simulated X consent (test workspaces)",
         status_code=302,
     )
+    @inject
     async def simulated_authorize(
         self,
         use_case: FromDishka[SimulateTwitterAuthorize],

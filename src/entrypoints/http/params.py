@@ -1,18 +1,8 @@
-from typing import Any
+"""Ids in paths and queries, parsed into what the use cases take."""
+
 from uuid import UUID
 
-from litestar import Request
-
 from application.errors import InvalidCursor, NotFound
-from application.ports.api_keys import Principal
-from entrypoints.http.gate import PRINCIPAL
-
-
-def principal(request: Request[Any, Any, Any]) -> Principal:
-    """Set by the gate; every /v1 handler has one."""
-    scope: dict[str, Any] = request.scope  # type: ignore[assignment]
-    value: Principal = scope[PRINCIPAL]
-    return value
 
 
 def parse_id(value: str) -> UUID:
