@@ -172,12 +172,11 @@ def refusal_for(exc: Exception) -> Refusal:
             headers=(("Retry-After", str(_retry_after(exc.reset_at))),),
         )
     if isinstance(exc, TooManyAttempts):
-        return envelope(
-            request,
+        return Refusal(
             429,
             "too_many_attempts",
             "Too many failed logins for this account or workspace; retry later.",
-            headers={"Retry-After": str(exc.retry_after_s)},
+            headers=(("Retry-After", str(exc.retry_after_s)),),
         )
     if isinstance(exc, InvalidPostInput | InvalidPostTargets):
         return Refusal(422, getattr(exc, "code", "validation_error"), str(exc), exc.details)
