@@ -59,19 +59,15 @@ def create_litestar(
             if owns_container:
                 await container.close()
 
-    # One router for the two controllers that share `/v1/integrations/{platform}/connect`:
-    # Litestar merges a path's handlers within a router, not across the app's top level.
-    api = Router(
-        "/",
+    app = _MsgspecLitestar(
         route_handlers=[
             IntegrationController,
             BlueskyConnectController,
             TwitterCallbackController,
             PostController,
+            healthz,
+            readyz,
         ],
-    )
-    app = _MsgspecLitestar(
-        route_handlers=[api, healthz, readyz],
         state=State({CONTAINER: container}),
         request_class=JsonRequest,
         exception_handlers={Exception: errors.handle},

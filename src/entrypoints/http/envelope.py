@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from entrypoints.http.schemas import ErrorBody
+from entrypoints.http.schemas import Error
 
 REQUEST_ID = "openpost.request_id"  # the ASGI scope key the gate sets on every request
 
@@ -41,7 +41,7 @@ def render(refusal: Refusal, request_id: str | None) -> bytes:
     says so (the contract fixes the 401 to `error` and `code`; `Request-Id` still names
     the request in a header)."""
     request_id = request_id if refusal.with_request_id else None
-    body = ErrorBody(refusal.message, refusal.code, request_id, refusal.details)
+    body = Error(refusal.message, refusal.code, request_id, refusal.details)
     return msgspec.json.encode(body)
 
 

@@ -142,7 +142,9 @@ def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     """Litestar's one exception handler: the refusal for `exc`, as the envelope."""
     refusal = refusal_for(exc)
     if refusal is INTERNAL:
-        log.error("unhandled error", exc_info=exc, extra={"request_id": request_id_of(request.scope)})
+        log.error(
+            "unhandled error", exc_info=exc, extra={"request_id": request_id_of(request.scope)}
+        )
     return Response(
         render(refusal, request_id_of(request.scope)),
         status_code=refusal.status,

@@ -8,10 +8,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application.errors import DatabaseUnavailable
 from entrypoints.http.inject import inject_app
-from entrypoints.http.schemas import ErrorBody, Health
+from entrypoints.http.schemas import Error, Health
 
 
-@get("/healthz", include_in_schema=True, tags=["Health"], summary="Liveness")
+@get(
+    "/healthz",
+    include_in_schema=True,
+    tags=["Health"],
+    summary="Liveness",
+    operation_id="checkLiveness",
+)
 async def healthz() -> Health:
     return Health(status="ok")
 
@@ -20,9 +26,10 @@ async def healthz() -> Health:
     "/readyz",
     tags=["Health"],
     summary="Readiness: the database answers",
+    operation_id="checkReadiness",
     responses={
         503: ResponseSpec(
-            data_container=ErrorBody,
+            data_container=Error,
             description="The database is unavailable (database_unavailable)",
             generate_examples=False,
         )

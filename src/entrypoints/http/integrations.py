@@ -23,17 +23,28 @@ from entrypoints.http.openapi import API_KEY, answers, errors
 from entrypoints.http.params import parse_cursor, parse_id
 from entrypoints.http.rendered import JsonAnswer, RenderedAnswers
 from entrypoints.http.schemas import (
-    CredentialsConnectOut,
+    CredentialsConnect,
+    Integration,
     IntegrationList,
-    IntegrationOut,
-    OAuthConnectOut,
-    SlotOut,
+    OAuthConnect,
+    Slot,
     connect_out,
     integration_out,
     slot_out,
 )
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size, 1-200.")]
+
+
+async def start(
+    request: Request[Any, Any, Any], use_case: StartConnect, platform: str
+) -> OAuthConnect | CredentialsConnect:
+    who = caller(request)
+    try:
+        known = Platform(platform)
+    except ValueError:
+        raise NotFound(platform) from None
+    return connect_out(await use_case.execute(who.workspace_id, who.workspace_mode, known))
 
 
 class IntegrationController(Controller):
@@ -45,7 +56,12 @@ class IntegrationController(Controller):
     security = API_KEY
     tags = ["Integrations"]
 
-    @get("/", responses=errors(422) | answers(IntegrationList), summary="List integrations")
+    @get(
+        "/",
+        responses=errors(422) | answers(IntegrationList),
+        summary="List integrations",
+        operation_id="listIntegrations",
+    )
     @inject_app
     async def list_integrations(
         self,
@@ -71,8 +87,9 @@ class IntegrationController(Controller):
 
     @get(
         "/{integration_id:str}",
-        responses=errors(404) | answers(IntegrationOut),
+        responses=errors(404) | answers(Integration),
         summary="Get an integration",
+        operation_id="getIntegration",
     )
     @inject_app
     async def get_integration(
@@ -86,19 +103,26 @@ class IntegrationController(Controller):
         wanted = parse_id(integration_id)
 
         async def render() -> bytes:
-            return msgspec.json.encode(integration_out(await use_case.execute(workspace_id, wanted)))
+            return msgspec.json.encode(
+                integration_out(await use_case.execute(workspace_id, wanted))
+            )
 
         key = ("get", workspace_id, wanted)
         return JsonAnswer(await kept.answer(key, lambda: use_case.revision(workspace_id), render))
 
-    @get("/{integration_id:str}/next-slot", responses=errors(404, 409), summary="Next free slot")
+    @get(
+        "/{integration_id:str}/next-slot",
+        responses=errors(404, 409),
+        summary="Next free slot",
+        operation_id="getNextSlot",
+    )
     @inject_app
     async def next_slot(
         self,
         request: Request[Any, Any, Any],
         use_case: FromDishka[FindNextSlot],
         integration_id: FromPath[str],
-    ) -> SlotOut:
+    ) -> Slot:
         slot = await use_case.execute(caller(request).workspace_id, parse_id(integration_id))
         return slot_out(slot)
 
@@ -106,6 +130,7 @@ class IntegrationController(Controller):
         "/{platform:str}/connect",
         responses=errors(404, 422),
         summary="Start connecting an account",
+        operation_id="startConnect",
     )
     @inject
     async def start_connect(
@@ -113,21 +138,16 @@ class IntegrationController(Controller):
         request: Request[Any, Any, Any],
         use_case: FromDishka[StartConnect],
         platform: FromPath[str],
-    ) -> OAuthConnectOut | CredentialsConnectOut:
+    ) -> OAuthConnect | CredentialsConnect:
         """X: an authorize URL with PKCE. Bluesky: how to post an app password."""
-        who = caller(request)
-        try:
-            known = Platform(platform)
-        except ValueError:
-            raise NotFound(platform) from None
-        result = await use_case.execute(who.workspace_id, who.workspace_mode, known)
-        return connect_out(result)
+        return await start(request, use_case, platform)
 
     @delete(
         "/{integration_id:str}",
         status_code=200,
         responses=errors(404),
         summary="Disconnect an integration",
+        operation_id="disconnectIntegration",
     )
     @inject
     async def disconnect(
@@ -135,8 +155,10 @@ class IntegrationController(Controller):
         request: Request[Any, Any, Any],
         use_case: FromDishka[DisconnectIntegration],
         integration_id: FromPath[str],
-    ) -> IntegrationOut:
+    ) -> Integration:
         """Idempotent. Erases stored credentials and revokes them at the platform."""
         who = caller(request)
-        done = await use_case.execute(who.workspace_id, who.workspace_mode, parse_id(integration_id))
+        done = await use_case.execute(
+            who.workspace_id, who.workspace_mode, parse_id(integration_id)
+        )
         return integration_out(done)

@@ -8,7 +8,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Components, Schema, SecurityScheme
 from litestar.typing import FieldDefinition
 
-from entrypoints.http.schemas import ErrorBody
+from entrypoints.http.schemas import Error
 
 _DESCRIPTIONS = {
     400: "Malformed request (invalid_json)",
@@ -37,7 +37,7 @@ def errors(*statuses: int) -> dict[int, ResponseSpec]:
     every = {*EVERY_ROUTE, *statuses}
     return {
         status: ResponseSpec(
-            data_container=ErrorBody,
+            data_container=Error,
             description=_DESCRIPTIONS[status],
             generate_examples=False,  # random examples would change the document every start
         )

@@ -11,10 +11,10 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from domain import post as domain
 from domain.platform import Platform
-from domain.post import Post
 from entrypoints.http.errors import validation_error
-from entrypoints.http.schemas import rfc3339
+from entrypoints.http.schemas import Id, PlatformName, Timestamp, utc_seconds
 
 Content = Annotated[
     str, msgspec.Meta(max_length=20_000, description="The text; checked per target platform.")
@@ -50,28 +50,38 @@ def parse_timestamp(value: str, field: str) -> datetime:
         raise validation_error(field, "is out of range") from None
 
 
-class OverrideIn(msgspec.Struct, forbid_unknown_fields=True):
+class PlatformOverride(msgspec.Struct, forbid_unknown_fields=True):
     content: Content
 
 
-class OverridesIn(msgspec.Struct, forbid_unknown_fields=True):
-    twitter: OverrideIn | None = None
-    bluesky: OverrideIn | None = None
+class PlatformOverrides(msgspec.Struct, forbid_unknown_fields=True):
+    """Content for one platform instead of the post's."""
+
+    twitter: PlatformOverride | None = None
+    bluesky: PlatformOverride | None = None
 
     def as_map(self) -> dict[Platform, str]:
         given = {Platform.TWITTER: self.twitter, Platform.BLUESKY: self.bluesky}
         return {platform: o.content for platform, o in given.items() if o is not None}
 
 
-class CreatePostIn(msgspec.Struct, forbid_unknown_fields=True):
+class NewPost(msgspec.Struct, forbid_unknown_fields=True):
+    """A post to create: a draft, at a time, or at the next free slot."""
+
     content: Content
-    integrations: Annotated[list[str], msgspec.Meta(description="Integration ids, 1 to 20.")]
+    integrations: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="Integration ids, 1 to 20.",
+            examples=[["0195f1d2-7b9c-7a10-8c1e-2f4b6d8e9a01"]],
+        ),
+    ]
     schedule_at: ScheduleAt = None
     tags: Tags = []
-    platform_overrides: OverridesIn | None = None
+    platform_overrides: PlatformOverrides | None = None
 
 
-class UpdatePostIn(msgspec.Struct, forbid_unknown_fields=True):
+class PostChanges(msgspec.Struct, forbid_unknown_fields=True):
     """Only the fields given change; `schedule_at: null` makes the post a draft again."""
 
     content: Content | msgspec.UnsetType = msgspec.UNSET
@@ -79,58 +89,66 @@ class UpdatePostIn(msgspec.Struct, forbid_unknown_fields=True):
     tags: Tags | msgspec.UnsetType = msgspec.UNSET
 
 
-class TargetErrorOut(msgspec.Struct):
-    code: str
+class PostTargetError(msgspec.Struct):
+    code: Annotated[str, msgspec.Meta(examples=["platform_unavailable_upstream"])]
     message: str
 
 
-class PostTargetOut(msgspec.Struct):
-    integration_id: str
-    platform: str
+class PostTarget(msgspec.Struct):
+    """The post on one integration: its own status and, once published, its address."""
+
+    integration_id: Id
+    platform: PlatformName
     status: Literal["pending", "publishing", "published", "failed", "canceled"]
     platform_post_id: str | None
     platform_post_url: str | None
-    error: TargetErrorOut | None
+    error: PostTargetError | None
     attempts: int
 
 
-class PostOut(msgspec.Struct):
-    id: str
+class Post(msgspec.Struct):
+    """A post to one or more integrations."""
+
+    id: Id
     status: Literal["draft", "canceled", "scheduled", "publishing", "published", "failed"]
     content: str
-    scheduled_at: str | None
-    published_at: str | None
+    scheduled_at: Timestamp | None
+    published_at: Timestamp | None
     tags: list[str]
-    post_targets: list[PostTargetOut]
-    created_at: str
-    updated_at: str
+    post_targets: list[PostTarget]
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class PostList(msgspec.Struct):
-    data: list[PostOut]
+    data: list[Post]
     has_more: bool
 
 
-def post_out(post: Post) -> PostOut:
-    return PostOut(
-        id=str(post.id),
+def _seconds(moment: datetime | None) -> datetime | None:
+    return None if moment is None else utc_seconds(moment)
+
+
+def post_out(post: domain.Post) -> Post:
+    return Post(
+        id=post.id,
         status=post.status.value,
         content=post.content,
-        scheduled_at=rfc3339(post.scheduled_at),
-        published_at=rfc3339(post.published_at),
+        scheduled_at=_seconds(post.scheduled_at),
+        published_at=_seconds(post.published_at),
         tags=list(post.tags),
         post_targets=[
-            PostTargetOut(
-                integration_id=str(t.integration_id),
+            PostTarget(
+                integration_id=t.integration_id,
                 platform=t.platform.value,
                 status=t.status.value,
                 platform_post_id=t.platform_post_id,
                 platform_post_url=t.platform_post_url,
-                error=TargetErrorOut(t.error.code, t.error.message) if t.error else None,
+                error=PostTargetError(t.error.code, t.error.message) if t.error else None,
                 attempts=t.attempts,
             )
             for t in post.targets
         ],
-        created_at=rfc3339(post.created_at) or "",
-        updated_at=rfc3339(post.last_changed_at) or "",
+        created_at=utc_seconds(post.created_at),
+        updated_at=utc_seconds(post.last_changed_at),
     )

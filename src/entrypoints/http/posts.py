@@ -24,10 +24,10 @@ from entrypoints.http.inject import inject
 from entrypoints.http.openapi import API_KEY, errors
 from entrypoints.http.params import parse_cursor, parse_id
 from entrypoints.http.post_schemas import (
-    CreatePostIn,
+    NewPost,
+    Post,
+    PostChanges,
     PostList,
-    PostOut,
-    UpdatePostIn,
     parse_timestamp,
     post_out,
 )
@@ -80,15 +80,16 @@ class PostController(Controller):
         responses=errors(400, 409, 413, 422),
         response_headers=REPLAYED,
         summary="Create a post",
+        operation_id="createPost",
     )
     @inject
     async def create_post(
         self,
         request: Request[Any, Any, Any],
         use_case: FromDishka[CreatePost],
-        data: JSONBody[CreatePostIn],
+        data: JSONBody[NewPost],
         idempotency_key: IdempotencyKey = None,
-    ) -> PostOut:
+    ) -> Post:
         """A draft (`schedule_at` null or omitted), a post at a time (60 s to 180 days
         ahead), or the next slot free on every integration (`"next_slot"`). Content is
         checked per target platform, overrides first."""
@@ -102,7 +103,7 @@ class PostController(Controller):
         )
         return post_out(await use_case.execute(command))
 
-    @get("/", responses=errors(422), summary="List posts")
+    @get("/", responses=errors(422), summary="List posts", operation_id="listPosts")
     @inject
     async def list_posts(
         self,
@@ -125,25 +126,30 @@ class PostController(Controller):
         page = await use_case.execute(query)
         return PostList(data=[post_out(p) for p in page.items], has_more=page.has_more)
 
-    @get("/{post_id:str}", responses=errors(404), summary="Get a post")
+    @get("/{post_id:str}", responses=errors(404), summary="Get a post", operation_id="getPost")
     @inject
     async def get_post(
         self,
         request: Request[Any, Any, Any],
         use_case: FromDishka[GetPost],
         post_id: FromPath[str],
-    ) -> PostOut:
+    ) -> Post:
         return post_out(await use_case.execute(caller(request).workspace_id, parse_id(post_id)))
 
-    @patch("/{post_id:str}", responses=errors(400, 404, 409, 413, 422), summary="Edit a post")
+    @patch(
+        "/{post_id:str}",
+        responses=errors(400, 404, 409, 413, 422),
+        summary="Edit a post",
+        operation_id="updatePost",
+    )
     @inject
     async def update_post(
         self,
         request: Request[Any, Any, Any],
         use_case: FromDishka[UpdatePost],
         post_id: FromPath[str],
-        data: JSONBody[UpdatePostIn],
-    ) -> PostOut:
+        data: JSONBody[PostChanges],
+    ) -> Post:
         """Content, schedule and tags, while the post is a draft or scheduled."""
         given = data.schedule_at is not msgspec.UNSET
         command = UpdatePostCommand(
@@ -156,13 +162,19 @@ class PostController(Controller):
         )
         return post_out(await use_case.execute(command))
 
-    @delete("/{post_id:str}", status_code=200, responses=errors(404, 409), summary="Cancel a post")
+    @delete(
+        "/{post_id:str}",
+        status_code=200,
+        responses=errors(404, 409),
+        summary="Cancel a post",
+        operation_id="cancelPost",
+    )
     @inject
     async def cancel_post(
         self,
         request: Request[Any, Any, Any],
         use_case: FromDishka[CancelPost],
         post_id: FromPath[str],
-    ) -> PostOut:
+    ) -> Post:
         """Cancels a draft or scheduled post; nothing is deleted at any platform."""
         return post_out(await use_case.execute(caller(request).workspace_id, parse_id(post_id)))

@@ -3,51 +3,65 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Annotated, Literal
+from uuid import UUID
 
 import msgspec
 
-from application.find_next_slot import Slot
-from application.start_connect import CredentialsConnect, OAuthConnect
-from domain.integration import Integration
+from application import find_next_slot, start_connect
+from domain import integration as domain
+
+# What the contract names and how it types them: the OpenAPI document's schemas are these
+# Structs under these names, so a generated client reads the contract's words.
+Timestamp = Annotated[
+    datetime,
+    msgspec.Meta(description="RFC 3339, UTC, whole seconds.", examples=["2026-04-17T13:00:00Z"]),
+]
+Id = Annotated[UUID, msgspec.Meta(examples=["0195f1d2-7b9c-7a10-8c1e-2f4b6d8e9a01"])]
+PlatformName = Literal[
+    "twitter", "bluesky", "instagram", "youtube", "tiktok", "threads", "facebook", "linkedin"
+]
 
 
-def rfc3339(moment: datetime | None) -> str | None:
-    """UTC, whole seconds, with a `Z`: the one timestamp format of the API. (Formatted by
-    hand: `strftime` costs several times more, and a list answer holds dozens of these.)"""
-    if moment is None:
-        return None
-    t = moment.astimezone(UTC)
-    return f"{t.year:04d}-{t.month:02d}-{t.day:02d}T{t.hour:02d}:{t.minute:02d}:{t.second:02d}Z"
+def utc_seconds(moment: datetime) -> datetime:
+    """The one timestamp format of the API: UTC, whole seconds (encoded with a `Z`)."""
+    return moment.astimezone(UTC).replace(microsecond=0)
 
 
-class ErrorBody(msgspec.Struct, omit_defaults=True):
-    error: str
-    code: str
+class Error(msgspec.Struct, omit_defaults=True):
+    """Every refusal: a sentence, a machine-readable code, the request's id, and for a bad
+    field `details.field` (its dotted path) and `details.reason`."""
+
+    error: Annotated[str, msgspec.Meta(examples=["No resource with that ID in this workspace."])]
+    code: Annotated[str, msgspec.Meta(examples=["not_found"])]
     request_id: str | None = None
     details: dict[str, str] | None = None
 
 
-class IntegrationOut(msgspec.Struct):
-    id: str
-    platform: str
-    username: str
+class Integration(msgspec.Struct):
+    """A social account connected to a workspace."""
+
+    id: Id
+    platform: PlatformName
+    username: Annotated[str, msgspec.Meta(examples=["openpost.bsky.social"])]
     display_name: str
     status: Literal["active", "needs_refresh", "disconnected"]
-    status_reason: str | None
+    status_reason: Literal["token_expired", "token_revoked", "disconnected_by_user"] | None
     avatar_url: str | None
     platform_user_id: str
-    connected_at: str
-    updated_at: str
-    warnings: list[str]
+    connected_at: Timestamp
+    updated_at: Timestamp
+    warnings: list[Literal["main_password_used"]]
 
 
 class IntegrationList(msgspec.Struct):
-    data: list[IntegrationOut]
+    data: list[Integration]
     has_more: bool
 
 
-class OAuthConnectOut(msgspec.Struct):
+class OAuthConnect(msgspec.Struct):
+    """Send the person to `url`; X redirects back to `redirect_uri` to finish."""
+
     auth_type: Literal["oauth"]
     url: str
     state: str
@@ -55,7 +69,9 @@ class OAuthConnectOut(msgspec.Struct):
     redirect_uri: str
 
 
-class CredentialsConnectOut(msgspec.Struct):
+class CredentialsConnect(msgspec.Struct):
+    """POST `fields` (an identifier and an app password) to `url` to connect."""
+
     auth_type: Literal["credentials"]
     method: Literal["POST"]
     url: str
@@ -63,19 +79,21 @@ class CredentialsConnectOut(msgspec.Struct):
     instructions: str
 
 
-class SlotOut(msgspec.Struct):
-    date: str
-    platform: str
-    integration_id: str
+class Slot(msgspec.Struct):
+    """The next free posting time of an integration."""
+
+    date: Timestamp
+    platform: PlatformName
+    integration_id: Id
 
 
 class Health(msgspec.Struct):
-    status: str
+    status: Literal["ok"]
 
 
-def integration_out(integration: Integration) -> IntegrationOut:
-    return IntegrationOut(
-        id=str(integration.id),
+def integration_out(integration: domain.Integration) -> Integration:
+    return Integration(
+        id=integration.id,
         platform=integration.platform.value,
         username=integration.username,
         display_name=integration.display_name,
@@ -83,24 +101,24 @@ def integration_out(integration: Integration) -> IntegrationOut:
         status_reason=integration.status_reason.value if integration.status_reason else None,
         avatar_url=integration.avatar_url,
         platform_user_id=integration.platform_user_id,
-        connected_at=rfc3339(integration.connected_at) or "",
-        updated_at=rfc3339(integration.updated_at) or "",
+        connected_at=utc_seconds(integration.connected_at),
+        updated_at=utc_seconds(integration.updated_at),
         warnings=[w.value for w in integration.warnings],
     )
 
 
 def connect_out(
-    result: OAuthConnect | CredentialsConnect,
-) -> OAuthConnectOut | CredentialsConnectOut:
-    if isinstance(result, OAuthConnect):
-        return OAuthConnectOut(
+    result: start_connect.OAuthConnect | start_connect.CredentialsConnect,
+) -> OAuthConnect | CredentialsConnect:
+    if isinstance(result, start_connect.OAuthConnect):
+        return OAuthConnect(
             auth_type="oauth",
             url=result.url,
             state=result.state,
             code_verifier=result.code_verifier,
             redirect_uri=result.redirect_uri,
         )
-    return CredentialsConnectOut(
+    return CredentialsConnect(
         auth_type="credentials",
         method="POST",
         url=result.url,
@@ -109,9 +127,9 @@ def connect_out(
     )
 
 
-def slot_out(slot: Slot) -> SlotOut:
-    return SlotOut(
-        date=rfc3339(slot.date) or "",
+def slot_out(slot: find_next_slot.Slot) -> Slot:
+    return Slot(
+        date=utc_seconds(slot.date),
         platform=slot.platform.value,
-        integration_id=str(slot.integration_id),
+        integration_id=slot.integration_id,
     )

@@ -72,6 +72,7 @@ class TwitterCallbackController(Controller):
         media_type=MediaType.HTML,
         responses=CALLBACK_RESPONSES,
         summary="X OAuth callback (browser)",
+        operation_id="completeTwitterConnect",
     )
     @inject
     async def callback(
@@ -85,7 +86,9 @@ class TwitterCallbackController(Controller):
         """Finishes connecting an X account: names it on a page, or redirects to
         CONNECT_SUCCESS_URL with `integration_id` when that is configured."""
         try:
-            done = await use_case.execute(TwitterCallback(state=oauth_state, code=code, error=error))
+            done = await use_case.execute(
+                TwitterCallback(state=oauth_state, code=code, error=error)
+            )
         except ConnectRefused as refused:
             return page(400, "The account was not connected", str(refused))
         except AuthorizationCodeRejected:
@@ -116,6 +119,7 @@ class TwitterCallbackController(Controller):
         media_type=MediaType.HTML,
         responses={400: _spec("Unknown or expired state, or not a test workspace's")},
         summary="Simulated X consent (test workspaces)",
+        operation_id="simulateTwitterConsent",
         status_code=302,
     )
     @inject
