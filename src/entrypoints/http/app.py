@@ -12,8 +12,6 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.plugins import PluginProtocol
-from litestar.plugins.core import MsgspecDIPlugin
 
 from entrypoints.di import build_container
 from entrypoints.http import errors
@@ -24,8 +22,12 @@ from entrypoints.http.idempotency import Idempotency
 from entrypoints.http.inject import CONTAINER
 from entrypoints.http.integrations import IntegrationController
 from entrypoints.http.json_body import JsonRequest
-from entrypoints.http.openapi import SECURITY_COMPONENTS, StrictStructSchemaPlugin
-from entrypoints.http.options import repair_options_allow
+from entrypoints.http.litestar_private import (
+    MsgspecOnlyLitestar,
+    StrictStructSchemaPlugin,
+    repair_options_allow,
+)
+from entrypoints.http.openapi import SECURITY_COMPONENTS
 from entrypoints.http.posts import PostController
 from entrypoints.http.twitter_callback import TwitterCallbackController
 from entrypoints.settings import Settings
@@ -35,17 +37,6 @@ API_DESCRIPTION = (
     "schedule posts and follow their publishing, and disconnect. Authenticate with "
     "`Authorization: Bearer <api key>`; every POST takes an `Idempotency-Key`."
 )
-
-
-class _MsgspecLitestar(Litestar):
-    """Litestar without the pydantic and attrs plugins it adds whenever those libraries are
-    installed (pydantic comes with atproto): loading them, pydantic's v1 layer with them,
-    was a tenth of a second of every start, for types no route of this API takes or
-    returns. The OpenAPI document is the same."""
-
-    @staticmethod
-    def _get_default_plugins(plugins: list[PluginProtocol]) -> list[PluginProtocol]:
-        return [*plugins, MsgspecDIPlugin()]
 
 
 def create_litestar(
@@ -59,7 +50,7 @@ def create_litestar(
             if owns_container:
                 await container.close()
 
-    app = _MsgspecLitestar(
+    app = MsgspecOnlyLitestar(
         route_handlers=[
             IntegrationController,
             BlueskyConnectController,

@@ -2,11 +2,8 @@
 
 from typing import Any
 
-import msgspec
-from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Components, Schema, SecurityScheme
-from litestar.typing import FieldDefinition
+from litestar.openapi.spec import Components, SecurityScheme
 
 from entrypoints.http.schemas import Error
 
@@ -68,15 +65,3 @@ SECURITY_COMPONENTS = Components(
     }
 )
 API_KEY: list[dict[str, list[str]]] = [{BEARER: []}]
-
-
-class StrictStructSchemaPlugin(StructSchemaPlugin):
-    """Litestar's schema of a msgspec Struct, plus `additionalProperties: false` when the
-    Struct forbids unknown fields: the document then says what the API does (422)."""
-
-    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
-        schema = super().to_openapi_schema(field_definition, schema_creator)
-        info = msgspec.inspect.type_info(field_definition.type_)
-        if getattr(info, "forbid_unknown_fields", False):
-            schema.additional_properties = False
-        return schema

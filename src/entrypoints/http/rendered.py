@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
-from litestar.response.base import ASGIResponse
-
 
 class RenderedAnswers:
     def __init__(self, max_bytes: int) -> None:
@@ -66,12 +64,15 @@ class RenderedAnswers:
         return self._size
 
 
-class JsonAnswer(ASGIResponse):
-    """A 200 of JSON bytes already rendered, sent as they are. Litestar passes a returned
-    ASGI application through untouched, so this skips building a `Response` and its header
-    structures; the route documents its body with a 200 entry in `responses`."""
+class JsonAnswer:
+    """A 200 of JSON bytes already rendered, sent as they are: an ASGI application, which
+    Litestar passes through untouched when a handler returns one (a route annotated to
+    return an async callable), so no `Response` and its header structures are built. The
+    route documents its body with a 200 entry in `responses`."""
 
-    def __init__(self, body: bytes) -> None:  # no super().__init__: nothing of it is used
+    __slots__ = ("body",)
+
+    def __init__(self, body: bytes) -> None:
         self.body = body
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:

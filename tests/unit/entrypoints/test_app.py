@@ -45,7 +45,7 @@ def test_the_document_is_the_one_made_with_litestars_default_plugins(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     ours = document(litestar_app())
-    monkeypatch.setattr(http_app, "_MsgspecLitestar", Litestar)
+    monkeypatch.setattr(http_app, "MsgspecOnlyLitestar", Litestar)
     with_defaults = litestar_app()
     assert default_plugins(with_defaults) == {"pydantic", "attrs"}
     assert ours == document(with_defaults)
