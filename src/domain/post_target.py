@@ -69,8 +69,6 @@ TARGET_MOVES: dict[tuple[TargetStatus, TargetEvent], TargetStatus] = {
     (_KO, TargetEvent.LATE_PUBLISHED): _OK,
 }
 
-FINISHED = frozenset({_OK, _KO, _X})
-
 
 @dataclass(frozen=True, slots=True)
 class TargetError:
@@ -111,10 +109,6 @@ class PostTarget:
             id, integration_id, platform, content, _P, None, None, None, 0, 0, None, None,
             None, None, now,
         )  # fmt: skip
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in FINISHED
 
     def reschedule(self, at: datetime | None, content: str, now: datetime) -> None:
         """A draft or scheduled post was edited: new time (None for a draft), new text."""

@@ -30,10 +30,6 @@ class Workspace:
     mode: WorkspaceMode
     created_at: datetime
 
-    @property
-    def is_test(self) -> bool:
-        return self.mode is WorkspaceMode.TEST
-
 
 @dataclass(frozen=True, slots=True)
 class ApiKey:

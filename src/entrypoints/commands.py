@@ -147,7 +147,8 @@ async def workspace_create(settings: Settings, args: argparse.Namespace) -> int:
 async def workspace_list(settings: Settings, args: argparse.Namespace) -> int:
     workspaces = await _execute(settings, ListWorkspaces)
     for ws in workspaces:
-        print(f"{ws.id}  {ws.mode.value:4}  {ws.created_at:%Y-%m-%dT%H:%M:%SZ}  {ws.name}")
+        created = f"{ws.created_at:%Y-%m-%dT%H:%M:%SZ}"
+        print(f"workspace_id={ws.id} mode={ws.mode.value} created_at={created} name={ws.name}")
     return 0
 
 

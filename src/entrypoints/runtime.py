@@ -11,6 +11,8 @@ from typing import Any, TypeVar
 
 import uvicorn
 
+from entrypoints.settings import Settings
+
 T = TypeVar("T")
 
 
@@ -20,7 +22,9 @@ def run_async(main: Coroutine[Any, Any, T]) -> T:
     return asyncio.run(main)
 
 
-def http_config(app: Any, host: str, port: int, grace_s: float = 20.0) -> uvicorn.Config:
+def http_config(
+    app: Any, host: str, port: int, grace_s: float = Settings.shutdown_grace_s
+) -> uvicorn.Config:
     """The HTTP server settings of `serve`: httptools' parser (uvicorn's pick when it is
     installed), no access log, our own logging and signals."""
     return uvicorn.Config(

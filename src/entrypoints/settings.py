@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -60,7 +60,6 @@ class Settings:
     login_failures_per_account: int = 5
     login_failures_per_workspace: int = 20
     login_failure_window_s: int = 900
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def is_sqlite(self) -> bool:
@@ -181,7 +180,6 @@ def _parse(raw: Mapping[str, str]) -> Settings:
         login_failure_window_s=number(
             "LOGIN_FAILURE_WINDOW_S", defaults.login_failure_window_s, 1, 86_400
         ),
-        extra=dict(raw),
     )
 
 

@@ -29,7 +29,6 @@ from entrypoints.settings import Settings
 log = logging.getLogger("openpost.worker")
 
 POLL_INTERVAL_S = 0.25
-SHUTDOWN_GRACE_S = 20.0
 HOUSEKEEPING_EVERY_S = 600.0
 ERROR_PAUSE_S = 2.0
 
@@ -164,10 +163,11 @@ async def run_worker(
     stop: asyncio.Event,
     *,
     poll_interval_s: float = POLL_INTERVAL_S,
-    shutdown_grace_s: float = SHUTDOWN_GRACE_S,
+    shutdown_grace_s: float | None = None,
 ) -> None:
     """Publishes due targets until `stop` is set, then lets in-flight publishes finish
-    (at most `shutdown_grace_s`) and returns. The caller owns the container and sets `stop`
+    (at most `shutdown_grace_s`, by default the settings' `SHUTDOWN_GRACE_S`) and returns. The caller owns the container and sets `stop`
     on SIGTERM/SIGINT. The schema must be up to date."""
     publisher = await build_publisher(container, settings)
-    await publisher.run(stop, poll_interval_s, shutdown_grace_s)
+    grace_s = settings.shutdown_grace_s if shutdown_grace_s is None else shutdown_grace_s
+    await publisher.run(stop, poll_interval_s, grace_s)

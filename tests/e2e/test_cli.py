@@ -25,7 +25,8 @@ def test_workspaces_and_keys_round_trip(tmp_path: Path) -> None:
     assert test_ws["api_key"].startswith("op_test_")
 
     listed = run_cli("workspace", "list", cwd=tmp_path, env=env).stdout
-    assert ws["workspace_id"] in listed and "Acme" in listed and "Sandbox" in listed
+    assert f"workspace_id={ws['workspace_id']} mode=live" in listed
+    assert "name=Acme" in listed and "name=Sandbox" in listed
 
     second = values(run_cli("key", "create", ws["workspace_id"], cwd=tmp_path, env=env).stdout)
     keys = run_cli("key", "list", ws["workspace_id"], cwd=tmp_path, env=env).stdout

@@ -82,3 +82,12 @@ async def test_a_handler_that_finds_no_caller_answers_401(api: Api) -> None:
     ]:
         status, body = await call(api.app.litestar, method, path, {})
         assert (status, body) == (401, INVALID_KEY)
+
+
+async def test_the_root_points_to_the_docs_and_health(api: Api) -> None:
+    answer = await api.client.get("/")
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["docs"] == "/schema" and body["health"] == "/healthz"
+    for path in (body["openapi"], body["health"], body["ready"]):
+        assert (await api.client.get(path)).status_code == 200

@@ -17,7 +17,7 @@ from entrypoints.di import build_container
 from entrypoints.http import errors
 from entrypoints.http.bluesky_connect import BlueskyConnectController
 from entrypoints.http.gate import Gate
-from entrypoints.http.health import healthz, readyz
+from entrypoints.http.health import healthz, index, readyz
 from entrypoints.http.idempotency import Idempotency
 from entrypoints.http.inject import CONTAINER
 from entrypoints.http.integrations import IntegrationController
@@ -56,6 +56,7 @@ def create_litestar(
             BlueskyConnectController,
             TwitterCallbackController,
             PostController,
+            index,
             healthz,
             readyz,
         ],

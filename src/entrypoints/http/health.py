@@ -1,5 +1,6 @@
-"""Liveness and readiness, for load balancers and orchestrators (no API key)."""
+"""The root, liveness and readiness: for people and load balancers (no API key)."""
 
+import msgspec
 from dishka import FromDishka
 from litestar import get
 from litestar.openapi.datastructures import ResponseSpec
@@ -9,6 +10,30 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from application.errors import DatabaseUnavailable
 from entrypoints.http.inject import inject_app
 from entrypoints.http.schemas import Error, Health
+
+
+class Index(msgspec.Struct):
+    """Where to go from the root: the API's documentation and its health routes."""
+
+    name: str
+    docs: str
+    openapi: str
+    health: str
+    ready: str
+
+
+INDEX = Index(
+    name="OpenPost Integrations API",
+    docs="/schema",
+    openapi="/schema/openapi.json",
+    health="/healthz",
+    ready="/readyz",
+)
+
+
+@get("/", tags=["Health"], summary="Where the docs and health routes are", operation_id="getIndex")
+async def index() -> Index:
+    return INDEX
 
 
 @get(
