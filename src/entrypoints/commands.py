@@ -7,6 +7,7 @@ import asyncio
 import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, nullcontext
+from dataclasses import replace
 from typing import Any
 
 import uvicorn
@@ -78,8 +79,17 @@ def _stop_on_signals(stop: asyncio.Event, also: Callable[[], None] | None = None
         loop.add_signal_handler(sig, on_signal)
 
 
+def served_url(host: str, port: int) -> str:
+    """The base URL of `serve --host H --port P`, for when PUBLIC_URL is not set: a
+    wildcard address is reached on loopback from this machine."""
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 async def serve(settings: Settings, args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_format)
+    if not settings.public_url_set:
+        settings = replace(settings, public_url=served_url(args.host, args.port))
     async with _container(settings) as container:
         await _prepare(container)
         async with container() as scope:

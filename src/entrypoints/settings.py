@@ -28,6 +28,8 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     secret_keys: tuple[str, ...] = ()
     public_url: str = "http://127.0.0.1:8000"
+    # False when PUBLIC_URL is not set: `serve` then uses the address it serves at.
+    public_url_set: bool = False
     twitter_client_id: str | None = None
     twitter_client_secret: str | None = None
     twitter_authorize_url: str = "https://x.com/i/oauth2/authorize"
@@ -146,6 +148,7 @@ def _parse(raw: Mapping[str, str]) -> Settings:
         database_url=database_url,
         secret_keys=keys,
         public_url=(text("PUBLIC_URL", defaults.public_url) or "").rstrip("/"),
+        public_url_set=text("PUBLIC_URL") is not None,
         twitter_client_id=text("TWITTER_CLIENT_ID"),
         twitter_client_secret=text("TWITTER_CLIENT_SECRET"),
         twitter_authorize_url=text("TWITTER_AUTHORIZE_URL", defaults.twitter_authorize_url) or "",

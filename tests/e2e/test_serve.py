@@ -16,9 +16,14 @@ README = Path(__file__).parents[2] / "README.md"
 
 
 def readme_examples() -> str:
+    """The first shell block of "The API by example", then that of "Posts by example"
+    (which uses the variables the first one sets)."""
     text = README.read_text()
-    section = text.split("## The API by example", 1)[1]
-    return re.findall(r"```sh\n(.*?)```", section, re.S)[0]
+    blocks = []
+    for heading in ("## The API by example", "## Posts by example"):
+        section = text.split(heading, 1)[1]
+        blocks.append(re.findall(r"```sh\n(.*?)```", section, re.S)[0])
+    return "\n".join(blocks)
 
 
 def test_first_start_creates_the_demo_workspace_once(tmp_path: Path) -> None:
@@ -49,6 +54,9 @@ def test_the_readme_examples_work_as_written(tmp_path: Path) -> None:
         assert '"data":[' in out
         assert '"auth_type":"oauth"' in out and '"auth_type":"credentials"' in out
         assert '"status":"disconnected"' in out
+        assert '"status":"draft"' in out and '"status":"scheduled"' in out
+        assert "idempotent-replayed: true" in out.lower()
+        assert '"status":"canceled"' in out
         assert '"code"' not in out, out  # no example answers with an error
         assert server.stop() == 0
 
@@ -88,3 +96,16 @@ def test_an_up_to_date_database_starts_without_loading_what_it_does_not_use(
     modules = imported(server.logs())
     assert {"litestar", "sqlalchemy", "pydantic"} <= modules
     assert not {"alembic", "pydantic.v1", "redis", "aiohttp", "httpx", "atproto"} & modules
+
+
+def test_connect_urls_follow_the_served_port_unless_public_url_is_set(tmp_path: Path) -> None:
+    with serve(tmp_path, base_env(), "--no-worker") as server:
+        headers = {"Authorization": f"Bearer {demo_key(server)}"}
+        started = httpx.get(server.url + "/v1/integrations/twitter/connect", headers=headers)
+        assert started.json()["redirect_uri"].startswith(server.url + "/")
+        assert server.stop() == 0
+    configured = base_env(OPENPOST_PUBLIC_URL="https://openpost.example.com")
+    with serve(tmp_path, configured, "--no-worker") as server:
+        started = httpx.get(server.url + "/v1/integrations/twitter/connect", headers=headers)
+        assert started.json()["redirect_uri"].startswith("https://openpost.example.com/")
+        assert server.stop() == 0

@@ -27,6 +27,9 @@ fi
 
 if [[ "${1:-}" == "--force" ]] || ! ready "$target"; then
   echo "bluesky peer: installing into $target"
+  echo "bluesky peer: first install only: npm downloads about 410 packages (the official"
+  echo "  Bluesky PDS and its dependencies) and compiles SQLite, about 4 minutes; later runs"
+  echo "  reuse this cache. Without Node the Bluesky tests are skipped."
   rm -rf "$target"
   mkdir -p "$target"
   cp package.json package-lock.json "$target/"

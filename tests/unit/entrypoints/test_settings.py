@@ -28,3 +28,18 @@ def test_a_grace_as_long_as_the_lease_is_refused() -> None:
 def test_a_shorter_grace_goes_with_a_short_lease() -> None:
     loaded = settings(PUBLISH_LEASE_S="5", SHUTDOWN_GRACE_S="3")
     assert (loaded.publish_lease_s, loaded.shutdown_grace_s) == (5, 3.0)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:8001"),
+        ("0.0.0.0", "http://127.0.0.1:8001"),
+        ("::", "http://[::1]:8001"),
+        ("api.internal", "http://api.internal:8001"),
+    ],
+)
+def test_the_served_url_is_reachable_from_this_machine(host: str, url: str) -> None:
+    from entrypoints.commands import served_url
+
+    assert served_url(host, 8001) == url
