@@ -19,7 +19,7 @@ from entrypoints.http.bluesky_connect import BlueskyConnectController
 from entrypoints.http.gate import Gate
 from entrypoints.http.health import healthz, index, readyz
 from entrypoints.http.idempotency import Idempotency
-from entrypoints.http.inject import CONTAINER
+from entrypoints.http.inject import APP_SCOPED, CONTAINER, AppScoped
 from entrypoints.http.integrations import IntegrationController
 from entrypoints.http.json_body import JsonRequest
 from entrypoints.http.litestar_private import (
@@ -60,7 +60,7 @@ def create_litestar(
             healthz,
             readyz,
         ],
-        state=State({CONTAINER: container}),
+        state=State({CONTAINER: container, APP_SCOPED: AppScoped(container)}),
         request_class=JsonRequest,
         exception_handlers={Exception: errors.handle},
         lifespan=[lifespan],
