@@ -51,7 +51,11 @@ def bearer_token(headers: list[tuple[bytes, bytes]]) -> str | None:
 
 
 def is_api_path(path: str) -> bool:
-    """Whether the router will route `path` under /v1, so the key must be checked."""
+    """Whether the router will route `path` under /v1, so the key must be checked. A path
+    that starts with `/v1/` always is (normalising it keeps that prefix), so only the
+    others are normalised, as the router will."""
+    if path.startswith("/v1/"):
+        return True
     routed = normalize_path(path)
     return routed == "/v1" or routed.startswith("/v1/")
 
