@@ -60,6 +60,9 @@ class Settings:
     login_failures_per_account: int = 5
     login_failures_per_workspace: int = 20
     login_failure_window_s: int = 900
+    # A key in flight this long without having created anything is taken over (its
+    # request's process died before its commit).
+    idempotency_abandoned_after_s: int = 300
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -177,6 +180,9 @@ def _parse(raw: Mapping[str, str]) -> Settings:
         ),
         login_failures_per_workspace=number(
             "LOGIN_FAILURES_PER_WORKSPACE", defaults.login_failures_per_workspace, 0, 100_000
+        ),
+        idempotency_abandoned_after_s=number(
+            "IDEMPOTENCY_ABANDONED_AFTER_S", defaults.idempotency_abandoned_after_s, 1, 86_400
         ),
         login_failure_window_s=number(
             "LOGIN_FAILURE_WINDOW_S", defaults.login_failure_window_s, 1, 86_400
