@@ -42,6 +42,11 @@ class AuthenticateApiKey:
         self._misses: dict[str, float] = {}  # keys not found, until when
         self._looking_up: dict[str, asyncio.Future[Principal | None]] = {}
 
+    def cached(self, key: str) -> Principal | None:
+        """The principal this process already knows for `key`, without any lookup."""
+        hit = self._cache.get(hash_api_key(key)) if looks_like_api_key(key) else None
+        return hit[1] if hit is not None and hit[0] > self.monotonic() else None
+
     async def execute(self, key: str) -> Principal | None:
         if not looks_like_api_key(key):
             return None

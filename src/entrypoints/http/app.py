@@ -109,6 +109,12 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> A
     container = container or build_container(settings)
     app = create_litestar(settings, container, owns_container)
     idempotent = Idempotency(app, container, settings.max_body_bytes)
-    gate = Gate(app, idempotent, container, rate_limits=settings.rate_limit is not None)
+    gate = Gate(
+        app,
+        idempotent,
+        container,
+        rate_limits=settings.rate_limit is not None,
+        address_limits=settings.unauthenticated_rate_limit is not None,
+    )
     gate.litestar = app  # type: ignore[attr-defined]
     return gate

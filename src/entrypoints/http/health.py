@@ -8,10 +8,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application.errors import DatabaseUnavailable
 from entrypoints.http.inject import inject_app
+from entrypoints.http.openapi import ADDRESS_LIMITED
 from entrypoints.http.schemas import ErrorBody, Health
 
 
-@get("/healthz", include_in_schema=True, tags=["Health"], summary="Liveness")
+@get(
+    "/healthz",
+    include_in_schema=True,
+    tags=["Health"],
+    summary="Liveness",
+    responses=ADDRESS_LIMITED,
+)
 async def healthz() -> Health:
     return Health(status="ok")
 
@@ -21,6 +28,7 @@ async def healthz() -> Health:
     tags=["Health"],
     summary="Readiness: the database answers",
     responses={
+        **ADDRESS_LIMITED,
         503: ResponseSpec(
             data_container=ErrorBody,
             description="The database is unavailable (database_unavailable)",
