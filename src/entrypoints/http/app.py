@@ -11,13 +11,13 @@ from litestar import Litestar, Request, Router
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.plugins import PluginProtocol
 from litestar.plugins.core import MsgspecDIPlugin
 
 from entrypoints.di import build_container
 from entrypoints.http import errors
 from entrypoints.http.bluesky_connect import BlueskyConnectController
+from entrypoints.http.docs_page import LocalSwaggerRenderPlugin
 from entrypoints.http.gate import Gate
 from entrypoints.http.health import healthz, readyz
 from entrypoints.http.idempotency import Idempotency
@@ -82,7 +82,7 @@ def create_litestar(
             title="OpenPost Integrations API",
             version="1.0.0",
             description=API_DESCRIPTION,
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[LocalSwaggerRenderPlugin()],
             openapi_router=Router(
                 "/schema", route_handlers=[], include_in_schema=False, before_request=no_schema_page
             ),

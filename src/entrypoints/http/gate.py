@@ -28,6 +28,7 @@ from application.errors import DatabaseUnavailable
 from application.ports.rate_limiter import RateLimiter
 from entrypoints.http.address_limit import AddressLimit, address_limited, client_address
 from entrypoints.http.caller import PRINCIPAL
+from entrypoints.http.docs_page import missing_page_headers
 from entrypoints.http.envelope import REQUEST_ID, send_refusal
 from entrypoints.http.errors import UNAUTHENTICATED, refusal_for
 from entrypoints.http.rate_limit import limit_headers, rate_limited
@@ -97,7 +98,8 @@ class Gate:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), *added]
+                headers = message.get("headers", ())
+                message["headers"] = [*headers, *added, *missing_page_headers(headers)]
             elif method == "HEAD":
                 message = {**message, "body": b""}
             await send(message)
