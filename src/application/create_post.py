@@ -4,6 +4,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from application.idempotency import note_created
 from application.ports.clock import Clock
 from application.ports.ids import IdGenerator
 from application.ports.unit_of_work import UnitOfWork
@@ -26,6 +27,7 @@ class CreatePostCommand:
     schedule_at: Schedule = None
     tags: Sequence[str] = ()
     overrides: Mapping[Platform, str] = field(default_factory=dict)
+    idempotency_key: str | None = None
 
 
 class CreatePost:
@@ -34,7 +36,8 @@ class CreatePost:
     Everything is checked before anything is stored: the integrations (see
     `post_scheduling`), the content per target platform and the schedule bounds, measured
     from the moment the request was received. An explicit time is not checked against the
-    one-hour gap; only `next_slot` reserves.
+    one-hour gap; only `next_slot` reserves. A request's `Idempotency-Key` notes the post
+    in the same transaction (see `application.idempotency`).
     """
 
     def __init__(self, uow: UnitOfWork, ids: IdGenerator, clock: Clock) -> None:
@@ -69,5 +72,6 @@ class CreatePost:
                 tags=command.tags,
             )
             await self.uow.posts.add(post)
+            await note_created(self.uow, command.workspace_id, command.idempotency_key, post.id)
             await self.uow.commit()
         return post

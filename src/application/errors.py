@@ -94,3 +94,7 @@ class InvalidSlotCount(ApplicationError):
         reason = f"must be an integer from 1 to {most}"
         super().__init__(f"Invalid value for count: {reason}")
         self.details = {"field": "count", "reason": reason}
+
+
+class IdempotencyKeyInUse(ApplicationError):
+    """Another request with this Idempotency-Key created its resource first."""

@@ -6,7 +6,12 @@
   (`KeyReused`); while the first request is still running it is refused (`KeyInUse`).
 - Only answers below 500 are kept; after a 5xx or a crash the key is released so the
   request can be retried. A key left in flight longer than `ABANDONED_AFTER` (its process
-  died) is taken over by the next request.
+  died) is taken over by the next request, unless its request had created something.
+- A use case that creates a resource notes it on the key in the same transaction
+  (`note_created`). A request finding its key in flight with a resource noted is told
+  `Created`, and answers with that resource: whenever the first request's process died
+  (before or after its commit, before or after its answer was kept), there is one
+  resource, never two.
 """
 
 from __future__ import annotations
@@ -15,9 +20,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
+from application.errors import IdempotencyKeyInUse
 from application.ports.clock import Clock
 from application.ports.idempotency import StoredResponse
-from application.ports.unit_of_work import UnitOfWorkFactory
+from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 
 KEEP_FOR = timedelta(hours=24)
 ABANDONED_AFTER = timedelta(minutes=5)
@@ -44,7 +50,15 @@ class KeyInUse:
     """A request with this key is still running."""
 
 
-Decision = Proceed | Replay | KeyReused | KeyInUse
+@dataclass(frozen=True, slots=True)
+class Created:
+    """The key's first request created `resource_id` but its answer was never kept (its
+    process died in between): answer with the resource as it is now."""
+
+    resource_id: UUID
+
+
+Decision = Proceed | Replay | KeyReused | KeyInUse | Created
 
 
 def valid_key(key: str) -> bool:
@@ -52,8 +66,14 @@ def valid_key(key: str) -> bool:
 
 
 class IdempotencyGuard:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        abandoned_after: timedelta = ABANDONED_AFTER,
+    ) -> None:
         self.uow_factory, self.clock = uow_factory, clock
+        self.abandoned_after = abandoned_after
 
     async def begin(self, workspace_id: UUID, key: str, fingerprint: str) -> Decision:
         if not valid_key(key):
@@ -61,16 +81,18 @@ class IdempotencyGuard:
         now = self.clock.now()
         async with self.uow_factory() as uow:
             found = await uow.idempotency.take(
-                workspace_id, key, fingerprint, now, now - KEEP_FOR, now - ABANDONED_AFTER
+                workspace_id, key, fingerprint, now, now - KEEP_FOR, now - self.abandoned_after
             )
             await uow.commit()
         if found is None:
             return Proceed()
         if found.fingerprint != fingerprint:
             return KeyReused()
-        if found.response is None:
-            return KeyInUse()
-        return Replay(found.response)
+        if found.response is not None:
+            return Replay(found.response)
+        if found.resource_id is not None:
+            return Created(found.resource_id)
+        return KeyInUse()
 
     async def finish(self, workspace_id: UUID, key: str, response: StoredResponse) -> None:
         if response.status >= 500:
@@ -91,3 +113,14 @@ class IdempotencyGuard:
             purged = await uow.idempotency.purge(self.clock.now() - KEEP_FOR)
             await uow.commit()
         return purged
+
+
+async def note_created(uow: UnitOfWork, workspace_id: UUID, key: str | None, resource: UUID) -> None:
+    """Inside the unit of work creating `resource`: notes it on the request's key, so the
+    key and the resource commit together. Raises `IdempotencyKeyInUse` when the key had
+    meanwhile created another resource (it was taken over while this request ran)."""
+    if key is None:
+        return
+    earlier = await uow.idempotency.attach(workspace_id, key, resource)
+    if earlier is not None:
+        raise IdempotencyKeyInUse(key)

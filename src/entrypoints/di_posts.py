@@ -31,7 +31,14 @@ class PostProvider(Provider):
     get_post = provide(GetPost)
     update_post = provide(UpdatePost)
     cancel_post = provide(CancelPost)
-    idempotency = provide(IdempotencyGuard, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    def idempotency(
+        self, factory: UnitOfWorkFactory, clock: Clock, settings: Settings
+    ) -> IdempotencyGuard:
+        abandoned_after = timedelta(seconds=settings.idempotency_abandoned_after_s)
+        return IdempotencyGuard(factory, clock, abandoned_after)
+
     expire_leases = provide(ExpireLeases, scope=Scope.APP)
 
     usable_credentials = provide(GetUsableCredentials, scope=Scope.APP)

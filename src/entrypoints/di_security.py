@@ -1,5 +1,6 @@
-"""Providers for the limits that guard logins: the failure store (in-process, or Redis's
-when `REDIS_URL` is set, so every process counts the same failures) and the throttle."""
+"""Providers for the limits that guard logins and unauthenticated traffic: the failure
+store and the per-address counters (in-process, or Redis's when `REDIS_URL` is set, so
+every process counts the same) and the throttle."""
 
 from __future__ import annotations
 
@@ -8,10 +9,15 @@ from collections.abc import AsyncIterator
 from dishka import Provider, Scope, provide
 
 from adapters.rate_limit.failed_attempts_memory import MemoryFailedAttempts
+from adapters.rate_limit.memory import MemoryRateLimiter
 from application.login_throttle import LoginLimits, LoginThrottle
 from application.ports.clock import Clock
 from application.ports.failed_attempts import FailedAttempts
+from application.ports.rate_limiter import RateLimiter
+from entrypoints.http.address_limit import AddressLimit, parse_networks
 from entrypoints.settings import Settings
+
+PERIOD_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 
 
 class LoginLimitProvider(Provider):
@@ -45,3 +51,26 @@ class LoginLimitProvider(Provider):
             store = MemoryFailedAttempts(now)
         yield store
         await store.close()
+
+    @provide
+    async def address_limit(self, settings: Settings, clock: Clock) -> AsyncIterator[AddressLimit]:
+        """Counters of their own (a prefix apart from the per-key ones in Redis)."""
+        if settings.unauthenticated_rate_limit is None:
+            raise ValueError("unauthenticated requests are not limited")
+        count, period = settings.unauthenticated_rate_limit
+        period_s = PERIOD_SECONDS[period]
+
+        def now() -> float:
+            return clock.now().timestamp()
+
+        limiter: RateLimiter
+        if settings.redis_url:
+            from adapters.rate_limit.redis import RedisRateLimiter
+
+            redis_limiter = RedisRateLimiter.from_url(settings.redis_url, count, period_s, now)
+            redis_limiter.prefix = "openpost:rl-addr:"
+            limiter = redis_limiter
+        else:
+            limiter = MemoryRateLimiter(count, period_s, now)
+        yield AddressLimit(limiter, parse_networks(settings.trusted_proxies))
+        await limiter.close()

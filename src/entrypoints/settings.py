@@ -6,6 +6,7 @@ Read once per process by the entrypoint's factory, never at import. A bad value 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
@@ -38,6 +39,10 @@ class Settings:
     connect_success_url: str | None = None
     redis_url: str | None = None
     rate_limit: tuple[int, str] | None = (600, "minute")
+    # Per client address, for what carries no valid key (health, schema, callback, 401s).
+    unauthenticated_rate_limit: tuple[int, str] | None = (120, "minute")
+    # Proxies whose X-Forwarded-For is believed (addresses or networks); none by default.
+    trusted_proxies: tuple[str, ...] = ()
     max_body_bytes: int = 1_048_576
     # A publish mostly waits on the platform (X answers in a few hundred ms) and holds no
     # database connection meanwhile; 64 in flight keep one worker near 200 posts/s even so.
@@ -62,6 +67,9 @@ class Settings:
     login_failures_per_account: int = 5
     login_failures_per_workspace: int = 20
     login_failure_window_s: int = 900
+    # A key in flight this long without having created anything is taken over (its
+    # request's process died before its commit).
+    idempotency_abandoned_after_s: int = 300
 
     @property
     def is_sqlite(self) -> bool:
@@ -159,6 +167,11 @@ def _parse(raw: Mapping[str, str]) -> Settings:
         connect_success_url=text("CONNECT_SUCCESS_URL"),
         redis_url=text("REDIS_URL"),
         rate_limit=_rate(text("RATE_LIMIT", "600/minute") or "600/minute"),
+        unauthenticated_rate_limit=_rate(
+            text("UNAUTHENTICATED_RATE_LIMIT", "120/minute") or "120/minute",
+            "UNAUTHENTICATED_RATE_LIMIT",
+        ),
+        trusted_proxies=_networks(text("TRUSTED_PROXIES") or ""),
         max_body_bytes=number("MAX_BODY_BYTES", defaults.max_body_bytes, 1),
         worker_concurrency=number("WORKER_CONCURRENCY", defaults.worker_concurrency, 1, 1024),
         log_level=log_level,
@@ -180,16 +193,31 @@ def _parse(raw: Mapping[str, str]) -> Settings:
         login_failures_per_workspace=number(
             "LOGIN_FAILURES_PER_WORKSPACE", defaults.login_failures_per_workspace, 0, 100_000
         ),
+        idempotency_abandoned_after_s=number(
+            "IDEMPOTENCY_ABANDONED_AFTER_S", defaults.idempotency_abandoned_after_s, 1, 86_400
+        ),
         login_failure_window_s=number(
             "LOGIN_FAILURE_WINDOW_S", defaults.login_failure_window_s, 1, 86_400
         ),
     )
 
 
-def _rate(value: str) -> tuple[int, str] | None:
+def _rate(value: str, name: str = "RATE_LIMIT") -> tuple[int, str] | None:
     if value == "0":
         return None
     match = _RATE.match(value)
     if not match:
-        raise SettingsError(f"{PREFIX}RATE_LIMIT must look like 600/minute, or 0 to disable")
+        raise SettingsError(f"{PREFIX}{name} must look like 600/minute, or 0 to disable")
     return int(match.group(1)), match.group(2)
+
+
+def _networks(value: str) -> tuple[str, ...]:
+    found = tuple(part.strip() for part in value.split(",") if part.strip())
+    for part in found:
+        try:
+            ipaddress.ip_network(part, strict=False)
+        except ValueError:
+            raise SettingsError(
+                f"{PREFIX}TRUSTED_PROXIES must be IP addresses or networks, not {part!r}"
+            ) from None
+    return found

@@ -83,3 +83,62 @@ async def test_of_concurrent_takes_exactly_one_owns_the_key(sql_backend: SqlBack
 
     results = await asyncio.gather(*(take(n) for n in range(8)))
     assert sum(r is None for r in results) == 1
+
+
+POST_ID = UUID("01900000-0000-7000-8000-000000000001")
+OTHER_ID = UUID("01900000-0000-7000-8000-000000000002")
+
+
+async def _attach(backend: Backend, workspace: UUID, resource: UUID, *, commit: bool = True):
+    async with backend() as uow:
+        earlier = await uow.idempotency.attach(workspace, "key-1", resource)
+        if commit:
+            await uow.commit()
+    return earlier
+
+
+async def test_a_key_remembers_what_its_request_created(uow_factory: Backend) -> None:
+    workspace = (await committed_workspace(uow_factory())).id
+    await _take(uow_factory, workspace)
+    assert await _attach(uow_factory, workspace, POST_ID) is None
+    assert await _take(uow_factory, workspace) == IdempotencyRecord("fp", START, None, POST_ID)
+    await _complete(uow_factory, workspace)
+    assert await _take(uow_factory, workspace) == IdempotencyRecord("fp", START, ANSWER, POST_ID)
+
+
+async def test_a_key_that_created_something_is_never_taken_over_as_abandoned(
+    uow_factory: Backend,
+) -> None:
+    workspace = (await committed_workspace(uow_factory())).id
+    await _take(uow_factory, workspace)
+    await _attach(uow_factory, workspace, POST_ID)
+    later = START + ABANDONED + timedelta(minutes=1)
+    found = await _take(uow_factory, workspace, "fp", at=later)
+    assert found is not None and found.in_flight and found.resource_id == POST_ID
+    # After the keeping period the key is free again, and forgets the resource.
+    assert await _take(uow_factory, workspace, "new", at=START + DAY + timedelta(seconds=1)) is None
+    found = await _take(uow_factory, workspace, "new", at=START + DAY + timedelta(seconds=2))
+    assert found is not None and found.resource_id is None
+
+
+async def test_a_note_rolled_back_with_its_resource_leaves_the_key_as_it_was(
+    uow_factory: Backend,
+) -> None:
+    workspace = (await committed_workspace(uow_factory())).id
+    await _take(uow_factory, workspace)
+    assert await _attach(uow_factory, workspace, POST_ID, commit=False) is None
+    assert await _take(uow_factory, workspace) == IdempotencyRecord("fp", START, None)
+
+
+async def test_a_second_resource_for_one_key_is_refused(uow_factory: Backend) -> None:
+    workspace = (await committed_workspace(uow_factory())).id
+    await _take(uow_factory, workspace)
+    assert await _attach(uow_factory, workspace, POST_ID) is None
+    assert await _attach(uow_factory, workspace, POST_ID) is None  # the same one again
+    assert await _attach(uow_factory, workspace, OTHER_ID) == POST_ID
+
+
+async def test_a_key_without_a_record_notes_nothing(uow_factory: Backend) -> None:
+    workspace = (await committed_workspace(uow_factory())).id
+    assert await _attach(uow_factory, workspace, POST_ID) is None
+    assert await _take(uow_factory, workspace) is None

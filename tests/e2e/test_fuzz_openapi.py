@@ -33,8 +33,9 @@ STATEFUL_EXAMPLES = int(os.environ.get("OPENPOST_FUZZ_SCENARIOS", "20"))  # call
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     cwd: Path = tmp_path_factory.mktemp("fuzz")
-    # The rate limit would only add documented 429s; off, every example reaches the routes.
-    with serve(cwd, base_env(OPENPOST_RATE_LIMIT="0"), "--no-worker") as process:
+    # The rate limits would only add documented 429s; off, every example reaches the routes.
+    env = base_env(OPENPOST_RATE_LIMIT="0", OPENPOST_UNAUTHENTICATED_RATE_LIMIT="0")
+    with serve(cwd, env, "--no-worker") as process:
         DEMO_KEY["key"] = demo_key(process)
         DEMO_KEY["url"] = process.url
         yield process.url, DEMO_KEY["key"]

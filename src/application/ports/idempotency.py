@@ -14,15 +14,24 @@ class StoredResponse:
 
 @dataclass(frozen=True, slots=True)
 class IdempotencyRecord:
-    """A key's first request: its fingerprint, and its response once it has one."""
+    """A key's first request: its fingerprint, its response once it has one, and the
+    resource it created (written in the same transaction as the resource itself)."""
 
     fingerprint: str
     created_at: datetime
     response: StoredResponse | None
+    resource_id: UUID | None = None
 
     @property
     def in_flight(self) -> bool:
         return self.response is None
+
+    def is_stale(self, replace_before: datetime, abandoned_before: datetime) -> bool:
+        """Older than the keeping period, or in flight since before `abandoned_before`
+        without having created anything (its process died before it did)."""
+        return self.created_at < replace_before or (
+            self.in_flight and self.resource_id is None and self.created_at < abandoned_before
+        )
 
 
 class IdempotencyStore(Protocol):
@@ -39,9 +48,15 @@ class IdempotencyStore(Protocol):
         abandoned_before: datetime,
     ) -> IdempotencyRecord | None:
         """Records the key as in flight for a new request and returns None, unless a live
-        record exists: then it is returned untouched. A record created before
-        `replace_before`, or still in flight since before `abandoned_before`, is not live
-        and is replaced. Of two concurrent takes, exactly one gets None."""
+        record exists: then it is returned untouched. A stale record (`is_stale`) is
+        replaced. Of two concurrent takes, exactly one gets None."""
+
+    @abstractmethod
+    async def attach(self, workspace_id: UUID, key: str, resource_id: UUID) -> UUID | None:
+        """Notes that the key's request created `resource_id`; called in the unit of work
+        that creates it, so the note and the resource commit or vanish together. Returns
+        the resource the key had already created when it names another (the key was
+        taken over while its first request still ran), else None."""
 
     @abstractmethod
     async def complete(self, workspace_id: UUID, key: str, response: StoredResponse) -> None: ...

@@ -11,11 +11,11 @@ from litestar import Litestar, Request, Router
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 
 from entrypoints.di import build_container
 from entrypoints.http import errors
 from entrypoints.http.bluesky_connect import BlueskyConnectController
+from entrypoints.http.docs_page import LocalSwaggerRenderPlugin
 from entrypoints.http.gate import Gate
 from entrypoints.http.health import healthz, index, readyz
 from entrypoints.http.idempotency import Idempotency
@@ -70,7 +70,7 @@ def create_litestar(
             title="OpenPost Integrations API",
             version="1.0.0",
             description=API_DESCRIPTION,
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[LocalSwaggerRenderPlugin()],
             openapi_router=Router(
                 "/schema", route_handlers=[], include_in_schema=False, before_request=no_schema_page
             ),
@@ -97,6 +97,12 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> A
     container = container or build_container(settings)
     app = create_litestar(settings, container, owns_container)
     idempotent = Idempotency(app, container, settings.max_body_bytes)
-    gate = Gate(app, idempotent, container, rate_limits=settings.rate_limit is not None)
+    gate = Gate(
+        app,
+        idempotent,
+        container,
+        rate_limits=settings.rate_limit is not None,
+        address_limits=settings.unauthenticated_rate_limit is not None,
+    )
     gate.litestar = app  # type: ignore[attr-defined]
     return gate

@@ -21,6 +21,7 @@ from litestar.exceptions import (
 from application.errors import (
     DatabaseUnavailable,
     DuplicateIntegration,
+    IdempotencyKeyInUse,
     IntegrationNotFound,
     InvalidCursor,
     InvalidPostTargets,
@@ -97,6 +98,11 @@ TABLE: dict[type[Exception], Rule] = {
         409, "integration_conflict", "This account was connected by a concurrent request."
     ),
     DatabaseUnavailable: Rule(503, "database_unavailable", "The database is unavailable."),
+    IdempotencyKeyInUse: Rule(
+        409,
+        "idempotency_key_in_use",
+        "A request with this Idempotency-Key is still being processed.",
+    ),
     PlatformUnreachable: Rule(
         502, "platform_unavailable_upstream", "The platform failed or did not answer in time."
     ),

@@ -2,6 +2,8 @@
 log); on `/v1`, before anything else (before routing, so even an unknown route answers
 401), the API key checked and the request counted against the key's rate limit; then an
 authenticated POST goes through the `Idempotency-Key` layer, anything else straight on.
+What is not authenticated (any other path, a refused key) counts against its client
+address's budget instead (`address_limit`).
 
 Whether a request is under `/v1` is decided on the path the router will route (Litestar's
 `normalize_path`: outer slashes stripped, doubled ones collapsed), so `//v1/integrations`
@@ -24,7 +26,9 @@ from litestar.utils import normalize_path
 from application.authenticate import AuthenticateApiKey
 from application.errors import DatabaseUnavailable
 from application.ports.rate_limiter import RateLimiter
+from entrypoints.http.address_limit import AddressLimit, address_limited, client_address
 from entrypoints.http.caller import PRINCIPAL
+from entrypoints.http.docs_page import missing_page_headers
 from entrypoints.http.envelope import REQUEST_ID, send_refusal
 from entrypoints.http.errors import UNAUTHENTICATED, refusal_for
 from entrypoints.http.rate_limit import limit_headers, rate_limited
@@ -62,16 +66,24 @@ def is_api_path(path: str) -> bool:
 
 class Gate:
     def __init__(
-        self, app: ASGIApp, idempotent: ASGIApp, container: AsyncContainer, rate_limits: bool
+        self,
+        app: ASGIApp,
+        idempotent: ASGIApp,
+        container: AsyncContainer,
+        rate_limits: bool,
+        address_limits: bool = False,
     ) -> None:
         """`app` answers everything; `idempotent` is `app` behind the `Idempotency-Key`
-        layer, for authenticated POSTs. `rate_limits` False: no limiter is asked for."""
+        layer, for authenticated POSTs. `rate_limits` False: no limiter is asked for;
+        `address_limits` False: unauthenticated requests are not counted per address."""
         self.app = app
         self.idempotent = idempotent
         self.container = container
         self.rate_limits = rate_limits
+        self.address_limits = address_limits
         self._authenticate: AuthenticateApiKey | None = None
         self._limiter: RateLimiter | None = None
+        self._address_limit: AddressLimit | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -90,7 +102,8 @@ class Gate:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), *added]
+                headers = message.get("headers", ())
+                message["headers"] = [*headers, *added, *missing_page_headers(headers)]
             elif method == "HEAD":
                 message = {**message, "body": b""}
             await send(message)
@@ -118,17 +131,35 @@ class Gate:
         request_id: str,
         added: list[tuple[bytes, bytes]],
     ) -> None:
+        limit = self._address_limit or await self._resolve_address_limit()
+        address = client_address(scope, limit.trusted) if limit is not None else ""
         if not is_api_path(scope["path"]):
+            if limit is not None:
+                decision = await limit.hit(address)
+                if not decision.allowed:
+                    await send_refusal(send, address_limited(decision.reset_s), request_id)
+                    return
             await self.app(scope, receive, send)
             return
         token = bearer_token(scope["headers"])
         authenticate = self._authenticate or await self._resolve_authenticate()
+        if limit is not None:
+            # An address over its budget costs no lookup, unless its key is known here.
+            wait = limit.over_for(address)
+            if wait is not None and (token is None or authenticate.cached(token) is None):
+                await send_refusal(send, address_limited(wait), request_id)
+                return
         try:
             principal = await authenticate.execute(token) if token else None
         except DatabaseUnavailable as exc:
             await send_refusal(send, refusal_for(exc), request_id)
             return
         if principal is None:
+            if limit is not None:
+                decision = await limit.hit(address)
+                if not decision.allowed:
+                    await send_refusal(send, address_limited(decision.reset_s), request_id)
+                    return
             await send_refusal(send, UNAUTHENTICATED, request_id)
             return
         scope[PRINCIPAL] = principal
@@ -148,6 +179,13 @@ class Gate:
         authenticate: AuthenticateApiKey = await self.container.get(AuthenticateApiKey)
         self._authenticate = authenticate
         return authenticate
+
+    async def _resolve_address_limit(self) -> AddressLimit | None:
+        if not self.address_limits:
+            return None
+        limit: AddressLimit = await self.container.get(AddressLimit)
+        self._address_limit = limit
+        return limit
 
     async def _resolve_limiter(self) -> RateLimiter:
         limiter: RateLimiter = await self.container.get(RateLimiter)

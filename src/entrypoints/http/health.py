@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from application.errors import DatabaseUnavailable
 from entrypoints.http.inject import inject_app
+from entrypoints.http.openapi import ADDRESS_LIMITED
 from entrypoints.http.schemas import Error, Health
 
 
@@ -42,6 +43,7 @@ async def index() -> Index:
     tags=["Health"],
     summary="Liveness",
     operation_id="checkLiveness",
+    responses=ADDRESS_LIMITED,
 )
 async def healthz() -> Health:
     return Health(status="ok")
@@ -53,6 +55,7 @@ async def healthz() -> Health:
     summary="Readiness: the database answers",
     operation_id="checkReadiness",
     responses={
+        **ADDRESS_LIMITED,
         503: ResponseSpec(
             data_container=Error,
             description="The database is unavailable (database_unavailable)",

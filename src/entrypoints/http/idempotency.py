@@ -4,7 +4,9 @@ The request is identified by method, path (with query) and parsed JSON body (key
 whitespace do not matter; a body that is not JSON counts byte for byte). The rules are
 `application.idempotency`'s: a replay answers the stored status and body with
 `Idempotent-Replayed: true`; another body with the key is 409 `idempotency_key_reused`; a
-request still running with it is 409 `idempotency_key_in_use`. Bodies too large to accept
+request still running with it is 409 `idempotency_key_in_use`. A key whose request created
+a resource but died before its answer was kept is answered with that resource as
+`GET {path}/{id}` shows it, as a 201, and that answer is kept. Bodies too large to accept
 are left to the application (which answers 413) and not recorded."""
 
 from __future__ import annotations
@@ -17,7 +19,14 @@ from typing import Any
 from dishka import AsyncContainer
 
 from application.errors import DatabaseUnavailable
-from application.idempotency import IdempotencyGuard, KeyInUse, KeyReused, Replay, valid_key
+from application.idempotency import (
+    Created,
+    IdempotencyGuard,
+    KeyInUse,
+    KeyReused,
+    Replay,
+    valid_key,
+)
 from application.ports.idempotency import StoredResponse
 from entrypoints.http.caller import PRINCIPAL
 from entrypoints.http.envelope import Refusal, request_id_of, send_refusal
@@ -66,8 +75,44 @@ class Idempotency:
             await send_refusal(send, KEY_REUSED, request_id_of(scope))
         elif isinstance(decision, KeyInUse):
             await send_refusal(send, KEY_IN_USE, request_id_of(scope))
+        elif isinstance(decision, Created):
+            await self._answer_created(scope, send, guard, key, decision)
         else:
             await self._run(scope, replay, send, guard, key)
+
+    async def _answer_created(
+        self,
+        scope: dict[str, Any],
+        send: Any,
+        guard: IdempotencyGuard,
+        key: str,
+        created: Created,
+    ) -> None:
+        """The resource the key's first request created, read back through the app."""
+        path = f"{scope['path'].rstrip('/')}/{created.resource_id}"
+        read = {**scope, "method": "GET", "path": path, "raw_path": path.encode()}
+        read["query_string"] = b""
+        started: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def nothing() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def capture(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(read, nothing, capture)
+        response = StoredResponse(
+            201 if started.get("status") == 200 else started.get("status", 500),
+            _kept_headers(started),
+            b"".join(chunks),
+        )
+        if response.status == 201:
+            await guard.finish(scope[PRINCIPAL].workspace_id, key, response)
+        await _send_stored(send, response)
 
     async def _resolve_guard(self) -> IdempotencyGuard:
         self._guard = await self.container.get(IdempotencyGuard)
@@ -95,14 +140,16 @@ class Idempotency:
         if not started:
             await guard.abandon(workspace, key)
             return
-        headers = tuple(
-            (name.decode("latin-1").lower(), value.decode("latin-1"))
-            for name, value in started.get("headers", [])
-            if name.decode("latin-1").lower() in KEPT_HEADERS
-        )
-        await guard.finish(
-            workspace, key, StoredResponse(started["status"], headers, b"".join(chunks))
-        )
+        response = StoredResponse(started["status"], _kept_headers(started), b"".join(chunks))
+        await guard.finish(workspace, key, response)
+
+
+def _kept_headers(started: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (name.decode("latin-1").lower(), value.decode("latin-1"))
+        for name, value in started.get("headers", [])
+        if name.decode("latin-1").lower() in KEPT_HEADERS
+    )
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:

@@ -42,6 +42,16 @@ def errors(*statuses: int) -> dict[int, ResponseSpec]:
     }
 
 
+# What a route without an API key can answer besides its own: its address over budget.
+ADDRESS_LIMITED = {
+    429: ResponseSpec(
+        data_container=Error,
+        description="Too many unauthenticated requests from this address (rate_limited)",
+        generate_examples=False,
+    )
+}
+
+
 def answers(body: type[Any]) -> dict[int, ResponseSpec]:
     """The 200 of a route that returns its JSON as a ready ASGI answer (`JsonAnswer`)."""
     return {

@@ -100,6 +100,7 @@ class PostController(Controller):
             schedule_at=_schedule(data.schedule_at),
             tags=data.tags,
             overrides=data.platform_overrides.as_map() if data.platform_overrides else {},
+            idempotency_key=idempotency_key,
         )
         return post_out(await use_case.execute(command))
 

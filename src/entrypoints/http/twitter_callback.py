@@ -23,6 +23,7 @@ from application.ports.platforms import PlatformError, PlatformRateLimited
 from application.ports.twitter import AuthorizationCodeRejected
 from application.simulate_twitter_authorize import SimulateTwitterAuthorize
 from entrypoints.http.inject import inject
+from entrypoints.http.openapi import ADDRESS_LIMITED
 from entrypoints.settings import Settings
 
 log = logging.getLogger("openpost.http")
@@ -56,6 +57,7 @@ def _spec(description: str) -> ResponseSpec:
 
 
 CALLBACK_RESPONSES = {
+    **ADDRESS_LIMITED,
     303: _spec("Connected; redirect to CONNECT_SUCCESS_URL with integration_id appended"),
     400: _spec("Unknown, expired or reused state; access denied; permissions not granted"),
     502: _spec("X failed or did not answer at the code exchange"),
@@ -117,7 +119,10 @@ class TwitterCallbackController(Controller):
     @get(
         "/simulated-authorize",
         media_type=MediaType.HTML,
-        responses={400: _spec("Unknown or expired state, or not a test workspace's")},
+        responses={
+            **ADDRESS_LIMITED,
+            400: _spec("Unknown or expired state, or not a test workspace's"),
+        },
         summary="Simulated X consent (test workspaces)",
         operation_id="simulateTwitterConsent",
         status_code=302,

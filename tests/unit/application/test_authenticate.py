@@ -157,3 +157,35 @@ async def test_a_failed_shared_lookup_fails_every_request_sharing_it(world: Worl
     assert all(isinstance(r, ConnectionError) for r in results)
     with pytest.raises(ConnectionError):
         await authenticate.execute(key)  # nothing cached: the next request asks again
+
+
+def made_up_key(n: int) -> str:
+    """Well-formed (the right prefix and length), but issued to nobody."""
+    return f"op_live_{n:032d}"
+
+
+async def test_a_flood_of_made_up_keys_never_evicts_a_valid_one(world: World) -> None:
+    created, authenticate, _, factory = await setup(world)
+    key = created.api_key.plaintext
+    assert await authenticate.execute(key) is not None
+    looked_up = factory.opened
+
+    for n in range(10_000):
+        assert await authenticate.execute(made_up_key(n)) is None
+    assert factory.opened == looked_up + 10_000
+
+    assert await authenticate.execute(key) is not None
+    assert factory.opened == looked_up + 10_000  # still cached: no lookup
+
+
+async def test_misses_are_bounded_and_the_newest_are_kept(world: World) -> None:
+    factory = CountingFactory(world)
+    authenticate = AuthenticateApiKey(factory, ttl_s=5.0, max_misses=100)
+    for n in range(110):
+        await authenticate.execute(made_up_key(n))
+    assert len(authenticate._misses) == 100
+    before = factory.opened
+    await authenticate.execute(made_up_key(109))  # among the newest
+    assert factory.opened == before
+    await authenticate.execute(made_up_key(0))  # the oldest, dropped
+    assert factory.opened == before + 1

@@ -9,12 +9,15 @@ import pytest
 
 from adapters.clock import ManualClock
 from adapters.persistence.memory import MemoryStore, MemoryUnitOfWork
+from application.errors import IdempotencyKeyInUse
 from application.idempotency import (
+    Created,
     IdempotencyGuard,
     KeyInUse,
     KeyReused,
     Proceed,
     Replay,
+    note_created,
 )
 from application.ports.idempotency import StoredResponse
 from tests.unit.application.posts_world import START
@@ -79,3 +82,47 @@ async def test_an_abandoned_key_is_taken_over(guard: IdempotencyGuard, clock: Ma
 async def test_keys_are_1_to_255_characters(guard: IdempotencyGuard, key: str) -> None:
     with pytest.raises(ValueError):
         await guard.begin(uuid4(), key, "fp")
+
+
+async def test_a_key_whose_request_created_something_answers_with_it(
+    clock: ManualClock,
+) -> None:
+    store = MemoryStore()
+    guard = IdempotencyGuard(lambda: MemoryUnitOfWork(store), clock)
+    workspace, post_id = uuid4(), uuid4()
+    assert await guard.begin(workspace, "k1", "fp") == Proceed()
+    async with MemoryUnitOfWork(store) as uow:
+        await note_created(uow, workspace, "k1", post_id)
+        await uow.commit()
+    # Its process died before the answer was kept: never in use, never taken over.
+    assert await guard.begin(workspace, "k1", "fp") == Created(post_id)
+    clock.advance(timedelta(hours=1))
+    assert await guard.begin(workspace, "k1", "fp") == Created(post_id)
+    assert await guard.begin(workspace, "k1", "other") == KeyReused()
+
+
+async def test_a_second_resource_under_one_key_is_refused_and_rolled_back(
+    clock: ManualClock,
+) -> None:
+    store = MemoryStore()
+    guard = IdempotencyGuard(lambda: MemoryUnitOfWork(store), clock)
+    workspace, first, second = uuid4(), uuid4(), uuid4()
+    await guard.begin(workspace, "k1", "fp")
+    async with MemoryUnitOfWork(store) as uow:
+        await note_created(uow, workspace, "k1", first)
+        await uow.commit()
+    with pytest.raises(IdempotencyKeyInUse):
+        async with MemoryUnitOfWork(store) as uow:
+            await note_created(uow, workspace, "k1", second)
+            await uow.commit()
+    assert await guard.begin(workspace, "k1", "fp") == Created(first)
+
+
+async def test_the_abandoned_window_is_a_setting(clock: ManualClock) -> None:
+    store = MemoryStore()
+    guard = IdempotencyGuard(lambda: MemoryUnitOfWork(store), clock, timedelta(seconds=1))
+    workspace = uuid4()
+    await guard.begin(workspace, "k1", "fp")
+    assert await guard.begin(workspace, "k1", "fp") == KeyInUse()
+    clock.advance(timedelta(seconds=1, microseconds=1))
+    assert await guard.begin(workspace, "k1", "fp") == Proceed()

@@ -124,9 +124,18 @@ class MemoryIdempotencyStore(IdempotencyStore):
         abandoned_before: datetime,
     ) -> IdempotencyRecord | None:
         found = self.store.idempotency.get((workspace_id, key))
-        if found is not None and not _stale(found, replace_before, abandoned_before):
+        if found is not None and not found.is_stale(replace_before, abandoned_before):
             return found
         self.store.idempotency[(workspace_id, key)] = IdempotencyRecord(fingerprint, now, None)
+        return None
+
+    async def attach(self, workspace_id: UUID, key: str, resource_id: UUID) -> UUID | None:
+        found = self.store.idempotency.get((workspace_id, key))
+        if found is None:
+            return None
+        if found.resource_id is not None:
+            return found.resource_id if found.resource_id != resource_id else None
+        self.store.idempotency[(workspace_id, key)] = replace(found, resource_id=resource_id)
         return None
 
     async def complete(self, workspace_id: UUID, key: str, response: StoredResponse) -> None:
@@ -143,8 +152,3 @@ class MemoryIdempotencyStore(IdempotencyStore):
             del self.store.idempotency[k]
         return len(old)
 
-
-def _stale(record: IdempotencyRecord, replace_before: datetime, abandoned: datetime) -> bool:
-    return record.created_at < replace_before or (
-        record.in_flight and record.created_at < abandoned
-    )

@@ -53,22 +53,38 @@ class SqlAlchemyIdempotencyStore(IdempotencyStore):
                 workspace_id, key, fingerprint, now, replace_before, abandoned_before
             )
         record = _record(row)
-        stale = record.created_at < replace_before or (
-            record.in_flight and record.created_at < abandoned_before
-        )
-        if not stale:
+        if not record.is_stale(replace_before, abandoned_before):
             return record
         swapped = await self.conn.execute(
             update(idempotency_keys)
             .where(
                 _k.workspace_id == workspace_id, _k.key == key, _k.created_at == record.created_at
             )
-            .values(fingerprint=fingerprint, created_at=now, status_code=None, response_body=None)
+            .values(
+                fingerprint=fingerprint,
+                created_at=now,
+                status_code=None,
+                response_body=None,
+                resource_id=None,
+            )
         )
         if swapped.rowcount == 1:
             return None
         row = await self._row(workspace_id, key)
         return _record(row) if row else None
+
+    async def attach(self, workspace_id: UUID, key: str, resource_id: UUID) -> UUID | None:
+        noted = await self.conn.execute(
+            update(idempotency_keys)
+            .where(_k.workspace_id == workspace_id, _k.key == key, _k.resource_id.is_(None))
+            .values(resource_id=resource_id)
+        )
+        if noted.rowcount == 1:
+            return None
+        earlier = await self.conn.scalar(
+            select(_k.resource_id).where(_k.workspace_id == workspace_id, _k.key == key)
+        )
+        return earlier if earlier is not None and earlier != resource_id else None
 
     async def complete(self, workspace_id: UUID, key: str, response: StoredResponse) -> None:
         await self.conn.execute(
@@ -104,4 +120,4 @@ def _record(row: Any) -> IdempotencyRecord:
     response = None
     if row["status_code"] is not None:
         response = mappers.response_from_bytes(row["status_code"], bytes(row["response_body"]))
-    return IdempotencyRecord(row["fingerprint"], row["created_at"], response)
+    return IdempotencyRecord(row["fingerprint"], row["created_at"], response, row["resource_id"])

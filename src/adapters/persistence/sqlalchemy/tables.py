@@ -150,6 +150,8 @@ idempotency_keys = Table(
     Column("status_code", Integer, nullable=True),
     Column("response_body", LargeBinary, nullable=True),
     Column("created_at", UtcDateTime, nullable=False, index=True),
+    # What the key's request created, written in the same transaction as that resource.
+    Column("resource_id", Uuid, nullable=True),
 )
 
 # At most one queue per integration (section 9). Slots and blocked dates are JSON text:
