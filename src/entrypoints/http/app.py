@@ -27,6 +27,7 @@ from entrypoints.http.json_body import JsonRequest
 from entrypoints.http.openapi import SECURITY_COMPONENTS, StrictStructSchemaPlugin
 from entrypoints.http.options import repair_options_allow
 from entrypoints.http.posts import PostController
+from entrypoints.http.queues import QueueController
 from entrypoints.http.twitter_callback import TwitterCallbackController
 from entrypoints.settings import Settings
 
@@ -68,6 +69,7 @@ def create_litestar(
             BlueskyConnectController,
             TwitterCallbackController,
             PostController,
+            QueueController,
         ],
     )
     app = _MsgspecLitestar(
