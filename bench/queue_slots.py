@@ -22,8 +22,11 @@ QUEUE = Queue.parse("America/New_York", [(DAYS, ["08:00", "10:00", "12:30", "15:
 
 
 def busy_times(count: int, rng: random.Random) -> list[datetime]:
-    """Aware UTC datetimes over the window and one hour either side, in random order."""
-    return [NOW + timedelta(seconds=rng.randrange(-3_600, WINDOW_S + 3_600)) for _ in range(count)]
+    """Aware UTC datetimes over the window and one hour either side, made earliest first,
+    as the adapter makes them from rows read in index order (so they also lie in memory
+    in that order)."""
+    seconds = sorted(rng.randrange(-3_600, WINDOW_S + 3_600) for _ in range(count))
+    return [NOW + timedelta(seconds=s) for s in seconds]
 
 
 def per_call_s(busy: list[datetime], quick: bool) -> float:

@@ -29,6 +29,7 @@ from entrypoints.http.litestar_private import (
 )
 from entrypoints.http.openapi import SECURITY_COMPONENTS
 from entrypoints.http.posts import PostController
+from entrypoints.http.queues import QueueController
 from entrypoints.http.twitter_callback import TwitterCallbackController
 from entrypoints.settings import Settings
 
@@ -56,6 +57,7 @@ def create_litestar(
             BlueskyConnectController,
             TwitterCallbackController,
             PostController,
+            QueueController,
             index,
             healthz,
             readyz,

@@ -25,9 +25,11 @@ from application.errors import (
     IntegrationNotFound,
     InvalidCursor,
     InvalidPostTargets,
+    InvalidSlotCount,
     NotFound,
     PlatformNotConfigured,
     PlatformUnavailable,
+    QueueNotSet,
     TooManyAttempts,
 )
 from application.ports.bluesky import AppPasswordRequired, InvalidCredentials
@@ -35,6 +37,7 @@ from application.ports.platforms import PlatformRateLimited, PlatformUnreachable
 from domain.errors import (
     IntegrationDisconnected,
     InvalidPostInput,
+    InvalidQueue,
     NoSlotAvailable,
     PostNotCancelable,
     PostNotEditable,
@@ -116,6 +119,11 @@ TABLE: dict[type[Exception], Rule] = {
         "post_not_editable",
         "Only a draft or scheduled post can be edited; this one is publishing or finished.",
     ),
+    QueueNotSet: Rule(
+        404,
+        "queue_not_set",
+        "This integration has no queue; its slots follow the default rule.",
+    ),
     IntegrationNotFound: Rule(
         422, "integration_not_found", "An integration in this post is not in this workspace."
     ),
@@ -186,7 +194,7 @@ def refusal_for(exc: Exception) -> Refusal:
             "Too many failed logins for this account or workspace; retry later.",
             headers=(("Retry-After", str(exc.retry_after_s)),),
         )
-    if isinstance(exc, InvalidPostInput | InvalidPostTargets):
+    if isinstance(exc, InvalidPostInput | InvalidPostTargets | InvalidQueue | InvalidSlotCount):
         return Refusal(422, getattr(exc, "code", "validation_error"), str(exc), exc.details)
     for kind in type(exc).__mro__:
         rule = TABLE.get(kind)
