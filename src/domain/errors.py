@@ -76,3 +76,4 @@ class MediaTooLarge(DomainError):
     def __init__(self, kind: str, limit: int) -> None:
         super().__init__(f"A {kind} may be at most {limit} bytes.")
         self.kind, self.limit = kind, limit
+

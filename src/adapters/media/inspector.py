@@ -17,9 +17,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppres
 from pathlib import Path
 from typing import BinaryIO
 
-from adapters.media.images import prepare_image
 from adapters.media.sniff import HEAD_BYTES, Sniffed, sniff
-from adapters.media.video import probe_video
 from application.ports.media_inspector import (
     InvalidMedia,
     MediaInspector,
@@ -107,6 +105,10 @@ def _claim(head: bytes) -> Sniffed:
 
 
 def _decode(sniffed: Sniffed, spooled: Path, cleaned: Path) -> tuple[MediaFacts, Path]:
+    """Pillow and PyAV are loaded on the first upload, not at every start-up."""
+    from adapters.media.images import prepare_image
+    from adapters.media.video import probe_video
+
     if sniffed.family is MediaFamily.VIDEO:
         return probe_video(spooled, sniffed), spooled
     return prepare_image(spooled, cleaned, sniffed), cleaned

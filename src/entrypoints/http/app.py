@@ -24,6 +24,7 @@ from entrypoints.http.idempotency import Idempotency
 from entrypoints.http.inject import CONTAINER
 from entrypoints.http.integrations import IntegrationController
 from entrypoints.http.json_body import JsonRequest
+from entrypoints.http.media import MediaController
 from entrypoints.http.openapi import SECURITY_COMPONENTS, StrictStructSchemaPlugin
 from entrypoints.http.options import repair_options_allow
 from entrypoints.http.posts import PostController
@@ -68,6 +69,7 @@ def create_litestar(
             BlueskyConnectController,
             TwitterCallbackController,
             PostController,
+            MediaController,
         ],
     )
     app = _MsgspecLitestar(
