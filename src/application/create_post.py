@@ -7,6 +7,7 @@ from uuid import UUID
 from application.ports.clock import Clock
 from application.ports.ids import IdGenerator
 from application.ports.unit_of_work import UnitOfWork
+from application.post_media import load_media, load_media_overrides
 from application.post_scheduling import (
     NEXT_SLOT,
     Schedule,
@@ -26,6 +27,8 @@ class CreatePostCommand:
     schedule_at: Schedule = None
     tags: Sequence[str] = ()
     overrides: Mapping[Platform, str] = field(default_factory=dict)
+    media: Sequence[UUID | str] = ()
+    media_overrides: Mapping[Platform, Sequence[UUID | str]] = field(default_factory=dict)
 
 
 class CreatePost:
@@ -50,6 +53,9 @@ class CreatePost:
             integrations = await load_integrations(
                 self.uow, command.workspace_id, ids, command.integration_ids
             )
+            workspace = command.workspace_id
+            media = await load_media(self.uow, workspace, command.media, "media")
+            own_media = await load_media_overrides(self.uow, workspace, command.media_overrides)
             at = command.schedule_at
             if at is NEXT_SLOT:
                 at = await next_free_slot(self.uow, [i.id for i in integrations], now)
@@ -67,6 +73,8 @@ class CreatePost:
                 scheduled_at=at,
                 overrides=command.overrides,
                 tags=command.tags,
+                media=media,
+                media_overrides=own_media,
             )
             await self.uow.posts.add(post)
             await self.uow.commit()

@@ -220,3 +220,83 @@ async def test_urls_that_may_not_be_fetched(api: Api, url: str) -> None:
     answer = await api.client.post("/v1/media/from-url", headers=auth, json={"url": url})
     assert answer.status_code == 422 and answer.json()["code"] == "url_not_allowed"
 
+
+async def _integrations(api: Api, auth: dict[str, str]) -> dict[str, str]:
+    listed = (await api.client.get("/v1/integrations", headers=auth)).json()["data"]
+    return {i["platform"]: i["id"] for i in listed}
+
+
+async def test_a_post_with_media_keeps_it_in_order_and_holds_it(api: Api) -> None:
+    auth = api.auth(await api.workspace())
+    ids = await _integrations(api, auth)
+    images = [(await upload(api, auth, samples.png(10 + i, 10))).json()["id"] for i in range(2)]
+    gif = (await upload(api, auth, samples.gif(3))).json()["id"]
+    answer = await api.client.post(
+        "/v1/posts",
+        headers=auth,
+        json={
+            "content": "",
+            "integrations": [ids["twitter"], ids["bluesky"]],
+            "media": [images[1], images[0]],
+            "platform_overrides": {"twitter": {"media": [gif]}},
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    post = answer.json()
+    assert post["media"] == [images[1], images[0]]
+    by_platform = {t["platform"]: t["media"] for t in post["post_targets"]}
+    assert by_platform == {"twitter": [gif], "bluesky": [images[1], images[0]]}
+    held = await api.client.delete(f"/v1/media/{gif}", headers=auth)
+    assert held.status_code == 409 and held.json()["code"] == "media_in_use"
+    patched = await api.client.patch(
+        f"/v1/posts/{post['id']}", headers=auth, json={"media": [images[0]], "content": "hi"}
+    )
+    assert patched.status_code == 200 and patched.json()["media"] == [images[0]]
+    assert (await api.client.delete(f"/v1/posts/{post['id']}", headers=auth)).status_code == 200
+    assert (await api.client.delete(f"/v1/media/{gif}", headers=auth)).status_code == 200
+
+
+async def test_media_a_platform_refuses_stores_no_post(api: Api) -> None:
+    auth = api.auth(await api.workspace())
+    other = api.auth(await api.workspace("other"))
+    ids = await _integrations(api, auth)
+    gif = (await upload(api, auth, samples.gif(3))).json()["id"]
+    image = (await upload(api, auth, samples.png())).json()["id"]
+    foreign = (await upload(api, other, samples.png())).json()["id"]
+    cases = [
+        (
+            {"integrations": [ids["bluesky"]], "media": [gif], "content": ""},
+            "media_not_supported",
+            "media",
+        ),
+        (
+            {"integrations": [ids["twitter"]], "media": [gif, image], "content": ""},
+            "validation_error",
+            "media",
+        ),
+        (
+            {"integrations": [ids["twitter"]], "media": [image] * 2, "content": ""},
+            "validation_error",
+            "media[1]",
+        ),
+        (
+            {"integrations": [ids["twitter"]], "media": [foreign], "content": ""},
+            "validation_error",
+            "media[0]",
+        ),
+        (
+            {
+                "integrations": [ids["bluesky"]],
+                "platform_overrides": {"bluesky": {"media": [gif]}},
+                "content": "x",
+            },
+            "media_not_supported",
+            "platform_overrides.bluesky.media",
+        ),
+        ({"integrations": [ids["twitter"]], "content": ""}, "validation_error", "content"),
+    ]
+    for body, code, field in cases:
+        answer = await api.client.post("/v1/posts", headers=auth, json=body)
+        assert answer.status_code == 422, (body, answer.text)
+        assert (answer.json()["code"], answer.json()["details"]["field"]) == (code, field)
+    assert (await api.client.get("/v1/posts", headers=auth)).json()["data"] == []

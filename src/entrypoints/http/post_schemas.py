@@ -50,8 +50,14 @@ def parse_timestamp(value: str, field: str) -> datetime:
         raise validation_error(field, "is out of range") from None
 
 
+MediaIds = Annotated[
+    list[str], msgspec.Meta(max_length=10, description="Media ids, in the order to show.")
+]
+
+
 class OverrideIn(msgspec.Struct, forbid_unknown_fields=True):
-    content: Content
+    content: Content | None = None
+    media: MediaIds | None = None
 
 
 class OverridesIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -60,7 +66,11 @@ class OverridesIn(msgspec.Struct, forbid_unknown_fields=True):
 
     def as_map(self) -> dict[Platform, str]:
         given = {Platform.TWITTER: self.twitter, Platform.BLUESKY: self.bluesky}
-        return {platform: o.content for platform, o in given.items() if o is not None}
+        return {p: o.content for p, o in given.items() if o is not None and o.content is not None}
+
+    def media_map(self) -> dict[Platform, list[str]]:
+        given = {Platform.TWITTER: self.twitter, Platform.BLUESKY: self.bluesky}
+        return {p: o.media for p, o in given.items() if o is not None and o.media is not None}
 
 
 class CreatePostIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -69,6 +79,7 @@ class CreatePostIn(msgspec.Struct, forbid_unknown_fields=True):
     schedule_at: ScheduleAt = None
     tags: Tags = []
     platform_overrides: OverridesIn | None = None
+    media: MediaIds = []
 
 
 class UpdatePostIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -77,6 +88,7 @@ class UpdatePostIn(msgspec.Struct, forbid_unknown_fields=True):
     content: Content | msgspec.UnsetType = msgspec.UNSET
     schedule_at: ScheduleAt | msgspec.UnsetType = msgspec.UNSET
     tags: Tags | msgspec.UnsetType = msgspec.UNSET
+    media: MediaIds | msgspec.UnsetType = msgspec.UNSET
 
 
 class TargetErrorOut(msgspec.Struct):
@@ -92,6 +104,7 @@ class PostTargetOut(msgspec.Struct):
     platform_post_url: str | None
     error: TargetErrorOut | None
     attempts: int
+    media: list[str]
 
 
 class PostOut(msgspec.Struct):
@@ -102,6 +115,7 @@ class PostOut(msgspec.Struct):
     published_at: str | None
     tags: list[str]
     post_targets: list[PostTargetOut]
+    media: list[str]
     created_at: str
     updated_at: str
 
@@ -128,9 +142,11 @@ def post_out(post: Post) -> PostOut:
                 platform_post_url=t.platform_post_url,
                 error=TargetErrorOut(t.error.code, t.error.message) if t.error else None,
                 attempts=t.attempts,
+                media=[str(m) for m in post.media_for(t.platform)],
             )
             for t in post.targets
         ],
+        media=[str(m) for m in post.media],
         created_at=rfc3339(post.created_at) or "",
         updated_at=rfc3339(post.last_changed_at) or "",
     )

@@ -99,6 +99,8 @@ class PostController(Controller):
             schedule_at=_schedule(data.schedule_at),
             tags=data.tags,
             overrides=data.platform_overrides.as_map() if data.platform_overrides else {},
+            media=data.media,
+            media_overrides=data.platform_overrides.media_map() if data.platform_overrides else {},
         )
         return post_out(await use_case.execute(command))
 
@@ -153,6 +155,7 @@ class PostController(Controller):
             tags=None if data.tags is msgspec.UNSET else data.tags,
             reschedule=given,
             schedule_at=_schedule(data.schedule_at) if given else None,  # type: ignore[arg-type]
+            media=None if data.media is msgspec.UNSET else data.media,
         )
         return post_out(await use_case.execute(command))
 
