@@ -57,7 +57,7 @@ class UploadMedia:
         key = media_storage_key(command.workspace_id, media_id)
         async with self.inspector.inspect(command.upload, self.caps) as prepared:
             alt_text = check_alt_text(command.late.alt_text if command.late else command.alt_text)
-            stored = await self.store.write(key, prepared.chunks())
+            stored = await self.store.keep_file(key, prepared.path, prepared.known)
         try:
             media = Media.create(
                 id=media_id,

@@ -45,7 +45,11 @@ class MediaProvider(Provider):
         )
 
     @provide(scope=Scope.APP)
-    def inspector(self) -> MediaInspector:
+    def inspector(self, settings: Settings) -> MediaInspector:
+        """With the filesystem store, uploads spool inside MEDIA_DIR, so a kept upload is
+        renamed into place instead of copied."""
+        if settings.media_s3_url is None:
+            return LocalMediaInspector(settings.media_folder / ".incoming")
         return LocalMediaInspector()
 
     @provide(scope=Scope.APP)
