@@ -23,6 +23,7 @@ from domain.media import MediaCaps
 from entrypoints.http.caller import caller
 from entrypoints.http.inject import inject
 from entrypoints.http.media_form import MediaForm
+from entrypoints.http.media_openapi import UploadOperation
 from entrypoints.http.media_schemas import (
     MediaFromUrlIn,
     MediaList,
@@ -71,6 +72,7 @@ class MediaController(Controller):
         "/",
         status_code=201,
         request_max_body_size=None,
+        operation_class=UploadOperation,
         responses=errors(400, 413, 415, 422),
         summary="Upload media",
         operation_id="uploadMedia",
