@@ -8,6 +8,7 @@ from application.idempotency import note_created
 from application.ports.clock import Clock
 from application.ports.ids import IdGenerator
 from application.ports.unit_of_work import UnitOfWork
+from application.post_media import load_media, load_media_overrides
 from application.post_scheduling import (
     NEXT_SLOT,
     Schedule,
@@ -28,6 +29,8 @@ class CreatePostCommand:
     tags: Sequence[str] = ()
     overrides: Mapping[Platform, str] = field(default_factory=dict)
     idempotency_key: str | None = None
+    media: Sequence[UUID | str] = ()
+    media_overrides: Mapping[Platform, Sequence[UUID | str]] = field(default_factory=dict)
 
 
 class CreatePost:
@@ -53,6 +56,9 @@ class CreatePost:
             integrations = await load_integrations(
                 self.uow, command.workspace_id, ids, command.integration_ids
             )
+            workspace = command.workspace_id
+            media = await load_media(self.uow, workspace, command.media, "media")
+            own_media = await load_media_overrides(self.uow, workspace, command.media_overrides)
             at = command.schedule_at
             if at is NEXT_SLOT:
                 at = await next_free_slot(self.uow, [i.id for i in integrations], now)
@@ -70,6 +76,8 @@ class CreatePost:
                 scheduled_at=at,
                 overrides=command.overrides,
                 tags=command.tags,
+                media=media,
+                media_overrides=own_media,
             )
             await self.uow.posts.add(post)
             await note_created(self.uow, command.workspace_id, command.idempotency_key, post.id)

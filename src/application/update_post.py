@@ -7,6 +7,7 @@ from uuid import UUID
 from application.errors import NotFound
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
+from application.post_media import load_media
 from application.post_scheduling import NEXT_SLOT, Schedule, load_integrations, next_free_slot
 from domain.post import Post
 
@@ -22,10 +23,11 @@ class UpdatePostCommand:
     tags: Sequence[str] | None = None
     reschedule: bool = False
     schedule_at: Schedule = None
+    media: Sequence[UUID | str] | None = None
 
 
 class UpdatePost:
-    """Edits content, schedule and tags while the post is a draft or scheduled, with the
+    """Edits content, schedule, tags and media while the post is a draft or scheduled, with the
     checks of creation. A new time (explicit or `next_slot`) needs every integration still
     connected; `next_slot` ignores the post's own current time. All or nothing: a refused
     field leaves the post untouched."""
@@ -47,7 +49,16 @@ class UpdatePost:
                 if at is NEXT_SLOT:
                     at = await next_free_slot(self.uow, post.integration_ids, now, post.id)
                 post.reschedule(at, now)
-            if command.content is not None:
+            media = None
+            if command.media is not None:
+                media = await load_media(self.uow, post.workspace_id, command.media, "media")
+            # New text first when there is some, so it may replace media the post drops;
+            # new media first otherwise, so it may stand in for text the post drops.
+            if command.content is not None and command.content.strip():
+                post.rewrite(command.content, now)
+            if media is not None:
+                post.attach(media, now)
+            if command.content is not None and not command.content.strip():
                 post.rewrite(command.content, now)
             if command.tags is not None:
                 post.retag(command.tags, now)

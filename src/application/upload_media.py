@@ -1,6 +1,8 @@
+from abc import abstractmethod
 from collections.abc import AsyncIterable
 from contextlib import suppress
 from dataclasses import dataclass
+from typing import Protocol
 from uuid import UUID
 
 from application.ports.clock import Clock
@@ -11,11 +13,22 @@ from application.ports.unit_of_work import UnitOfWork
 from domain.media import Media, MediaCaps, check_alt_text, media_storage_key
 
 
+class LateFields(Protocol):
+    """Fields sent with the file that may only be known once its bytes are read (a form
+    may put `alt_text` after `file`)."""
+
+    @property
+    @abstractmethod
+    def alt_text(self) -> str | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class UploadMediaCommand:
     workspace_id: UUID
     upload: AsyncIterable[bytes]
     alt_text: str | None = None
+    late: LateFields | None = None
+    """When given, its alt text, read after the upload, is the one kept."""
 
 
 class UploadMedia:
@@ -43,14 +56,15 @@ class UploadMedia:
         media_id = self.ids.new_id()
         key = media_storage_key(command.workspace_id, media_id)
         async with self.inspector.inspect(command.upload, self.caps) as prepared:
-            stored = await self.store.write(key, prepared.chunks())
+            alt_text = check_alt_text(command.late.alt_text if command.late else command.alt_text)
+            stored = await self.store.keep_file(key, prepared.path, prepared.known)
         try:
             media = Media.create(
                 id=media_id,
                 workspace_id=command.workspace_id,
                 facts=prepared.facts,
                 stored=stored,
-                alt_text=command.alt_text,
+                alt_text=alt_text,
                 now=self.clock.now(),
             )
             async with self.uow:

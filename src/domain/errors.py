@@ -76,3 +76,9 @@ class MediaTooLarge(DomainError):
     def __init__(self, kind: str, limit: int) -> None:
         super().__init__(f"A {kind} may be at most {limit} bytes.")
         self.kind, self.limit = kind, limit
+
+
+class MediaNotSupported(InvalidMediaInput):
+    """The platform takes no media of this kind (Bluesky: no GIFs, no videos)."""
+
+    code = "media_not_supported"

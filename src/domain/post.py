@@ -7,6 +7,8 @@ integration that carries the delivery.
 - Content and schedule rules are in `domain.post_rules`; every change is checked before
   it is applied, so a refused change leaves the post as it was.
 - `updated_at` is the latest change to the post or any of its targets.
+- Media (the post's list, or a platform's own) is checked per target platform
+  (`domain.media_rules`); a platform that gets media may get no text.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from enum import StrEnum
 from uuid import UUID
 
 from domain.errors import PostNotCancelable, PostNotEditable
+from domain.media import Media
+from domain.media_rules import check_media_for, media_field
 from domain.outcomes import Outcome
 from domain.platform import Platform
 from domain.post_rules import check_content, check_schedule, check_tags, effective_content
@@ -36,6 +40,21 @@ class PostStatus(StrEnum):
 EDITABLE = frozenset({PostStatus.DRAFT, PostStatus.SCHEDULED})
 _USING_MEDIA = frozenset({PostStatus.DRAFT, PostStatus.SCHEDULED, PostStatus.PUBLISHING})
 _UNSENT = frozenset({TargetStatus.PENDING, TargetStatus.PUBLISHING})
+
+
+def check_attachments(
+    platforms: set[Platform],
+    media: Sequence[Media],
+    overrides: Mapping[Platform, Sequence[Media]],
+) -> set[Platform]:
+    """Checks each target platform's media (its own list, else the post's) and returns
+    the platforms that get any."""
+    for platform, own in overrides.items():
+        if platform in platforms:
+            check_media_for(platform, own, media_field(platform))
+    for platform in platforms - set(overrides):
+        check_media_for(platform, media, media_field(None))
+    return {p for p in platforms if overrides.get(p, media)}
 
 
 def derive_status(scheduled: bool, canceled: bool, targets: Iterable[TargetStatus]) -> PostStatus:
@@ -90,13 +109,20 @@ class Post:
         scheduled_at: datetime | None = None,
         overrides: Mapping[Platform, str] | None = None,
         tags: Sequence[str] = (),
+        media: Sequence[Media] = (),
+        media_overrides: Mapping[Platform, Sequence[Media]] | None = None,
     ) -> Post:
         overrides = dict(overrides or {})
-        check_content(content, overrides, (t.platform for t in targets))
+        media_overrides = dict(media_overrides or {})
+        platforms = {t.platform for t in targets}
+        with_media = check_attachments(platforms, media, media_overrides)
+        check_content(content, overrides, platforms, with_media)
         check_tags(tags)
         if scheduled_at is not None:
             check_schedule(scheduled_at, now)
         post = cls(id, workspace_id, content, tuple(tags), overrides, None, None, now, now)
+        post.media = tuple(m.id for m in media)
+        post.media_overrides = {p: tuple(m.id for m in ms) for p, ms in media_overrides.items()}
         for spec in targets:
             text = effective_content(spec.platform, content, overrides)
             post.targets.append(
@@ -143,12 +169,32 @@ class Post:
         publishing."""
         return self.status in _USING_MEDIA
 
+    @property
+    def platforms(self) -> set[Platform]:
+        return {t.platform for t in self.targets}
+
+    def attach(self, media: Sequence[Media], now: datetime) -> None:
+        """Replaces the post's media list (platform lists stay); checked per platform, and
+        the text must still be there for a platform left without media."""
+        self.ensure_editable()
+        own = self.media_overrides
+        with_media = {p for p in self.platforms if own.get(p, media)}
+        for platform in self.platforms - set(own):
+            check_media_for(platform, media, media_field(None))
+        check_content(self.content, self.overrides, self.platforms, with_media)
+        ids = tuple(m.id for m in media)
+        if ids != self.media:
+            self.media, self.updated_at = ids, now
+
+    def _platforms_with_media(self) -> set[Platform]:
+        return {p for p in self.platforms if self.media_for(p)}
+
     def target(self, target_id: UUID) -> PostTarget:
         return next(t for t in self.targets if t.id == target_id)
 
     def rewrite(self, content: str, now: datetime) -> None:
         self.ensure_editable()
-        check_content(content, self.overrides, (t.platform for t in self.targets))
+        check_content(content, self.overrides, self.platforms, self._platforms_with_media())
         if content != self.content:
             self.content = content
             self._retime(self.scheduled_at, now)

@@ -2,7 +2,8 @@
 
 - Content is checked per target platform, the platform's override if there is one, else
   the base content: X by weighted length (at most 280: URLs 23, most CJK and emoji 2),
-  Bluesky by graphemes (at most 300, and 3000 UTF-8 bytes). Blank content is refused.
+  Bluesky by graphemes (at most 300, and 3000 UTF-8 bytes). Blank content is refused,
+  except for a platform that gets media.
 - Text never holds a NUL character (no platform takes one, and PostgreSQL cannot store it).
 - Tags: at most 50, each 1 to 100 characters.
 - A schedule is at least 60 s and at most 180 days after the moment the request was
@@ -11,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from domain.errors import ContentTooLong, InvalidPostInput
@@ -41,21 +42,29 @@ def effective_content(platform: Platform, content: str, overrides: Mapping[Platf
 
 
 def check_content(
-    content: str, overrides: Mapping[Platform, str], platforms: Iterable[Platform]
+    content: str,
+    overrides: Mapping[Platform, str],
+    platforms: Iterable[Platform],
+    with_media: Collection[Platform] = (),
 ) -> None:
-    """Every text that would be sent fits its platform; every override given is usable."""
-    if not content.strip():
+    """Every text that would be sent fits its platform; every override given is usable.
+    A platform that gets media may get no text (`with_media`)."""
+    targets = set(platforms)
+    base_users = targets - set(overrides)
+    if not content.strip() and not (base_users and base_users <= set(with_media)):
         raise InvalidPostInput("content", "must not be empty")
     if "\x00" in content:
         raise InvalidPostInput("content", "must not contain NUL characters")
     for platform, text in overrides.items():
-        _check_text(platform, text, override_field(platform))
-    for platform in set(platforms) - set(overrides):
-        _check_text(platform, content, "content")
+        _check_text(platform, text, override_field(platform), platform in with_media)
+    for platform in base_users:
+        _check_text(platform, content, "content", platform in with_media)
 
 
-def _check_text(platform: Platform, text: str, field: str) -> None:
+def _check_text(platform: Platform, text: str, field: str, blank_allowed: bool = False) -> None:
     if not text.strip():
+        if blank_allowed:
+            return
         raise InvalidPostInput(field, "must not be empty")
     if "\x00" in text:
         raise InvalidPostInput(field, "must not contain NUL characters")

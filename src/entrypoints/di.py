@@ -65,6 +65,7 @@ from application.simulate_twitter_authorize import SimulateTwitterAuthorize
 from application.start_connect import ConnectConfig, StartConnect
 from application.workspaces import CreateWorkspace, EnsureDemoWorkspace, ListWorkspaces
 from domain.platform import Platform
+from entrypoints.di_media import MediaProvider
 from entrypoints.di_posts import PostProvider
 from entrypoints.di_security import LoginLimitProvider
 from entrypoints.http.rendered import RenderedAnswers
@@ -283,6 +284,7 @@ def build_container(settings: Settings, *overrides: Provider) -> AsyncContainer:
         UseCaseProvider(),
         PostProvider(),
         LoginLimitProvider(),
+        MediaProvider(),
         *overrides,
         context={Settings: settings},
     )

@@ -70,10 +70,25 @@ class Settings:
     # A key in flight this long without having created anything is taken over (its
     # request's process died before its commit).
     idempotency_abandoned_after_s: int = 300
+    media_dir: Path | None = None
+    media_s3_url: str | None = None
+    media_s3_endpoint: str | None = None
+    media_max_image_bytes: int = 20 * 1024 * 1024
+    media_max_gif_bytes: int = 15 * 1024 * 1024
+    media_max_video_bytes: int = 512 * 1024 * 1024
+    fetch_allow_private: bool = False
 
     @property
     def is_sqlite(self) -> bool:
         return make_url(self.database_url).get_backend_name() == "sqlite"
+
+    @property
+    def media_folder(self) -> Path:
+        """MEDIA_DIR, else `media/` beside the SQLite database, else `./media`."""
+        if self.media_dir is not None:
+            return self.media_dir
+        database = self.sqlite_path
+        return (database.parent if database else Path()) / "media"
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -119,6 +134,12 @@ def _parse(raw: Mapping[str, str]) -> Settings:
                 f"{PREFIX}{name} must be a whole number from {low} to {high}, not {value!r}"
             )
         return int(value)
+
+    def flag(name: str) -> bool:
+        value = (text(name, "false") or "false").lower()
+        if value not in ("true", "false", "1", "0", "yes", "no"):
+            raise SettingsError(f"{PREFIX}{name} must be true or false, not {value!r}")
+        return value in ("true", "1", "yes")
 
     database_url = text("DATABASE_URL", DEFAULT_DATABASE_URL) or DEFAULT_DATABASE_URL
     try:
@@ -199,7 +220,22 @@ def _parse(raw: Mapping[str, str]) -> Settings:
         login_failure_window_s=number(
             "LOGIN_FAILURE_WINDOW_S", defaults.login_failure_window_s, 1, 86_400
         ),
+        media_dir=Path(media_dir) if (media_dir := text("MEDIA_DIR")) else None,
+        media_s3_url=_s3_url(text("MEDIA_S3_URL")),
+        media_s3_endpoint=text("MEDIA_S3_ENDPOINT"),
+        media_max_image_bytes=number("MEDIA_MAX_IMAGE_BYTES", defaults.media_max_image_bytes, 1),
+        media_max_gif_bytes=number("MEDIA_MAX_GIF_BYTES", defaults.media_max_gif_bytes, 1),
+        media_max_video_bytes=number(
+            "MEDIA_MAX_VIDEO_BYTES", defaults.media_max_video_bytes, 1, 2**40
+        ),
+        fetch_allow_private=flag("FETCH_ALLOW_PRIVATE"),
     )
+
+
+def _s3_url(value: str | None) -> str | None:
+    if value is not None and (not value.startswith("s3://") or len(value) <= len("s3://")):
+        raise SettingsError(f"{PREFIX}MEDIA_S3_URL must look like s3://bucket/prefix")
+    return value
 
 
 def _rate(value: str, name: str = "RATE_LIMIT") -> tuple[int, str] | None:

@@ -15,6 +15,7 @@ from aiobotocore.session import get_session
 from adapters.media.filesystem import FileSystemMediaStore
 from adapters.media.s3 import PART_BYTES, S3MediaStore
 from application.ports.media_store import MediaObjectMissing, MediaStore, MediaStoreError
+from domain.media import StoredBytes
 from tests.support.seaweedfs import S3Server, running_seaweedfs, weed_binary
 from tests.support.services import missing
 
@@ -140,3 +141,23 @@ async def test_s3_unreachable_is_a_store_error(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(MediaStoreError):
         await store.write(KEY, chunks_of(b"x"))
     await store.close()
+
+
+@pytest.mark.parametrize("told", [True, False])
+async def test_a_local_file_is_kept(store: MediaStore, tmp_path: Path, told: bool) -> None:
+    data = os.urandom(PART_BYTES + 99)
+    local = tmp_path / "spooled"
+    local.write_bytes(data)
+    expected = StoredBytes(len(data), hashlib.sha256(data).hexdigest())
+    stored = await store.keep_file(KEY, local, expected if told else None)
+    assert stored == expected
+    assert await read_all(store, KEY) == data
+
+
+async def test_filesystem_moves_a_file_into_place_privately(tmp_path: Path) -> None:
+    store = FileSystemMediaStore(tmp_path / "media")
+    local = tmp_path / "spooled"
+    local.write_bytes(b"moved")
+    await store.keep_file(KEY, local, None)
+    assert not local.exists()
+    assert stat.S_IMODE((tmp_path / "media" / KEY).stat().st_mode) == 0o600

@@ -20,11 +20,11 @@ from tests.e2e.conftest import Api
 
 POST_FIELDS = {
     "id", "status", "content", "scheduled_at", "published_at", "tags", "post_targets",
-    "created_at", "updated_at",
+    "media", "created_at", "updated_at",
 }  # fmt: skip
 TARGET_FIELDS = {
     "integration_id", "platform", "status", "platform_post_id", "platform_post_url", "error",
-    "attempts",
+    "attempts", "media",
 }  # fmt: skip
 
 

@@ -2,12 +2,14 @@
 
 Files are 0600 and folders 0700: media is private until the API serves it. A write goes
 to a temporary file beside its target and is renamed over it once complete, so a reader
-sees the whole object or none, and a failed write leaves nothing under the key.
+sees the whole object or none, and a failed write leaves nothing under the key. A spooled
+upload on the same filesystem is renamed into place rather than copied.
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import hashlib
 import os
 import tempfile
@@ -48,6 +50,22 @@ class FileSystemMediaStore(MediaStore):
             raise
         return StoredBytes(size, digest.hexdigest())
 
+    async def keep_file(self, key: str, path: Path, known: StoredBytes | None) -> StoredBytes:
+        """Moves the file into place when it is on the same filesystem (no second copy of
+        a large upload), else copies it."""
+        if known is None:
+            known = await asyncio.to_thread(_digest_of, path)
+        target = self._path(key)
+        try:
+            self._make_folders(target.parent)
+            os.chmod(path, 0o600)
+            os.replace(path, target)
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise MediaStoreError(f"cannot write under {self._root}") from exc
+            return await self.write(key, _file_chunks(path))
+        return known
+
     async def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         try:
             file = self._path(key).open("rb")
@@ -85,6 +103,21 @@ class FileSystemMediaStore(MediaStore):
         for part in ("", *relative.parts):
             current = current / part if part else current
             current.mkdir(mode=0o700, parents=not part, exist_ok=True)
+
+
+def _digest_of(path: Path) -> StoredBytes:
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as file:
+        while chunk := file.read(READ_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return StoredBytes(size, digest.hexdigest())
+
+
+async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
+    with path.open("rb") as file:
+        while chunk := await asyncio.to_thread(file.read, READ_CHUNK):
+            yield chunk
 
 
 def _remove(name: str) -> None:

@@ -9,9 +9,11 @@ Path-style addressing works with every S3-compatible server.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import AsyncIterable, AsyncIterator
 from contextlib import AsyncExitStack, suppress
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -79,6 +81,9 @@ class S3MediaStore(MediaStore):
                 await upload.abort()
             raise
         return StoredBytes(size, digest.hexdigest())
+
+    async def keep_file(self, key: str, path: Path, known: StoredBytes | None) -> StoredBytes:
+        return await self.write(key, _file_chunks(path))
 
     async def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
         if end is not None and end <= start:
@@ -152,3 +157,9 @@ class _MultipartUpload:
 
 def _code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
+
+
+async def _file_chunks(path: Path) -> AsyncIterator[bytes]:
+    with path.open("rb") as file:
+        while chunk := await asyncio.to_thread(file.read, PART_BYTES):
+            yield chunk

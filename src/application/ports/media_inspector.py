@@ -6,9 +6,10 @@ from __future__ import annotations
 from abc import abstractmethod
 from collections.abc import AsyncIterable, AsyncIterator
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import Protocol
 
-from domain.media import MediaCaps, MediaFacts
+from domain.media import MediaCaps, MediaFacts, StoredBytes
 
 
 class MediaRefused(Exception):
@@ -30,6 +31,10 @@ class PreparedMedia(Protocol):
 
     facts: MediaFacts
     uploaded_bytes: int
+    path: Path
+    """The local file holding the bytes to keep; it is removed when the inspection ends."""
+    known: StoredBytes | None
+    """Their size and SHA-256, when the inspector computed them on the way."""
 
     @abstractmethod
     def chunks(self) -> AsyncIterator[bytes]: ...

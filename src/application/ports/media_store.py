@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import AsyncIterable, AsyncIterator
+from pathlib import Path
 from typing import Protocol
 
 from domain.media import StoredBytes
@@ -28,6 +29,12 @@ class MediaStore(Protocol):
     @abstractmethod
     async def write(self, key: str, chunks: AsyncIterable[bytes]) -> StoredBytes:
         """Consumes `chunks` into the object, returning its size and SHA-256."""
+
+    @abstractmethod
+    async def keep_file(self, key: str, path: Path, known: StoredBytes | None) -> StoredBytes:
+        """Keeps the bytes of a local file under `key`, like `write`; `known` is their size
+        and SHA-256 when the caller already has them. The store may move the file rather
+        than copy it, so `path` is not to be used afterwards."""
 
     @abstractmethod
     def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:

@@ -27,6 +27,7 @@ from entrypoints.http.litestar_private import (
     StrictStructSchemaPlugin,
     repair_options_allow,
 )
+from entrypoints.http.media import MediaController
 from entrypoints.http.openapi import SECURITY_COMPONENTS
 from entrypoints.http.posts import PostController
 from entrypoints.http.queues import QueueController
@@ -58,6 +59,7 @@ def create_litestar(
             TwitterCallbackController,
             PostController,
             QueueController,
+            MediaController,
             index,
             healthz,
             readyz,

@@ -26,6 +26,7 @@ from application.errors import (
     InvalidCursor,
     InvalidPostTargets,
     InvalidSlotCount,
+    MediaInUse,
     NotFound,
     PlatformNotConfigured,
     PlatformUnavailable,
@@ -33,11 +34,16 @@ from application.errors import (
     TooManyAttempts,
 )
 from application.ports.bluesky import AppPasswordRequired, InvalidCredentials
+from application.ports.media_inspector import InvalidMedia, MediaRefused, UnsupportedMediaType
+from application.ports.media_store import MediaObjectMissing, MediaStoreError
 from application.ports.platforms import PlatformRateLimited, PlatformUnreachable
+from application.ports.url_fetcher import FetchError, FetchFailed, FetchTooLarge, UrlNotAllowed
+from application.read_media_content import RangeNotSatisfiable
 from domain.errors import (
     IntegrationDisconnected,
+    InvalidField,
     InvalidPostInput,
-    InvalidQueue,
+    MediaTooLarge,
     NoSlotAvailable,
     PostNotCancelable,
     PostNotEditable,
@@ -130,6 +136,19 @@ TABLE: dict[type[Exception], Rule] = {
     InvalidCredentials: Rule(
         422, "invalid_credentials", "Bluesky did not accept this identifier and password."
     ),
+    MediaInUse: Rule(
+        409, "media_in_use", "A draft, scheduled or publishing post uses this media."
+    ),
+    UnsupportedMediaType: Rule(
+        415, "unsupported_media_type", "Send a JPEG, PNG, WebP, GIF, MP4 or MOV file."
+    ),
+    InvalidMedia: Rule(422, "invalid_media", "The file does not decode as the type it claims."),
+    MediaTooLarge: Rule(413, "payload_too_large", "The file is over the size cap for its kind."),
+    FetchTooLarge: Rule(413, "payload_too_large", "The file at the URL is too large."),
+    UrlNotAllowed: Rule(422, "url_not_allowed", "That URL cannot be fetched by this server."),
+    FetchFailed: Rule(422, "url_fetch_failed", "Fetching the URL failed."),
+    MediaObjectMissing: Rule(404, "not_found", NOT_FOUND_MESSAGE),
+    MediaStoreError: Rule(503, "media_store_unavailable", "The media store is unavailable."),
     AppPasswordRequired: Rule(
         422,
         "app_password_required",
@@ -194,12 +213,19 @@ def refusal_for(exc: Exception) -> Refusal:
             "Too many failed logins for this account or workspace; retry later.",
             headers=(("Retry-After", str(exc.retry_after_s)),),
         )
-    if isinstance(exc, InvalidPostInput | InvalidPostTargets | InvalidQueue | InvalidSlotCount):
+    if isinstance(exc, RangeNotSatisfiable):
+        message = "The range starts past the end of the media."
+        headers = (("Content-Range", f"bytes */{exc.size}"),)
+        return Refusal(416, "range_not_satisfiable", message, headers=headers)
+    if isinstance(exc, InvalidPostInput | InvalidPostTargets | InvalidField | InvalidSlotCount):
         return Refusal(422, getattr(exc, "code", "validation_error"), str(exc), exc.details)
     for kind in type(exc).__mro__:
         rule = TABLE.get(kind)
         if rule is not None:
-            return Refusal(rule.status, rule.code, rule.message, getattr(exc, "details", None))
+            details = getattr(exc, "details", None)
+            if isinstance(exc, MediaRefused | FetchError | MediaTooLarge):
+                details = {"reason": str(exc)}
+            return Refusal(rule.status, rule.code, rule.message, details)
     if isinstance(exc, HTTPException):
         return _framework(exc)
     return INTERNAL

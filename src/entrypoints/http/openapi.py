@@ -14,6 +14,8 @@ _DESCRIPTIONS = {
     405: "Method not allowed (method_not_allowed)",
     409: "State conflict (see code)",
     413: "Body too large (payload_too_large)",
+    415: "Unsupported media type (unsupported_media_type)",
+    416: "Range not satisfiable (range_not_satisfiable)",
     422: "Invalid input (validation_error or a named code)",
     429: "Rate limited (rate_limited, platform_rate_limited, too_many_attempts)",
     502: "The platform failed (platform_unavailable_upstream)",

@@ -50,8 +50,14 @@ def parse_timestamp(value: str, field: str) -> datetime:
         raise validation_error(field, "is out of range") from None
 
 
+MediaIds = Annotated[
+    list[str], msgspec.Meta(max_length=10, description="Media ids, in the order to show.")
+]
+
+
 class PlatformOverride(msgspec.Struct, forbid_unknown_fields=True):
-    content: Content
+    content: Content | None = None
+    media: MediaIds | None = None
 
 
 class PlatformOverrides(msgspec.Struct, forbid_unknown_fields=True):
@@ -62,7 +68,11 @@ class PlatformOverrides(msgspec.Struct, forbid_unknown_fields=True):
 
     def as_map(self) -> dict[Platform, str]:
         given = {Platform.TWITTER: self.twitter, Platform.BLUESKY: self.bluesky}
-        return {platform: o.content for platform, o in given.items() if o is not None}
+        return {p: o.content for p, o in given.items() if o is not None and o.content is not None}
+
+    def media_map(self) -> dict[Platform, list[str]]:
+        given = {Platform.TWITTER: self.twitter, Platform.BLUESKY: self.bluesky}
+        return {p: o.media for p, o in given.items() if o is not None and o.media is not None}
 
 
 class NewPost(msgspec.Struct, forbid_unknown_fields=True):
@@ -79,6 +89,7 @@ class NewPost(msgspec.Struct, forbid_unknown_fields=True):
     schedule_at: ScheduleAt = None
     tags: Tags = []
     platform_overrides: PlatformOverrides | None = None
+    media: MediaIds = []
 
 
 class PostChanges(msgspec.Struct, forbid_unknown_fields=True):
@@ -87,6 +98,7 @@ class PostChanges(msgspec.Struct, forbid_unknown_fields=True):
     content: Content | msgspec.UnsetType = msgspec.UNSET
     schedule_at: ScheduleAt | msgspec.UnsetType = msgspec.UNSET
     tags: Tags | msgspec.UnsetType = msgspec.UNSET
+    media: MediaIds | msgspec.UnsetType = msgspec.UNSET
 
 
 class PostTargetError(msgspec.Struct):
@@ -104,6 +116,7 @@ class PostTarget(msgspec.Struct):
     platform_post_url: str | None
     error: PostTargetError | None
     attempts: int
+    media: list[str]
 
 
 class Post(msgspec.Struct):
@@ -116,6 +129,7 @@ class Post(msgspec.Struct):
     published_at: Timestamp | None
     tags: list[str]
     post_targets: list[PostTarget]
+    media: list[str]
     created_at: Timestamp
     updated_at: Timestamp
 
@@ -146,9 +160,11 @@ def post_out(post: domain.Post) -> Post:
                 platform_post_url=t.platform_post_url,
                 error=PostTargetError(t.error.code, t.error.message) if t.error else None,
                 attempts=t.attempts,
+                media=[str(m) for m in post.media_for(t.platform)],
             )
             for t in post.targets
         ],
+        media=[str(m) for m in post.media],
         created_at=utc_seconds(post.created_at),
         updated_at=utc_seconds(post.last_changed_at),
     )

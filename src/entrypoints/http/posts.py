@@ -101,6 +101,8 @@ class PostController(Controller):
             tags=data.tags,
             overrides=data.platform_overrides.as_map() if data.platform_overrides else {},
             idempotency_key=idempotency_key,
+            media=data.media,
+            media_overrides=data.platform_overrides.media_map() if data.platform_overrides else {},
         )
         return post_out(await use_case.execute(command))
 
@@ -160,6 +162,7 @@ class PostController(Controller):
             tags=None if data.tags is msgspec.UNSET else data.tags,
             reschedule=given,
             schedule_at=_schedule(data.schedule_at) if given else None,  # type: ignore[arg-type]
+            media=None if data.media is msgspec.UNSET else data.media,
         )
         return post_out(await use_case.execute(command))
 

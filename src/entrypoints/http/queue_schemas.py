@@ -11,7 +11,7 @@ from application.list_slots import UpcomingSlot
 from application.ports.queues import StoredQueue
 from application.set_queue import QueueSlotsInput
 from domain.queue import DEFAULT_GAP_MINUTES, DEFAULT_HORIZON_DAYS
-from entrypoints.http.schemas import rfc3339
+from entrypoints.http.schemas import Timestamp, utc_seconds
 
 Day = Annotated[str, msgspec.Meta(description="mon, tue, wed, thu, fri, sat or sun")]
 LocalTime = Annotated[str, msgspec.Meta(description="HH:MM, 00:00-23:59", examples=["09:00"])]
@@ -48,11 +48,11 @@ class Queue(msgspec.Struct):
     blocked_dates: list[str]
     min_gap_minutes: int
     horizon_days: int
-    updated_at: str
+    updated_at: Timestamp
 
 
 class SlotPreview(msgspec.Struct):
-    date: str
+    date: Timestamp
     local_time: Annotated[
         str,
         msgspec.Meta(description="The same moment on the queue's wall clock, with its offset"),
@@ -75,14 +75,14 @@ def queue_out(stored: StoredQueue) -> Queue:
         blocked_dates=sorted(d.isoformat() for d in queue.blocked_dates),
         min_gap_minutes=queue.min_gap_minutes,
         horizon_days=queue.horizon_days,
-        updated_at=rfc3339(stored.updated_at) or "",
+        updated_at=utc_seconds(stored.updated_at),
     )
 
 
 def slots_out(slots: list[UpcomingSlot]) -> SlotPreviewList:
     return SlotPreviewList(
         data=[
-            SlotPreview(rfc3339(s.date) or "", s.local_time.isoformat(timespec="seconds"))
+            SlotPreview(utc_seconds(s.date), s.local_time.isoformat(timespec="seconds"))
             for s in slots
         ]
     )

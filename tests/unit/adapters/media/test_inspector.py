@@ -3,6 +3,7 @@ and refuses what it must; it never leaves a spool file behind."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -13,7 +14,7 @@ from PIL import Image
 from adapters.media.inspector import LocalMediaInspector
 from application.ports.media_inspector import InvalidMedia, UnsupportedMediaType
 from domain.errors import MediaTooLarge
-from domain.media import MediaCaps, MediaFacts, MediaKind
+from domain.media import MediaCaps, MediaFacts, MediaKind, StoredBytes
 from tests.support import media_samples as samples
 
 
@@ -64,9 +65,11 @@ async def test_videos_keep_their_bytes_and_tell_their_facts(
     spool: Path, fmt: str, content_type: str
 ) -> None:
     data = samples.video(seconds=2.0, fmt=fmt, width=64, height=48)
-    facts, kept = await inspect(spool, data)
-    assert facts == MediaFacts(MediaKind.VIDEO, content_type, 64, 48, 2000)
-    assert kept == data
+    inspector = LocalMediaInspector(spool)
+    async with inspector.inspect(stream(data), MediaCaps()) as prepared:
+        assert prepared.facts == MediaFacts(MediaKind.VIDEO, content_type, 64, 48, 2000)
+        assert prepared.path.read_bytes() == data
+        assert prepared.known == StoredBytes(len(data), hashlib.sha256(data).hexdigest())
 
 
 async def test_exif_xmp_and_comments_are_gone_after_the_orientation_is_applied(

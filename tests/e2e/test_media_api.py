@@ -1,0 +1,302 @@
+"""/v1/media end to end: upload (form and URL), list, get, alt text, content with ranges,
+delete, and each refusal as the error table says, with nothing stored."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import socket
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+from dishka import AsyncContainer
+from PIL import Image
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.clock import ManualClock
+from adapters.persistence.sqlalchemy.migrate import upgrade
+from entrypoints.di import build_container
+from entrypoints.http.app import create_app
+from tests.e2e.conftest import START, Api, ClockOverride, settings_for
+from tests.support import media_samples as samples
+from tests.support.asgi import client_for
+
+
+@pytest.fixture
+async def api(database_url: str, tmp_path: Path) -> AsyncIterator[Api]:
+    clock = ManualClock(START)
+    settings = settings_for(
+        database_url,
+        OPENPOST_MEDIA_DIR=str(tmp_path / "media"),
+        OPENPOST_FETCH_ALLOW_PRIVATE="true",
+        OPENPOST_MEDIA_MAX_IMAGE_BYTES="200000",
+    )
+    container: AsyncContainer = build_container(settings, ClockOverride(clock))
+    await upgrade(await container.get(AsyncEngine))
+    app = create_app(settings, container)
+    try:
+        async with client_for(app) as client:
+            yield Api(client=client, container=container, clock=clock, app=app)
+    finally:
+        await container.close()
+
+
+@pytest.fixture
+def media_dir(tmp_path: Path) -> Path:
+    return tmp_path / "media"
+
+
+def stored(media_dir: Path) -> list[Path]:
+    return [p for p in media_dir.rglob("*") if p.is_file()] if media_dir.exists() else []
+
+
+async def upload(api: Api, auth: dict[str, str], data: bytes, **fields: str) -> object:
+    return await api.client.post(
+        "/v1/media", headers=auth, files={"file": ("any.bin", data, "text/plain")}, data=fields
+    )
+
+
+async def test_upload_then_read_list_describe_download_and_delete(
+    api: Api, media_dir: Path
+) -> None:
+    auth = api.auth(await api.workspace())
+    data = samples.jpeg(40, 20, orientation=6, gps=True)
+    answer = await upload(api, auth, data, alt_text="a flag")
+    assert answer.status_code == 201, answer.text
+    media = answer.json()
+    assert media["kind"] == "image" and media["content_type"] == "image/jpeg"
+    assert (media["width"], media["height"], media["duration_ms"]) == (20, 40, None)
+    assert media["alt_text"] == "a flag" and media["created_at"] == "2026-04-17T10:30:15Z"
+
+    content = await api.client.get(f"/v1/media/{media['id']}/content", headers=auth)
+    assert content.status_code == 200 and content.headers["content-type"] == "image/jpeg"
+    assert content.headers["etag"] == f'"{media["sha256"]}"'
+    assert hashlib.sha256(content.content).hexdigest() == media["sha256"]
+    assert len(content.content) == media["size_bytes"] and b"Exif" not in content.content
+    assert Image.open(io.BytesIO(content.content)).size == (20, 40)
+
+    part = await api.client.get(
+        f"/v1/media/{media['id']}/content", headers={**auth, "Range": "bytes=2-11"}
+    )
+    assert part.status_code == 206 and part.content == content.content[2:12]
+    assert part.headers["content-range"] == f"bytes 2-11/{media['size_bytes']}"
+    beyond = await api.client.get(
+        f"/v1/media/{media['id']}/content", headers={**auth, "Range": "bytes=999999-"}
+    )
+    assert beyond.status_code == 416 and beyond.json()["code"] == "range_not_satisfiable"
+
+    listed = (await api.client.get("/v1/media?limit=1", headers=auth)).json()
+    assert listed == {"data": [media], "has_more": False}
+    patched = await api.client.patch(
+        f"/v1/media/{media['id']}", headers=auth, json={"alt_text": None}
+    )
+    assert patched.status_code == 200 and patched.json()["alt_text"] is None
+
+    deleted = await api.client.delete(f"/v1/media/{media['id']}", headers=auth)
+    assert deleted.status_code == 200 and stored(media_dir) == []
+    gone = await api.client.get(f"/v1/media/{media['id']}", headers=auth)
+    assert gone.status_code == 404 and gone.json()["code"] == "not_found"
+
+
+async def test_alt_text_after_the_file_is_kept(api: Api) -> None:
+    auth = api.auth(await api.workspace())
+    boundary = "xyz"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\n'
+        ).encode()
+        + samples.png()
+        + (
+            f'\r\n--{boundary}\r\nContent-Disposition: form-data; name="alt_text"\r\n\r\nlate'
+            f"\r\n--{boundary}--\r\n"
+        ).encode()
+    )
+    headers = {**auth, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    answer = await api.client.post("/v1/media", headers=headers, content=body)
+    assert answer.status_code == 201 and answer.json()["alt_text"] == "late"
+
+
+async def test_another_workspace_sees_nothing(api: Api) -> None:
+    mine, theirs = api.auth(await api.workspace("a")), api.auth(await api.workspace("b"))
+    media = (await upload(api, mine, samples.png())).json()
+    for method, path in [("GET", ""), ("GET", "/content"), ("DELETE", ""), ("PATCH", "")]:
+        answer = await api.client.request(
+            method, f"/v1/media/{media['id']}{path}", headers=theirs,
+            json={"alt_text": "x"} if method == "PATCH" else None,
+        )  # fmt: skip
+        assert answer.status_code == 404, (method, path)
+    assert (await api.client.get("/v1/media", headers=theirs)).json()["data"] == []
+
+
+@pytest.mark.parametrize(
+    ("data", "status", "code"),
+    [
+        (b"%PDF-1.7 not an image", 415, "unsupported_media_type"),
+        (b"", 422, "invalid_media"),
+        (samples.png()[:40], 422, "invalid_media"),
+        (samples.png_bomb(), 422, "invalid_media"),
+        (samples.long_gif(10_000), 422, "invalid_media"),
+        (samples.video(with_video=False), 422, "invalid_media"),
+        (samples.png(400, 400) + bytes(200_000), 413, "payload_too_large"),
+    ],
+    ids=["pdf", "empty", "truncated", "bomb", "10k-frames", "no-video-track", "over-cap"],
+)
+async def test_bad_files_are_refused_and_nothing_is_stored(
+    api: Api, media_dir: Path, data: bytes, status: int, code: str
+) -> None:
+    auth = api.auth(await api.workspace())
+    answer = await upload(api, auth, data)
+    assert (answer.status_code, answer.json()["code"]) == (status, code), answer.text
+    assert stored(media_dir) == []
+    assert (await api.client.get("/v1/media", headers=auth)).json()["data"] == []
+
+
+async def test_form_mistakes_are_422(api: Api) -> None:
+    auth = api.auth(await api.workspace())
+    cases = [
+        ({"data": {"alt_text": "no file"}, "files": {"other": ("x", b"y")}}, "other"),
+        ({"files": [("file", ("a", samples.png())), ("file", ("b", samples.png()))]}, "file"),
+        ({"files": {"file": ("a", samples.png())}, "data": {"alt_text": "x" * 1001}}, "alt_text"),
+    ]
+    for options, field in cases:
+        answer = await api.client.post("/v1/media", headers=auth, **options)  # type: ignore[arg-type]
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["details"]["field"] == field
+    plain = await api.client.post("/v1/media", headers=auth, json={"file": "x"})
+    assert plain.status_code == 422 and plain.json()["details"]["field"] == "file"
+    missing = await api.client.post("/v1/media", headers=auth, data={"alt_text": "x"}, files={})
+    assert missing.status_code == 422
+
+
+@pytest.fixture
+async def image_server() -> AsyncIterator[str]:
+    app = web.Application()
+
+    async def image(request: web.Request) -> web.Response:
+        return web.Response(body=samples.png(12, 34), content_type="text/html")
+
+    async def moved(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/image.png")
+
+    async def missing(request: web.Request) -> web.Response:
+        raise web.HTTPNotFound()
+
+    app.add_routes(
+        [web.get("/image.png", image), web.get("/moved", moved), web.get("/404", missing)]
+    )
+    runner = web.AppRunner(app)
+    await runner.setup()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    await web.SockSite(runner, sock).start()
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    await runner.cleanup()
+
+
+async def test_media_from_a_url(api: Api, image_server: str) -> None:
+    auth = api.auth(await api.workspace())
+    answer = await api.client.post(
+        "/v1/media/from-url", headers=auth, json={"url": f"{image_server}/moved", "alt_text": "p"}
+    )
+    assert answer.status_code == 201, answer.text
+    assert (answer.json()["width"], answer.json()["height"], answer.json()["alt_text"]) == (
+        12,
+        34,
+        "p",
+    )
+    failed = await api.client.post(
+        "/v1/media/from-url", headers=auth, json={"url": f"{image_server}/404"}
+    )
+    assert failed.status_code == 422 and failed.json()["code"] == "url_fetch_failed"
+
+
+@pytest.mark.parametrize(
+    "url", ["ftp://example.com/a.png", "http://[ff02::1]/a.png", "http://0.0.0.0/x"]
+)
+async def test_urls_that_may_not_be_fetched(api: Api, url: str) -> None:
+    auth = api.auth(await api.workspace())
+    answer = await api.client.post("/v1/media/from-url", headers=auth, json={"url": url})
+    assert answer.status_code == 422 and answer.json()["code"] == "url_not_allowed"
+
+
+async def _integrations(api: Api, auth: dict[str, str]) -> dict[str, str]:
+    listed = (await api.client.get("/v1/integrations", headers=auth)).json()["data"]
+    return {i["platform"]: i["id"] for i in listed}
+
+
+async def test_a_post_with_media_keeps_it_in_order_and_holds_it(api: Api) -> None:
+    auth = api.auth(await api.workspace())
+    ids = await _integrations(api, auth)
+    images = [(await upload(api, auth, samples.png(10 + i, 10))).json()["id"] for i in range(2)]
+    gif = (await upload(api, auth, samples.gif(3))).json()["id"]
+    answer = await api.client.post(
+        "/v1/posts",
+        headers=auth,
+        json={
+            "content": "",
+            "integrations": [ids["twitter"], ids["bluesky"]],
+            "media": [images[1], images[0]],
+            "platform_overrides": {"twitter": {"media": [gif]}},
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    post = answer.json()
+    assert post["media"] == [images[1], images[0]]
+    by_platform = {t["platform"]: t["media"] for t in post["post_targets"]}
+    assert by_platform == {"twitter": [gif], "bluesky": [images[1], images[0]]}
+    held = await api.client.delete(f"/v1/media/{gif}", headers=auth)
+    assert held.status_code == 409 and held.json()["code"] == "media_in_use"
+    patched = await api.client.patch(
+        f"/v1/posts/{post['id']}", headers=auth, json={"media": [images[0]], "content": "hi"}
+    )
+    assert patched.status_code == 200 and patched.json()["media"] == [images[0]]
+    assert (await api.client.delete(f"/v1/posts/{post['id']}", headers=auth)).status_code == 200
+    assert (await api.client.delete(f"/v1/media/{gif}", headers=auth)).status_code == 200
+
+
+async def test_media_a_platform_refuses_stores_no_post(api: Api) -> None:
+    auth = api.auth(await api.workspace())
+    other = api.auth(await api.workspace("other"))
+    ids = await _integrations(api, auth)
+    gif = (await upload(api, auth, samples.gif(3))).json()["id"]
+    image = (await upload(api, auth, samples.png())).json()["id"]
+    foreign = (await upload(api, other, samples.png())).json()["id"]
+    cases = [
+        (
+            {"integrations": [ids["bluesky"]], "media": [gif], "content": ""},
+            "media_not_supported",
+            "media",
+        ),
+        (
+            {"integrations": [ids["twitter"]], "media": [gif, image], "content": ""},
+            "validation_error",
+            "media",
+        ),
+        (
+            {"integrations": [ids["twitter"]], "media": [image] * 2, "content": ""},
+            "validation_error",
+            "media[1]",
+        ),
+        (
+            {"integrations": [ids["twitter"]], "media": [foreign], "content": ""},
+            "validation_error",
+            "media[0]",
+        ),
+        (
+            {
+                "integrations": [ids["bluesky"]],
+                "platform_overrides": {"bluesky": {"media": [gif]}},
+                "content": "x",
+            },
+            "media_not_supported",
+            "platform_overrides.bluesky.media",
+        ),
+        ({"integrations": [ids["twitter"]], "content": ""}, "validation_error", "content"),
+    ]
+    for body, code, field in cases:
+        answer = await api.client.post("/v1/posts", headers=auth, json=body)
+        assert answer.status_code == 422, (body, answer.text)
+        assert (answer.json()["code"], answer.json()["details"]["field"]) == (code, field)
+    assert (await api.client.get("/v1/posts", headers=auth)).json()["data"] == []
