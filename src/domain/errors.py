@@ -18,6 +18,11 @@ class IntegrationDisconnected(DomainError):
     """The integration was disconnected; it must be connected again before use."""
 
 
+class MediaScopeMissing(DomainError):
+    """The account was connected without the permission to upload media (X's
+    `media.write`); connecting it again grants it."""
+
+
 class NoSlotAvailable(DomainError):
     """Every candidate slot in the horizon is taken."""
 
