@@ -13,6 +13,7 @@ from adapters.media.reencode import PillowImageFitter
 from adapters.platforms.bluesky import AtprotoBlueskyGateway
 from application.ports.credentials import Credentials
 from application.ports.platforms import ContentRejected
+from domain.media import MediaKind
 from tests.peers.bluesky_pds import LocalPds
 from tests.support.media import image_of, outgoing, png
 
@@ -91,7 +92,7 @@ async def test_a_gif_or_a_video_is_not_supported_and_nothing_is_sent(
     bluesky_pds: LocalPds, gateway: AtprotoBlueskyGateway, credentials: Credentials
 ) -> None:
     bluesky_pds.reset_counts()
-    video = outgoing(b"v", kind="video", content_type="video/mp4")
+    video = outgoing(b"v", kind=MediaKind.VIDEO, content_type="video/mp4")
     with pytest.raises(ContentRejected) as refused:
         await gateway.publish(credentials, "moving", [video])
     assert refused.value.code == "media_not_supported"

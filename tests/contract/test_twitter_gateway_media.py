@@ -17,6 +17,7 @@ from adapters.platforms.twitter_media import CHUNK_BYTES
 from application.ports.credentials import Credentials
 from application.ports.platforms import ContentRejected, PlatformUnreachable
 from application.start_connect import TWITTER_SCOPES
+from domain.media import MediaKind
 from tests.fakes.x import DEFAULT_CLIENT, DEFAULT_USER, FakeX
 from tests.support.media import outgoing, png
 from tests.support.x import authorization_code, pkce
@@ -77,7 +78,7 @@ async def test_a_video_goes_in_4_mib_chunks_and_waits_for_processing(
 ) -> None:
     video = bytes(range(256)) * (9 * MB // 256 + 7)
     await gateway.publish(
-        credentials, "", [outgoing(video, kind="video", content_type="video/mp4")]
+        credentials, "", [outgoing(video, kind=MediaKind.VIDEO, content_type="video/mp4")]
     )
     [tweet] = fake_x.tweets
     assert tweet.text == ""
@@ -124,7 +125,7 @@ async def test_processing_that_fails_is_a_refusal_of_the_media(
     gateway: AiohttpTwitterGateway, credentials: Credentials, fake_x: FakeX
 ) -> None:
     fake_x.fail_media_processing_next()
-    gif = outgoing(b"GIF89a" + b"\0" * 50, kind="gif", content_type="image/gif")
+    gif = outgoing(b"GIF89a" + b"\0" * 50, kind=MediaKind.GIF, content_type="image/gif")
     with pytest.raises(ContentRejected) as refused:
         await gateway.publish(credentials, "moving", [gif])
     assert refused.value.code == "media_rejected"
@@ -144,7 +145,7 @@ async def test_a_token_without_media_write_is_the_missing_scope(
 async def test_a_mix_x_refuses_never_leaves(
     gateway: AiohttpTwitterGateway, credentials: Credentials, fake_x: FakeX
 ) -> None:
-    video = outgoing(b"v", kind="video", content_type="video/mp4")
+    video = outgoing(b"v", kind=MediaKind.VIDEO, content_type="video/mp4")
     with pytest.raises(ContentRejected):
         await gateway.publish(credentials, "mixed", [video, outgoing(png(5, 5))])
     assert fake_x.requests["media_initialize"] == 0

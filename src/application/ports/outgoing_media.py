@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Literal
 
-MediaKindName = Literal["image", "gif", "video"]
+from domain.media import MediaKind
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +18,7 @@ class OutgoingMedia:
     (Bluesky's 1,000,000-byte cap) reports its own result, never changes the original.
     """
 
-    kind: MediaKindName
+    kind: MediaKind
     content_type: str
     size_bytes: int
     width: int
@@ -31,3 +30,12 @@ class OutgoingMedia:
     async def read(self) -> bytes:
         """The whole file, for images, which are small enough to hold (20 MB at most)."""
         return b"".join([chunk async for chunk in self.chunks()])
+
+
+class MediaUnreadable(Exception):
+    """The stored bytes of an attachment could not be read while publishing; nothing was
+    posted. `missing` when the object is gone for good (retrying cannot help)."""
+
+    def __init__(self, message: str, *, missing: bool) -> None:
+        super().__init__(message)
+        self.missing = missing

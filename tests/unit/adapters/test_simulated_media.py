@@ -11,14 +11,15 @@ from adapters.platforms.simulated import SimulatedBlueskyGateway, SimulatedTwitt
 from application.ports.credentials import Credentials
 from application.ports.outgoing_media import OutgoingMedia
 from application.ports.platforms import ContentRejected, PlatformGateway
+from domain.media import MediaKind
 from tests.support.media import outgoing
 
 CLOCK = ManualClock(datetime(2026, 4, 17, tzinfo=UTC))
 CREDENTIALS = Credentials(access_token="simulated")
 IMAGE = outgoing(b"png")
-GIF = outgoing(b"gif", kind="gif", content_type="image/gif")
-VIDEO = outgoing(b"mp4", kind="video", content_type="video/mp4", duration_ms=30_000)
-LONG_VIDEO = outgoing(b"mp4", kind="video", content_type="video/mp4", duration_ms=140_001)
+GIF = outgoing(b"gif", kind=MediaKind.GIF, content_type="image/gif")
+VIDEO = outgoing(b"mp4", kind=MediaKind.VIDEO, content_type="video/mp4", duration_ms=30_000)
+LONG_VIDEO = outgoing(b"mp4", kind=MediaKind.VIDEO, content_type="video/mp4", duration_ms=140_001)
 X = SimulatedTwitterGateway(CLOCK)
 BLUESKY = SimulatedBlueskyGateway(CLOCK)
 
