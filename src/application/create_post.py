@@ -76,6 +76,9 @@ class CreatePost:
                 media=media,
                 media_overrides=own_media,
             )
+            for index, integration in enumerate(integrations):
+                if post.media_for(integration.platform):
+                    integration.ensure_can_post_media(f"integrations[{index}]")
             await self.uow.posts.add(post)
             await self.uow.commit()
         return post

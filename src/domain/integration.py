@@ -142,11 +142,11 @@ class Integration:
         if self.status is IntegrationStatus.DISCONNECTED:
             raise IntegrationDisconnected(str(self.id))
 
-    def ensure_can_post_media(self) -> None:
+    def ensure_can_post_media(self, field: str = "integrations") -> None:
         """Media needs the platform's permission to upload it (X's `media.write`); an
         account connected without it must be connected again first."""
         if IntegrationWarning.MEDIA_SCOPE_MISSING in self.warnings:
-            raise MediaScopeMissing(str(self.id))
+            raise MediaScopeMissing(str(self.id), field)
 
     @property
     def is_disconnected(self) -> bool:

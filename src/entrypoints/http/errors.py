@@ -40,6 +40,7 @@ from domain.errors import (
     IntegrationDisconnected,
     InvalidField,
     InvalidPostInput,
+    MediaScopeMissing,
     MediaTooLarge,
     NoSlotAvailable,
     PostNotCancelable,
@@ -116,6 +117,11 @@ TABLE: dict[type[Exception], Rule] = {
         409,
         "post_not_editable",
         "Only a draft or scheduled post can be edited; this one is publishing or finished.",
+    ),
+    MediaScopeMissing: Rule(
+        422,
+        "integration_missing_scope",
+        "This account was connected without permission to upload media; connect it again.",
     ),
     IntegrationNotFound: Rule(
         422, "integration_not_found", "An integration in this post is not in this workspace."
