@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -249,6 +250,7 @@ class FakeX:
                         "owner": upload.owner,
                         "category": upload.category,
                         "size": len(upload.content),
+                        "sha256": hashlib.sha256(upload.content).hexdigest(),
                         "state": upload.state(self.clock.now()),
                         "alt_text": upload.alt_text,
                     }
