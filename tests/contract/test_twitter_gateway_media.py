@@ -13,7 +13,7 @@ import pytest
 from adapters.clock import ManualClock
 from adapters.media.reencode import PillowImageFitter
 from adapters.platforms.twitter import AiohttpTwitterGateway, x_session
-from adapters.platforms.twitter_media import CHUNK_BYTES
+from adapters.platforms.twitter_media import CHUNK_BYTES, XMediaUploader
 from application.ports.credentials import Credentials
 from application.ports.platforms import ContentRejected, PlatformUnreachable
 from application.start_connect import TWITTER_SCOPES
@@ -149,3 +149,26 @@ async def test_a_mix_x_refuses_never_leaves(
     with pytest.raises(ContentRejected):
         await gateway.publish(credentials, "mixed", [video, outgoing(png(5, 5))])
     assert fake_x.requests["media_initialize"] == 0
+
+
+@pytest.mark.parametrize(("cap_s", "waits"), [(0.25, [0.25, 0.25]), (5.0, [1.0, 1.0])])
+async def test_processing_is_polled_after_x_s_check_after_secs_never_beyond_the_cap(
+    fake_x: FakeX, http: aiohttp.ClientSession, cap_s: float, waits: list[float]
+) -> None:
+    gateway = AiohttpTwitterGateway(
+        http,
+        ManualClock(datetime(2026, 4, 17, tzinfo=UTC)),
+        api_url=fake_x.url(""),
+        client_id=DEFAULT_CLIENT.client_id,
+        client_secret=DEFAULT_CLIENT.secret,
+    )
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    gateway.media = XMediaUploader(gateway._send, None, cap_s, sleep)
+    credentials = await connect(gateway, fake_x)
+    video = outgoing(b"v" * 10, kind=MediaKind.VIDEO, content_type="video/mp4")
+    await gateway.publish(credentials, "moving", [video])
+    assert slept == waits
