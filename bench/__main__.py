@@ -14,7 +14,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
-from bench import footprint, http_api, media, publish, queue_scale, queue_slots, scale, slots
+from bench import (
+    footprint,
+    http_api,
+    media,
+    publish,
+    publish_media,
+    queue_scale,
+    queue_slots,
+    scale,
+    slots,
+)
 from bench.support import (
     RESULTS,
     Context,
@@ -31,7 +41,17 @@ from bench.support import (
 # In the order they run.
 BENCHMARKS: dict[str, ModuleType] = {
     module.NAME: module
-    for module in (slots, queue_slots, http_api, scale, queue_scale, footprint, publish, media)
+    for module in (
+        slots,
+        queue_slots,
+        http_api,
+        scale,
+        queue_scale,
+        footprint,
+        publish,
+        media,
+        publish_media,
+    )
 }
 
 

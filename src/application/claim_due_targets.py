@@ -1,9 +1,12 @@
+from collections import defaultdict
 from dataclasses import replace
 from datetime import timedelta
+from uuid import UUID
 
 from application.ports.clock import Clock
 from application.ports.publish_queue import ClaimedTarget, PublishContext
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from domain.media import Media
 
 
 class ClaimDueTargets:
@@ -31,17 +34,32 @@ class ClaimDueTargets:
 
 
 async def read_contexts(uow: UnitOfWork, claimed: list[ClaimedTarget]) -> list[PublishContext]:
-    """What each of `claimed` needs to be published, in three reads however many there are."""
+    """What each of `claimed` needs to be published, in three reads however many there are,
+    plus one per workspace whose targets carry media."""
     integration_ids = {c.integration_id for c in claimed}
     integrations = await uow.integrations.get_many(integration_ids)
     workspaces = await uow.workspaces.get_many({c.workspace_id for c in claimed})
     credentials = await uow.credentials.get_many(integration_ids)
+    media = await _media(uow, claimed)
     modes = {workspace_id: w.mode for workspace_id, w in workspaces.items()}
     return [
         PublishContext(
             integrations.get(c.integration_id),
             modes.get(c.workspace_id),
             credentials.get(c.integration_id),
+            tuple(media[m] for m in c.media_ids if m in media),
         )
         for c in claimed
     ]
+
+
+async def _media(uow: UnitOfWork, claimed: list[ClaimedTarget]) -> dict[UUID, Media]:
+    """The media rows the targets attach, by id; a workspace's own media only."""
+    wanted: dict[UUID, set[UUID]] = defaultdict(set)
+    for c in claimed:
+        wanted[c.workspace_id].update(c.media_ids)
+    found: dict[UUID, Media] = {}
+    for workspace_id, ids in wanted.items():
+        if ids:
+            found.update({m.id: m for m in await uow.media.get_many(workspace_id, ids)})
+    return found

@@ -22,16 +22,18 @@ from application.ports.oauth_states import OAuthState
 from application.ports.platform_directory import PlatformDirectory
 from application.ports.twitter import TwitterGateway
 from application.ports.unit_of_work import UnitOfWork
-from application.start_connect import TWITTER_SCOPES
-from domain.integration import Integration, Profile
+from application.start_connect import MEDIA_SCOPE, TWITTER_SCOPES
+from domain.integration import Integration, IntegrationWarning, Profile
 from domain.platform import Platform
 from domain.workspace import WorkspaceMode
 
 log = logging.getLogger(__name__)
 
 # Posting needs the first three; without offline.access the connection would die with its
-# first access token, two hours later. So a grant must include every scope we asked for.
-REQUIRED_SCOPES = frozenset(TWITTER_SCOPES)
+# first access token, two hours later. So a grant must include each of those. Without
+# media.write the account still posts text: it is connected with the `media_scope_missing`
+# warning, and posts with media are refused for it until it is connected again.
+REQUIRED_SCOPES = frozenset(TWITTER_SCOPES) - {MEDIA_SCOPE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,8 +120,13 @@ class CompleteTwitterConnect:
             existing = await self.uow.integrations.find_by_account(
                 workspace_id, Platform.TWITTER, profile.platform_user_id
             )
+            warnings = (
+                ()
+                if MEDIA_SCOPE in credentials.scopes
+                else (IntegrationWarning.MEDIA_SCOPE_MISSING,)
+            )
             if existing is not None:
-                existing.reconnect(profile, now)
+                existing.reconnect(profile, now, warnings)
                 await self.uow.integrations.save(existing)
                 integration = existing
             else:
@@ -129,6 +136,7 @@ class CompleteTwitterConnect:
                     platform=Platform.TWITTER,
                     profile=profile,
                     now=now,
+                    warnings=warnings,
                 )
                 await self.uow.integrations.add(integration)
             await self.uow.credentials.put(integration.id, credentials)

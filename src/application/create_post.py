@@ -79,6 +79,9 @@ class CreatePost:
                 media=media,
                 media_overrides=own_media,
             )
+            for index, integration in enumerate(integrations):
+                if post.media_for(integration.platform):
+                    integration.ensure_can_post_media(f"integrations[{index}]")
             await self.uow.posts.add(post)
             await note_created(self.uow, command.workspace_id, command.idempotency_key, post.id)
             await self.uow.commit()

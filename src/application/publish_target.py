@@ -12,7 +12,10 @@ target's business (`domain.post_target`); here errors become outcomes:
 - 429 -> `RateLimited`; any other refusal -> fails with the platform's code and message;
 - "duplicate content" on a later attempt, where a platform can look it up
   (`RecentPostFinder`): the earlier attempt's post was created although the platform
-  answered 5xx, so the one found is recorded as published; none found -> the refusal stands.
+  answered 5xx, so the one found is recorded as published; none found -> the refusal stands;
+- media: the rows come with the claim's context, the bytes stream from the `MediaStore`
+  while the platform adapter uploads them; uploads post nothing, so their failures are
+  retried, and a stored object that is gone fails the target `media_missing`.
 No transaction is open while a platform is called.
 """
 
@@ -22,10 +25,13 @@ import logging
 import random
 from collections.abc import Callable
 
+from application.attachments import outgoing_media
 from application.claim_due_targets import read_contexts
 from application.errors import NotFound, PlatformNotConfigured, PlatformUnavailable
 from application.ports.clock import Clock
 from application.ports.credentials import StoredCredentials
+from application.ports.media_store import MediaStore
+from application.ports.outgoing_media import MediaUnreadable, OutgoingMedia
 from application.ports.platform_directory import PlatformDirectory
 from application.ports.platforms import (
     AccessTokenExpired,
@@ -56,6 +62,9 @@ DISCONNECTED = Failed(
 NEEDS_REFRESH = Failed(
     "integration_needs_refresh", "The platform refused the stored credentials; reconnect.", False
 )
+MEDIA_MISSING = Failed(
+    "media_missing", "Media attached to the post no longer exists on this server.", False
+)
 Refused = AccessTokenExpired | CredentialsRejected
 DUPLICATE = "duplicate_content"
 
@@ -67,10 +76,11 @@ class PublishTarget:
         clock: Clock,
         platforms: PlatformDirectory,
         credentials: GetUsableCredentials,
+        media_store: MediaStore,
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self.uow_factory, self.clock, self.platforms = uow_factory, clock, platforms
-        self.credentials, self.jitter = credentials, jitter
+        self.credentials, self.media_store, self.jitter = credentials, media_store, jitter
         self.outcomes = RecordOutcomes(uow_factory, clock)
 
     async def execute(self, claimed: ClaimedTarget) -> Outcome:
@@ -82,8 +92,11 @@ class PublishTarget:
             outcome: Outcome = DISCONNECTED
         elif integration.status is IntegrationStatus.NEEDS_REFRESH:
             outcome = NEEDS_REFRESH
+        elif len(context.media) != len(claimed.media_ids):
+            outcome = MEDIA_MISSING
         else:
-            outcome = await self._attempt(claimed, integration, mode, context.credentials)
+            media = outgoing_media(context.media, self.media_store)
+            outcome = await self._attempt(claimed, integration, mode, context.credentials, media)
         await self.outcomes.record(claimed, outcome)
         return outcome
 
@@ -98,6 +111,7 @@ class PublishTarget:
         integration: Integration,
         mode: WorkspaceMode,
         known: StoredCredentials | None,
+        media: list[OutgoingMedia],
     ) -> Outcome:
         try:
             gateway = self.platforms.gateway(integration.platform, mode)
@@ -108,14 +122,14 @@ class PublishTarget:
         except Exception as error:
             return self._unsent(error)
         try:
-            return await self._publish(gateway, stored, claimed)
+            return await self._publish(gateway, stored, claimed, media)
         except (AccessTokenExpired, CredentialsRejected) as refused:
             renewed = await self._renew(integration, mode, stored, refused)
         except Exception as error:
             return self._sent(error)
         if not isinstance(renewed, StoredCredentials):
             return renewed
-        return await self._send_again(gateway, integration, renewed, claimed)
+        return await self._send_again(gateway, integration, renewed, claimed, media)
 
     async def _renew(
         self,
@@ -140,9 +154,10 @@ class PublishTarget:
         integration: Integration,
         stored: StoredCredentials,
         claimed: ClaimedTarget,
+        media: list[OutgoingMedia],
     ) -> Outcome:
         try:
-            return await self._publish(gateway, stored, claimed)
+            return await self._publish(gateway, stored, claimed, media)
         except (AccessTokenExpired, CredentialsRejected):
             newer = await self.credentials.rejected(integration.id, stored.version)
             if newer is None:
@@ -152,10 +167,14 @@ class PublishTarget:
             return self._sent(error)
 
     async def _publish(
-        self, gateway: PlatformGateway, stored: StoredCredentials, claimed: ClaimedTarget
+        self,
+        gateway: PlatformGateway,
+        stored: StoredCredentials,
+        claimed: ClaimedTarget,
+        media: list[OutgoingMedia],
     ) -> Outcome:
         try:
-            return _published(await gateway.publish(stored.credentials, claimed.content))
+            return _published(await gateway.publish(stored.credentials, claimed.content, media))
         except ContentRejected as refused:
             first = claimed.attempts <= 1
             if refused.code != DUPLICATE or first or not isinstance(gateway, RecentPostFinder):
@@ -183,6 +202,10 @@ class PublishTarget:
 
     def _sent(self, error: Exception) -> Outcome:
         """A failure of the publish call itself."""
+        if isinstance(error, MediaUnreadable):
+            if error.missing:
+                return Failed(MEDIA_MISSING.code, MEDIA_MISSING.message)
+            return Transient(f"Could not read the post's media: {error}", self.jitter())
         if isinstance(error, PlatformUnreachable):
             if error.sent:
                 return Failed(OUTCOME_UNKNOWN, f"Sent, but no answer came back: {error}")

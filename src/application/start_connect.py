@@ -17,7 +17,8 @@ from application.ports.unit_of_work import UnitOfWork
 from domain.platform import Platform
 from domain.workspace import WorkspaceMode
 
-TWITTER_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access")
+TWITTER_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write")
+MEDIA_SCOPE = "media.write"
 TWITTER_CALLBACK_PATH = "/api/platforms/twitter/callback"
 TWITTER_SIMULATED_AUTHORIZE_PATH = "/api/platforms/twitter/simulated-authorize"
 BLUESKY_CONNECT_PATH = "/v1/integrations/bluesky/connect"

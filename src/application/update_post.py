@@ -58,6 +58,7 @@ class UpdatePost:
                 post.rewrite(command.content, now)
             if media is not None:
                 post.attach(media, now)
+                await self._check_media_scopes(post)
             if command.content is not None and not command.content.strip():
                 post.rewrite(command.content, now)
             if command.tags is not None:
@@ -65,6 +66,14 @@ class UpdatePost:
             await self.uow.posts.save(post)
             await self.uow.commit()
         return post
+
+    async def _check_media_scopes(self, post: Post) -> None:
+        """Every account that would get the new media may upload it."""
+        found = await self.uow.integrations.get_many(post.integration_ids)
+        for index, integration_id in enumerate(post.integration_ids):
+            integration = found.get(integration_id)
+            if integration is not None and post.media_for(integration.platform):
+                integration.ensure_can_post_media(f"integrations[{index}]")
 
     async def _check_integrations(self, post: Post, reserve: bool) -> None:
         ids = post.integration_ids

@@ -18,6 +18,16 @@ class IntegrationDisconnected(DomainError):
     """The integration was disconnected; it must be connected again before use."""
 
 
+class MediaScopeMissing(DomainError):
+    """The account was connected without the permission to upload media (X's
+    `media.write`); connecting it again grants it. `field` names the integration in the
+    request (`integrations[1]`)."""
+
+    def __init__(self, integration_id: str, field: str = "integrations") -> None:
+        super().__init__(f"integration {integration_id} may not upload media")
+        self.details = {"field": field, "reason": "connected without media.write; reconnect it"}
+
+
 class NoSlotAvailable(DomainError):
     """Every candidate slot in the horizon is taken."""
 

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from domain.errors import IllegalTransition, IntegrationDisconnected
+from domain.errors import IllegalTransition, IntegrationDisconnected, MediaScopeMissing
 from domain.platform import Platform
 
 
@@ -36,6 +36,7 @@ class Event(StrEnum):
 
 class IntegrationWarning(StrEnum):
     MAIN_PASSWORD_USED = "main_password_used"
+    MEDIA_SCOPE_MISSING = "media_scope_missing"
 
 
 _A, _N, _D = (
@@ -140,6 +141,12 @@ class Integration:
         """Scheduling and slot-finding need an integration that is not disconnected."""
         if self.status is IntegrationStatus.DISCONNECTED:
             raise IntegrationDisconnected(str(self.id))
+
+    def ensure_can_post_media(self, field: str = "integrations") -> None:
+        """Media needs the platform's permission to upload it (X's `media.write`); an
+        account connected without it must be connected again first."""
+        if IntegrationWarning.MEDIA_SCOPE_MISSING in self.warnings:
+            raise MediaScopeMissing(str(self.id), field)
 
     @property
     def is_disconnected(self) -> bool:

@@ -8,20 +8,32 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
 from domain.errors import InvalidMediaInput, MediaNotSupported
-from domain.media import Media, MediaKind
+from domain.media import MediaKind
 from domain.platform import Platform
 
 MAX_IMAGES = 4
 X_MAX_VIDEO_MS = 140_000
 
 
+class Attachment(Protocol):
+    """What the rules read of a piece of media: a stored `Media`, or the same media on its
+    way to the platform (the publisher checks again before any upload)."""
+
+    @property
+    def kind(self) -> MediaKind: ...
+
+    @property
+    def duration_ms(self) -> int | None: ...
+
+
 def media_field(platform: Platform | None) -> str:
     return "media" if platform is None else f"platform_overrides.{platform.value}.media"
 
 
-def check_media_for(platform: Platform, media: Sequence[Media], field: str) -> None:
+def check_media_for(platform: Platform, media: Sequence[Attachment], field: str) -> None:
     if not media:
         return
     kinds = [m.kind for m in media]
@@ -39,7 +51,7 @@ def _check_images(count: int, field: str, platform: str) -> None:
         raise InvalidMediaInput(field, f"{platform} takes at most {MAX_IMAGES} images")
 
 
-def _check_x(media: Sequence[Media], field: str) -> None:
+def _check_x(media: Sequence[Attachment], field: str) -> None:
     kinds = {m.kind for m in media}
     if len(kinds) > 1:
         raise InvalidMediaInput(field, "X does not mix images, GIFs and videos in one post")

@@ -182,10 +182,13 @@ class PlatformProvider(Provider):
 
 async def _live_bluesky(settings: Settings, stack: AsyncExitStack) -> PlatformGateway:
     """Live Bluesky against BLUESKY_SERVICE_URL; its SDK client is made on first use."""
+    from adapters.media.reencode import PillowImageFitter
     from adapters.platforms.bluesky import AtprotoBlueskyGateway
 
     gateway = AtprotoBlueskyGateway(
-        settings.bluesky_service_url, timeout=settings.platform_timeout_s
+        settings.bluesky_service_url,
+        timeout=settings.platform_timeout_s,
+        fitter=PillowImageFitter(),
     )
     stack.push_async_callback(gateway.aclose)
     return gateway
@@ -196,6 +199,7 @@ async def _live_twitter(
 ) -> PlatformGateway:
     """X through one pooled aiohttp session, closed with the container; each phase of a
     request (pool wait and connect, every read) times out after PLATFORM_TIMEOUT_S."""
+    from adapters.media.reencode import PillowImageFitter
     from adapters.platforms.twitter import AiohttpTwitterGateway, x_session
 
     http = await stack.enter_async_context(x_session(settings.platform_timeout_s))
@@ -205,6 +209,8 @@ async def _live_twitter(
         api_url=settings.twitter_api_url,
         client_id=client_id,
         client_secret=settings.twitter_client_secret,
+        fitter=PillowImageFitter(),
+        media_poll_cap_s=settings.twitter_media_poll_max_s,
     )
 
 

@@ -15,6 +15,7 @@ from application.get_post import GetPost
 from application.idempotency import IdempotencyGuard
 from application.list_posts import ListPosts
 from application.ports.clock import Clock
+from application.ports.media_store import MediaStore
 from application.ports.platform_directory import PlatformDirectory
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.publish_target import PublishTarget
@@ -50,8 +51,9 @@ class PostProvider(Provider):
         clock: Clock,
         platforms: PlatformDirectory,
         credentials: GetUsableCredentials,
+        media_store: MediaStore,
     ) -> PublishTarget:
-        return PublishTarget(factory, clock, platforms, credentials)
+        return PublishTarget(factory, clock, platforms, credentials, media_store)
 
     @provide(scope=Scope.APP)
     def claim_due_targets(

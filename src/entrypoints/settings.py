@@ -77,6 +77,9 @@ class Settings:
     media_max_gif_bytes: int = 15 * 1024 * 1024
     media_max_video_bytes: int = 512 * 1024 * 1024
     fetch_allow_private: bool = False
+    # The longest wait between two checks of X's processing of an uploaded GIF or video;
+    # X's own `check_after_secs` is followed when shorter. Tests shorten it.
+    twitter_media_poll_max_s: float = 5.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -229,6 +232,7 @@ def _parse(raw: Mapping[str, str]) -> Settings:
             "MEDIA_MAX_VIDEO_BYTES", defaults.media_max_video_bytes, 1, 2**40
         ),
         fetch_allow_private=flag("FETCH_ALLOW_PRIVATE"),
+        twitter_media_poll_max_s=number("TWITTER_MEDIA_POLL_MAX_MS", 5000, 0, 60_000) / 1000,
     )
 
 

@@ -24,6 +24,9 @@ from adapters.persistence.sqlalchemy.reads import ReadConnections
 from adapters.persistence.sqlalchemy.revisions import SqlAlchemyIntegrationRevisions
 from adapters.persistence.sqlalchemy.tables import metadata, post_targets, posts
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from domain.integration import IntegrationWarning
+from domain.platform import Platform
+from domain.workspace import WorkspaceMode
 from tests.contract.builders import T0, committed_integration, committed_workspace
 from tests.contract.conftest import SQL_BACKENDS, SqlBackend
 
@@ -192,3 +195,28 @@ async def test_busy_times_read_through_the_partial_index(fresh_sql_backend: SqlB
     print(f"\n{fresh_sql_backend.kind} busy-times plan:\n{plan}")
 
     assert "ix_post_targets_busy" in plan
+
+
+async def test_live_x_integrations_from_before_media_get_the_media_scope_warning(
+    empty_database_url: str,
+) -> None:
+    """They were connected without `media.write` (it was never asked for); Bluesky ones and
+    those of test workspaces (the simulated X grants everything) are left alone."""
+    engine = create_engine(empty_database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(_upgrade_to, "0004")
+        old = SqlAlchemyUnitOfWork(engine, FernetTokenCipher([generate_key()]), ManualClock(T0))
+        live = await committed_workspace(old)
+        test = await committed_workspace(old, name="demo", mode=WorkspaceMode.TEST)
+        x = await committed_integration(old, live.id)
+        bluesky = await committed_integration(old, live.id, platform=Platform.BLUESKY)
+        demo_x = await committed_integration(old, test.id)
+        await upgrade(engine)
+        async with old as uow:
+            found = await uow.integrations.get_many({x.id, bluesky.id, demo_x.id})
+        assert found[x.id].warnings == (IntegrationWarning.MEDIA_SCOPE_MISSING,)
+        assert found[bluesky.id].warnings == ()
+        assert found[demo_x.id].warnings == ()
+    finally:
+        await engine.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from adapters.ids import Uuid7Generator
 from adapters.platforms.directory import StaticPlatformDirectory
 from application.create_post import CreatePost, CreatePostCommand
 from application.ports.credentials import Credentials
+from application.ports.outgoing_media import OutgoingMedia
 from application.ports.platform_directory import PlatformDirectory
 from application.ports.platforms import PlatformGateway, PublishedPost
 from application.ports.unit_of_work import UnitOfWorkFactory
@@ -35,7 +37,9 @@ class RecordingGateway(PlatformGateway):
         self.platform, self.log, self.delay_s, self.hang = platform, log, delay_s, hang
         self.sent: list[str] = []
 
-    async def publish(self, credentials: Credentials, text: str) -> PublishedPost:
+    async def publish(
+        self, credentials: Credentials, text: str, media: Sequence[OutgoingMedia] = ()
+    ) -> PublishedPost:
         self.sent.append(text)
         if self.log is not None:
             line = f"{os.getpid()} {self.platform.value} {text}\n".encode()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlencode
@@ -27,6 +27,8 @@ from adapters.platforms.bluesky_answers import (
     now_iso,
 )
 from adapters.platforms.bluesky_failures import failure_of, lasting
+from adapters.platforms.bluesky_media import embed_images
+from adapters.platforms.media_rules import check_bluesky_media
 from adapters.platforms.untrusted_urls import https_url_or_none
 from application.ports.bluesky import (
     AppPasswordRequired,
@@ -35,6 +37,8 @@ from application.ports.bluesky import (
     InvalidCredentials,
 )
 from application.ports.credentials import Credentials
+from application.ports.image_fitter import ImageFitter
+from application.ports.outgoing_media import OutgoingMedia
 from application.ports.platforms import (
     AccessTokenExpired,
     ContentRejected,
@@ -55,9 +59,12 @@ SESSION_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
 class AtprotoBlueskyGateway(BlueskyGateway):
     platform = Platform.BLUESKY
 
-    def __init__(self, service_url: str, timeout: float = 10.0) -> None:
+    def __init__(
+        self, service_url: str, timeout: float = 10.0, fitter: ImageFitter | None = None
+    ) -> None:
         self.service_url = service_url.rstrip("/")
         self.timeout = timeout
+        self.fitter = fitter
         self._sdk: SimpleNamespace | None = None
         self._client: Any = None
         self._opening = asyncio.Lock()
@@ -96,10 +103,14 @@ class AtprotoBlueskyGateway(BlueskyGateway):
                 return credentials_from(session, credentials.password)
         return await self._login_again(client, credentials)
 
-    async def publish(self, credentials: Credentials, text: str) -> PublishedPost:
-        """A post with link, mention and tag facets. `AccessTokenExpired` asks the caller to
-        refresh and try again; a text Bluesky would refuse never leaves."""
-        if not bluesky_fits(text):
+    async def publish(
+        self, credentials: Credentials, text: str, media: Sequence[OutgoingMedia] = ()
+    ) -> PublishedPost:
+        """A post with link, mention and tag facets, and its images (`bluesky_media`).
+        `AccessTokenExpired` asks the caller to refresh and try again; a text or media
+        Bluesky would refuse never leaves. Only createRecord is at most once."""
+        check_bluesky_media(media)
+        if not bluesky_fits(text) and not (media and text == ""):
             raise ContentRejected(
                 "content_too_long",
                 f"Bluesky accepts 1 to {BLUESKY_MAX_GRAPHEMES} characters "
@@ -108,9 +119,14 @@ class AtprotoBlueskyGateway(BlueskyGateway):
         client = await self._open()
         models = self._loaded().models
         did = did_of(credentials)
+        embed = None
+        if media:
+            if self.fitter is None:
+                raise ContentRejected("media_rejected", "this server cannot prepare images")
+            embed = await embed_images(client, models, self.fitter, credentials, media)
         facets = await self._facets(client, text)
         record = models.AppBskyFeedPost.Record(
-            text=text, created_at=now_iso(), facets=facets or None
+            text=text, created_at=now_iso(), facets=facets or None, embed=embed
         )
         data = models.ComAtprotoRepoCreateRecord.Data(
             repo=did, collection=POST_COLLECTION, record=record

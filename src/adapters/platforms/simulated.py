@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 
+from adapters.platforms.media_rules import check_bluesky_media, check_x_media
 from application.ports.bluesky import BlueskyGateway, BlueskyLogin, InvalidCredentials
 from application.ports.clock import Clock
 from application.ports.credentials import Credentials
+from application.ports.outgoing_media import OutgoingMedia
 from application.ports.platforms import PlatformGateway, PublishedPost
 from application.ports.twitter import AuthorizationCodeRejected, SimulatedConsent, TwitterGateway
 from application.start_connect import TWITTER_SCOPES, code_challenge
@@ -26,8 +29,20 @@ class SimulatedGateway(PlatformGateway):
         self.platform = platform
         self.clock = clock
         self.published: list[tuple[str, str]] = []
+        self.published_media: list[tuple[OutgoingMedia, ...]] = []
 
-    async def publish(self, credentials: Credentials, text: str) -> PublishedPost:
+    async def publish(
+        self, credentials: Credentials, text: str, media: Sequence[OutgoingMedia] = ()
+    ) -> PublishedPost:
+        """As the live platform would answer, after the same checks of `media`, whose bytes
+        are read through (a missing stored file fails here as it would live)."""
+        if self.platform is Platform.BLUESKY:
+            check_bluesky_media(media)
+        else:
+            check_x_media(media)
+        for item in media:
+            async for _ in item.chunks():
+                pass
         if self.platform is Platform.BLUESKY:
             rkey = _tid()
             handle = credentials.extra.get("handle", "openpost-demo.bsky.social")
@@ -41,6 +56,7 @@ class SimulatedGateway(PlatformGateway):
             username = credentials.extra.get("username", "openpost_demo")
             post = PublishedPost(tweet_id, f"https://x.com/{username}/status/{tweet_id}")
         self.published.append((post.platform_post_id, text))
+        self.published_media.append(tuple(media))
         return post
 
     async def refresh(self, credentials: Credentials) -> Credentials:
@@ -97,9 +113,7 @@ class SimulatedTwitterGateway(SimulatedGateway, TwitterGateway, SimulatedConsent
         expires = int((self.clock.now() + self.CODE_LIFETIME).timestamp())
         return f"simulated.{code_challenge}.{expires}"
 
-    async def exchange_code(
-        self, code: str, code_verifier: str, redirect_uri: str
-    ) -> Credentials:
+    async def exchange_code(self, code: str, code_verifier: str, redirect_uri: str) -> Credentials:
         prefix, _, rest = code.partition(".")
         challenge, _, expires = rest.rpartition(".")
         if (
@@ -108,9 +122,7 @@ class SimulatedTwitterGateway(SimulatedGateway, TwitterGateway, SimulatedConsent
             or self.clock.now().timestamp() >= int(expires)
             or challenge != code_challenge(code_verifier)
         ):
-            raise AuthorizationCodeRejected(
-                "Value passed for the authorization code was invalid."
-            )
+            raise AuthorizationCodeRejected("Value passed for the authorization code was invalid.")
         return Credentials(
             access_token="simulated-" + secrets.token_urlsafe(16),
             refresh_token="simulated-" + secrets.token_urlsafe(16),

@@ -22,19 +22,29 @@ left is never sent twice behind our back.
 from __future__ import annotations
 
 import base64
-import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
 import aiohttp
 
+from adapters.platforms.media_rules import check_x_media
+from adapters.platforms.twitter_answers import (
+    Answer,
+    bearer,
+    checked,
+    data_of,
+    message_of,
+    oauth_error,
+)
+from adapters.platforms.twitter_media import XMediaUploader
 from adapters.platforms.untrusted_urls import https_url_or_none
-from adapters.platforms.x_limits import HEADERS, XRateLedger, reset_after_429
+from adapters.platforms.x_limits import HEADERS, XRateLedger
 from adapters.platforms.x_recent import find_recent
 from application.ports.clock import Clock
 from application.ports.credentials import Credentials
+from application.ports.image_fitter import ImageFitter
+from application.ports.outgoing_media import OutgoingMedia
 from application.ports.platforms import (
     AccessTokenExpired,
     ContentRejected,
@@ -61,6 +71,7 @@ NOT_SENT = (
 
 
 KEEPALIVE_S = 2.0
+MEDIA_POLL_CAP_S = 5.0
 
 
 def x_session(timeout_s: float) -> aiohttp.ClientSession:
@@ -87,15 +98,6 @@ def x_session(timeout_s: float) -> aiohttp.ClientSession:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """What X answered, read whole, so nothing of aiohttp outlives the request."""
-
-    status: int
-    body: bytes
-    limits: Mapping[str, str] = field(default_factory=dict)
-
-
 class AiohttpTwitterGateway(TwitterGateway, RecentPostFinder):
     platform = Platform.TWITTER
 
@@ -107,6 +109,8 @@ class AiohttpTwitterGateway(TwitterGateway, RecentPostFinder):
         api_url: str,
         client_id: str,
         client_secret: str | None = None,
+        fitter: ImageFitter | None = None,
+        media_poll_cap_s: float = MEDIA_POLL_CAP_S,
     ) -> None:
         self.http = http
         self.clock = clock
@@ -114,6 +118,7 @@ class AiohttpTwitterGateway(TwitterGateway, RecentPostFinder):
         self.client_id = client_id
         self.client_secret = client_secret
         self.limits = XRateLedger()
+        self.media = XMediaUploader(self._send, fitter, media_poll_cap_s)
 
     async def exchange_code(self, code: str, code_verifier: str, redirect_uri: str) -> Credentials:
         form = {
@@ -124,7 +129,7 @@ class AiohttpTwitterGateway(TwitterGateway, RecentPostFinder):
         }
         answer = await self._token("/2/oauth2/token", form)
         if answer.status == 400:
-            raise AuthorizationCodeRejected(_message(answer))
+            raise AuthorizationCodeRejected(message_of(answer))
         return self._tokens(self._checked_token_answer(answer), previous=None)
 
     async def refresh(self, credentials: Credentials) -> Credentials:
@@ -134,8 +139,8 @@ class AiohttpTwitterGateway(TwitterGateway, RecentPostFinder):
             raise CredentialsRejected("token_revoked", "no refresh token was granted")
         form = {"grant_type": "refresh_token", "refresh_token": credentials.refresh_token}
         answer = await self._token("/2/oauth2/token", form)
-        if answer.status == 400 and _oauth_error(answer) in ("invalid_request", "invalid_grant"):
-            raise CredentialsRejected("token_revoked", _message(answer))
+        if answer.status == 400 and oauth_error(answer) in ("invalid_request", "invalid_grant"):
+            raise CredentialsRejected("token_revoked", message_of(answer))
         return self._tokens(self._checked_token_answer(answer), previous=credentials)
 
     async def revoke(self, credentials: Credentials) -> None:
@@ -163,9 +168,9 @@ class AiohttpTwitterGateway(TwitterGateway, RecentPostFinder):
             "GET",
             "/2/users/me",
             params={"user.fields": "profile_image_url"},
-            headers=_bearer(credentials),
+            headers=bearer(credentials),
         )
-        data = _data(self._checked_api_answer(answer))
+        data = data_of(self._checked_api_answer(answer))
         try:
             return Profile(
                 platform_user_id=str(data["id"]),
@@ -176,18 +181,24 @@ class AiohttpTwitterGateway(TwitterGateway, RecentPostFinder):
         except KeyError as missing:
             raise PlatformUnreachable(f"X's profile lacks {missing}", sent=True) from None
 
-    async def publish(self, credentials: Credentials, text: str) -> PublishedPost:
+    async def publish(
+        self, credentials: Credentials, text: str, media: Sequence[OutgoingMedia] = ()
+    ) -> PublishedPost:
+        """Media first (`XMediaUploader`, retried freely), then the post: the one call that
+        is at most once."""
+        check_x_media(media)
         account = _account(credentials)
         blocked = self.limits.blocked_until(account, self.clock.now())
         if blocked is not None:
             raise PlatformRateLimited(blocked, "X's rate window is used up", sent=False)
-        answer = await self._send(
-            "POST", "/2/tweets", json={"text": text}, headers=_bearer(credentials)
-        )
+        body: dict[str, Any] = {"text": text} if text or not media else {}
+        if media:
+            body["media"] = {"media_ids": await self.media.upload_all(credentials, media)}
+        answer = await self._send("POST", "/2/tweets", json=body, headers=bearer(credentials))
         self.limits.note(account, answer.limits)
-        if answer.status == 403 and "duplicate" in _message(answer).lower():
-            raise ContentRejected("duplicate_content", _message(answer))
-        data = _data(self._checked_api_answer(answer, content=True))
+        if answer.status == 403 and "duplicate" in message_of(answer).lower():
+            raise ContentRejected("duplicate_content", message_of(answer))
+        data = data_of(self._checked_api_answer(answer, content=True))
         tweet_id = data.get("id")
         if not isinstance(tweet_id, str) or not tweet_id:
             raise PlatformUnreachable("X's answer to a post names no post id", sent=True)
@@ -203,7 +214,7 @@ class AiohttpTwitterGateway(TwitterGateway, RecentPostFinder):
         )
 
         async def fetch(path: str, params: dict[str, str]) -> Mapping[str, Any]:
-            answer = await self._send("GET", path, params=params, headers=_bearer(credentials))
+            answer = await self._send("GET", path, params=params, headers=bearer(credentials))
             return self._checked_api_answer(answer)
 
         found = await find_recent(fetch, user_id, text, in_reply_to, self.clock.now())
@@ -248,13 +259,13 @@ class AiohttpTwitterGateway(TwitterGateway, RecentPostFinder):
                 "X refused this server's app credentials (OPENPOST_TWITTER_CLIENT_ID/SECRET)",
                 sent=False,
             )
-        return _checked(answer, content=False)
+        return checked(answer, content=False)
 
     @staticmethod
     def _checked_api_answer(answer: Answer, content: bool = False) -> dict[str, Any]:
         if answer.status == 401:
-            raise AccessTokenExpired(_message(answer))
-        return _checked(answer, content=content)
+            raise AccessTokenExpired(message_of(answer))
+        return checked(answer, content=content)
 
     def _tokens(self, body: Mapping[str, Any], previous: Credentials | None) -> Credentials:
         access = body.get("access_token")
@@ -277,65 +288,6 @@ class AiohttpTwitterGateway(TwitterGateway, RecentPostFinder):
         )
 
 
-def _checked(answer: Answer, *, content: bool) -> dict[str, Any]:
-    """The JSON object of a 2xx answer, or the port error its status means."""
-    status = answer.status
-    if status == 429:
-        reset_at = reset_after_429(answer.limits)
-        raise PlatformRateLimited(reset_at, f"X rate limited: {_message(answer)}")
-    if status >= 500:
-        raise PlatformUnreachable(f"X answered {status}", sent=False)
-    if 400 <= status < 500:
-        if content:
-            raise ContentRejected("content_rejected", _message(answer))
-        raise PlatformUnreachable(f"X answered {status}: {_message(answer)}", sent=True)
-    try:
-        body = json.loads(answer.body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise PlatformUnreachable("X answered with malformed JSON", sent=True) from None
-    if not isinstance(body, dict):
-        raise PlatformUnreachable("X answered with unexpected JSON", sent=True)
-    return body
-
-
-def _data(body: Mapping[str, Any]) -> Mapping[str, Any]:
-    data = body.get("data")
-    if not isinstance(data, dict):
-        raise PlatformUnreachable("X's answer has no data object", sent=True)
-    return data
-
-
-def _body(answer: Answer) -> Mapping[str, Any]:
-    try:
-        body = json.loads(answer.body)
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def _oauth_error(answer: Answer) -> str:
-    return str(_body(answer).get("error", ""))
-
-
-def _message(answer: Answer) -> str:
-    """X's own words: the first of errors[].message, detail, error_description, title."""
-    body = _body(answer)
-    errors = body.get("errors")
-    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        first = errors[0].get("message")
-        if isinstance(first, str) and first:
-            return first
-    for key in ("detail", "error_description", "title"):
-        value = body.get(key)
-        if isinstance(value, str) and value:
-            return value
-    return f"HTTP {answer.status}"
-
-
 def _account(credentials: Credentials) -> str:
     """Whose rate windows these are: X's user id, else (older credentials) the token."""
     return credentials.extra.get("user_id") or credentials.access_token
-
-
-def _bearer(credentials: Credentials) -> dict[str, str]:
-    return {"Authorization": f"Bearer {credentials.access_token}"}

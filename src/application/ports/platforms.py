@@ -4,11 +4,13 @@ may raise. Adapters translate their library's exceptions into these; nothing els
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from application.ports.credentials import Credentials
+from application.ports.outgoing_media import OutgoingMedia
 from domain.platform import Platform
 
 
@@ -71,7 +73,12 @@ class PlatformGateway(Protocol):
     platform: Platform
 
     @abstractmethod
-    async def publish(self, credentials: Credentials, text: str) -> PublishedPost: ...
+    async def publish(
+        self, credentials: Credentials, text: str, media: Sequence[OutgoingMedia] = ()
+    ) -> PublishedPost:
+        """Uploads `media` the platform's way, then creates the post: only that last call
+        is at most once. A failed upload raises `PlatformUnreachable(sent=False)` (nothing
+        was posted, so it is retried) or `ContentRejected` when the platform refused it."""
 
     @abstractmethod
     async def refresh(self, credentials: Credentials) -> Credentials:

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from application.ports.credentials import StoredCredentials
 from domain.integration import Integration
+from domain.media import Media
 from domain.platform import Platform
 from domain.workspace import WorkspaceMode
 
@@ -13,11 +14,13 @@ from domain.workspace import WorkspaceMode
 @dataclass(frozen=True, slots=True)
 class PublishContext:
     """What a publish checks and sends with, as read in the claim's transaction: the
-    integration and its workspace's mode (None when gone) and the stored credentials."""
+    integration and its workspace's mode (None when gone), the stored credentials, and the
+    rows of the target's media, in the post's order (any that no longer exist left out)."""
 
     integration: Integration | None
     mode: WorkspaceMode | None
     credentials: StoredCredentials | None
+    media: tuple[Media, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,7 @@ class ClaimedTarget:
     content: str
     attempts: int
     context: PublishContext | None = None
+    media_ids: tuple[UUID, ...] = ()
 
 
 class PublishQueue(Protocol):

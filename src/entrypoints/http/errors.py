@@ -43,6 +43,7 @@ from domain.errors import (
     IntegrationDisconnected,
     InvalidField,
     InvalidPostInput,
+    MediaScopeMissing,
     MediaTooLarge,
     NoSlotAvailable,
     PostNotCancelable,
@@ -129,6 +130,11 @@ TABLE: dict[type[Exception], Rule] = {
         404,
         "queue_not_set",
         "This integration has no queue; its slots follow the default rule.",
+    ),
+    MediaScopeMissing: Rule(
+        422,
+        "integration_missing_scope",
+        "This account was connected without permission to upload media; connect it again.",
     ),
     IntegrationNotFound: Rule(
         422, "integration_not_found", "An integration in this post is not in this workspace."

@@ -1,10 +1,14 @@
 """The v2 API surface the project uses: GET /2/users/me, POST /2/tweets (with replies and
-quotes, `relations`) and GET /2/users/:id/tweets (`timeline`)."""
+quotes, `relations`, and media), GET /2/users/:id/tweets (`timeline`) and media upload
+(`media`)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from .clock import FakeClock
 from .daily import DailyCaps
+from .media import MediaUploads
 from .oauth import OAuthServer
 from .ratelimit import RateLimiter
 from .records import AccessToken, Tweet
@@ -17,6 +21,7 @@ from .wire import PROBLEM_JSON, Refused, Reply, Request
 TWEPOCH_MS = 1288834974657
 USERS_ME_SCOPES = frozenset({"tweet.read", "users.read"})
 CREATE_TWEET_SCOPES = frozenset({"tweet.read", "tweet.write", "users.read"})
+MEDIA_SCOPES = frozenset({"media.write"})
 DUPLICATE = "You are not allowed to create a Tweet with duplicate content."
 TOO_LONG = (
     "Your Tweet text is too long. For more information on how Twitter determines "
@@ -49,6 +54,7 @@ class ApiServer:
         self.daily = DailyCaps()
         self.tweets: list[Tweet] = []
         self.deleted: set[str] = set()
+        self.media = MediaUploads()
         self._last_id = 0
 
     def users_me(self, authorization: str, query: dict[str, str]) -> Reply:
@@ -61,21 +67,28 @@ class ApiServer:
 
     def create_tweet(self, authorization: str, request: Request) -> Reply:
         """Post as the token's user: ≤ 280 weighted chars, never the same text twice; a
-        reply or quote only of a live post the user can see; within the 24-hour caps."""
+        reply or quote only of a live post the user can see; within the 24-hour caps. Text
+        may be empty when the post carries media, which must be usable (`MediaUploads`)."""
         token = self._authorized(authorization, CREATE_TWEET_SCOPES)
         headers = self._count("create_tweet", token)
         daily = self.daily.hit(token.user_id, token.client_id, self.clock.now())
         headers += daily.headers
         if daily.exceeded:
             raise Refused(Reply.problem(429, "Too Many Requests", headers=headers))
-        text = self._text(request, headers)
+        body = self._body(request, headers)
+        media_ids = self._media_ids(body, headers)
+        text = body.get("text", "")
+        if not isinstance(text, str) or (not text.strip() and body.get("media") is None):
+            raise invalid_request("$.text: a non-empty text is required without media.", headers)
         if weighted_length(text) > MAX_WEIGHTED_LENGTH:
             raise invalid_request(TOO_LONG, headers)
         related = read_relations(
-            request.json(), self.live(), lambda t: self.can_see(token.user_id, t), headers
+            body, self.live(), lambda t: self.can_see(token.user_id, t), headers
         )
-        if any(t.author_id == token.user_id and t.text == text for t in self.tweets):
+        if text and any(t.author_id == token.user_id and t.text == text for t in self.tweets):
             raise Refused(Reply.problem(403, "Forbidden", DUPLICATE, headers=headers))
+        if body.get("media") is not None:
+            self.media.usable(token, media_ids, self.clock.now())
         tweet_id = self.next_id()
         parent, quoted = related.in_reply_to, related.quoted
         tweet = Tweet(
@@ -83,6 +96,7 @@ class ApiServer:
             in_reply_to_tweet_id=parent.id if parent else None,
             quote_tweet_id=quoted.id if quoted else None,
             conversation_id=related.conversation_id or tweet_id,
+            media_ids=media_ids,
         )  # fmt: skip
         self.tweets.append(tweet)
         data = {"id": tweet.id, "text": tweet.text, "edit_history_tweet_ids": [tweet.id]}
@@ -94,6 +108,31 @@ class ApiServer:
         user = self.registry.users.get(user_id)
         live = [t for t in self.tweets if t.id not in self.deleted]
         return user_timeline(user, user_id, token.user_id, live, query, headers)
+
+    def media_initialize(self, authorization: str, request: Request) -> Reply:
+        token = self._authorized(authorization, MEDIA_SCOPES)
+        self._count("media_initialize", token)
+        return self.media.initialize(token, request, self.clock.now(), self.next_id())
+
+    def media_append(self, authorization: str, media_id: str, request: Request) -> Reply:
+        token = self._authorized(authorization, MEDIA_SCOPES)
+        self._count("media_append", token)
+        return self.media.append(token, media_id, request, self.clock.now())
+
+    def media_finalize(self, authorization: str, media_id: str) -> Reply:
+        token = self._authorized(authorization, MEDIA_SCOPES)
+        self._count("media_finalize", token)
+        return self.media.finalize(token, media_id, self.clock.now())
+
+    def media_status(self, authorization: str, query: dict[str, str]) -> Reply:
+        token = self._authorized(authorization, MEDIA_SCOPES)
+        self._count("media_status", token)
+        return self.media.status(token, query, self.clock.now())
+
+    def media_metadata(self, authorization: str, request: Request) -> Reply:
+        token = self._authorized(authorization, MEDIA_SCOPES)
+        self._count("media_metadata", token)
+        return self.media.metadata(token, request, self.clock.now())
 
     def live(self) -> dict[str, Tweet]:
         return {t.id: t for t in self.tweets if t.id not in self.deleted}
@@ -116,7 +155,7 @@ class ApiServer:
         return quota.headers()
 
     @staticmethod
-    def _text(request: Request, headers: list[tuple[str, str]]) -> str:
+    def _body(request: Request, headers: list[tuple[str, str]]) -> dict[str, Any]:
         content_type = request.headers.get("content-type", "")
         if not content_type.startswith("application/json"):
             raise invalid_request(
@@ -126,12 +165,19 @@ class ApiServer:
             body = request.json()
         except ValueError:
             raise invalid_request("Request body is not valid JSON.", headers) from None
-        text = body.get("text") if isinstance(body, dict) else None
-        if not isinstance(text, str) or not text.strip():
-            raise invalid_request(
-                "$.text: a non-empty text is required (media is not modelled).", headers
-            )
-        return text
+        if not isinstance(body, dict):
+            raise invalid_request("Request body must be a JSON object.", headers)
+        return body
+
+    @staticmethod
+    def _media_ids(body: dict[str, Any], headers: list[tuple[str, str]]) -> tuple[str, ...]:
+        media = body.get("media")
+        if media is None:
+            return ()
+        ids = media.get("media_ids") if isinstance(media, dict) else None
+        if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+            raise invalid_request("$.media.media_ids: a list of id strings is required.", headers)
+        return tuple(ids)
 
     def next_id(self) -> str:
         """Snowflake-shaped, strictly increasing even while the fake clock stands still."""

@@ -34,17 +34,36 @@ API_ROUTES: dict[tuple[str, str], tuple[str, Handler]] = {
     ("POST", "/2/oauth2/revoke"): ("revoke", lambda x, r: x.oauth.revoke(r.form(), _auth(r))),
     ("GET", "/2/users/me"): ("users_me", lambda x, r: x.api.users_me(_auth(r), r.query)),
     ("POST", "/2/tweets"): ("create_tweet", lambda x, r: x.api.create_tweet(_auth(r), r)),
+    ("POST", "/2/media/upload/initialize"): (
+        "media_initialize",
+        lambda x, r: x.api.media_initialize(_auth(r), r),
+    ),
+    ("GET", "/2/media/upload"): (
+        "media_status",
+        lambda x, r: x.api.media_status(_auth(r), r.query),
+    ),
+    ("POST", "/2/media/metadata"): (
+        "media_metadata",
+        lambda x, r: x.api.media_metadata(_auth(r), r),
+    ),
 }
 USER_TWEETS = re.compile(r"/2/users/(?P<id>[^/]+)/tweets")
+MEDIA_ID_ROUTE = re.compile(r"/2/media/upload/(?P<id>[0-9]{1,19})/(?P<verb>append|finalize)")
 
 
 def _route(request: Request) -> tuple[str, Handler] | None:
-    """The exact routes, then the one with a path parameter."""
+    """The exact routes, then those with a path parameter."""
     route = API_ROUTES.get((request.method, request.path))
     found = USER_TWEETS.fullmatch(request.path)
     if route is None and request.method == "GET" and found is not None:
         user_id = found["id"]
         return "user_tweets", lambda x, r: x.api.user_tweets(_auth(r), user_id, r.query)
+    media = MEDIA_ID_ROUTE.fullmatch(request.path)
+    if route is None and request.method == "POST" and media is not None:
+        media_id = media["id"]
+        if media["verb"] == "append":
+            return "media_append", lambda x, r: x.api.media_append(_auth(r), media_id, r)
+        return "media_finalize", lambda x, r: x.api.media_finalize(_auth(r), media_id)
     return route
 
 

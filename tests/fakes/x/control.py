@@ -106,6 +106,11 @@ def _delete_tweet(fake: FakeX, request: Request) -> Reply:
     return Reply.json(200, OK)
 
 
+def _fail_processing(fake: FakeX, request: Request) -> Reply:
+    fake.fail_media_processing_next(int(_body(request).get("times", 1)))
+    return Reply.json(200, OK)
+
+
 CONTROL_ROUTES: dict[tuple[str, str], Callable[[FakeX, Request], Reply]] = {
     ("GET", "/_fake/state"): _state,
     ("POST", "/_fake/reset"): _reset,
@@ -121,4 +126,5 @@ CONTROL_ROUTES: dict[tuple[str, str], Callable[[FakeX, Request], Reply]] = {
     ("POST", "/_fake/daily-caps"): _daily_caps,
     ("POST", "/_fake/tweets"): _seed_tweet,
     ("POST", "/_fake/tweets/delete"): _delete_tweet,
+    ("POST", "/_fake/media/fail-processing"): _fail_processing,
 }

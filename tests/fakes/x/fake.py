@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
@@ -12,6 +13,7 @@ from typing import Any
 from .api import ApiServer
 from .clock import FakeClock
 from .faults import Fault, FaultPlan, Gate
+from .media import Upload
 from .oauth import OAuthServer
 from .records import DEFAULT_CLIENT, DEFAULT_USER, Consent, RegisteredClient, Tweet, XUser
 from .registry import Registry
@@ -189,6 +191,21 @@ class FakeX:
         with self.lock:
             self.responses[endpoint][str(outcome)] += 1
 
+    def fail_media_processing_next(self, times: int = 1) -> None:
+        """The next `times` GIF or video uploads end their processing `failed`."""
+        with self.lock:
+            self.api.media.fail_processing += times
+
+    def upload(self, media_id: str) -> Upload:
+        """A media upload as the fake holds it (bytes, alt text, processing)."""
+        with self.lock:
+            return self.api.media.uploads[media_id]
+
+    @property
+    def uploads(self) -> list[Upload]:
+        with self.lock:
+            return list(self.api.media.uploads.values())
+
     @property
     def tweets(self) -> list[Tweet]:
         """Every post made, deleted ones included, oldest first."""
@@ -227,6 +244,18 @@ class FakeX:
                 "revocations": self.revocations,
                 "tweets": [tweet.as_json() for tweet in self.api.tweets],
                 "tweets_per_user": self.tweets_per_user(),
+                "media": [
+                    {
+                        "id": upload.id,
+                        "owner": upload.owner,
+                        "category": upload.category,
+                        "size": len(upload.content),
+                        "sha256": hashlib.sha256(upload.content).hexdigest(),
+                        "state": upload.state(self.clock.now()),
+                        "alt_text": upload.alt_text,
+                    }
+                    for upload in self.api.media.uploads.values()
+                ],
                 "pending_faults": self.faults.pending(),
                 "held": dict(self.gate.held()),
                 "pending_consents": len(self.oauth.consents),

@@ -10,7 +10,19 @@ from dataclasses import dataclass
 from typing import Any, Literal, cast, get_args
 
 FaultKind = Literal["status", "rate_limit", "delay", "hold", "reset", "malformed"]
-ENDPOINTS = ("authorize", "token", "revoke", "users_me", "create_tweet", "user_tweets")
+ENDPOINTS = (
+    "authorize",
+    "token",
+    "revoke",
+    "users_me",
+    "create_tweet",
+    "user_tweets",
+    "media_initialize",
+    "media_append",
+    "media_finalize",
+    "media_status",
+    "media_metadata",
+)
 
 
 @dataclass(frozen=True)

@@ -129,9 +129,11 @@ class Tweet:
     in_reply_to_tweet_id: str | None = None
     quote_tweet_id: str | None = None
     conversation_id: str = ""
+    media_ids: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "media_ids": list(self.media_ids),
             "id": self.id,
             "text": self.text,
             "author_id": self.author_id,

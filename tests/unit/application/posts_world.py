@@ -17,6 +17,7 @@ from application.claim_due_targets import ClaimDueTargets
 from application.create_post import CreatePost, CreatePostCommand
 from application.expire_leases import ExpireLeases
 from application.ports.credentials import Credentials
+from application.ports.outgoing_media import OutgoingMedia
 from application.ports.platforms import PlatformGateway, PublishedPost
 from application.ports.unit_of_work import UnitOfWork
 from application.publish_target import PublishTarget
@@ -27,6 +28,7 @@ from domain.integration import Integration, Profile
 from domain.platform import Platform
 from domain.post import Post
 from domain.workspace import Workspace, WorkspaceMode
+from tests.support.media import InMemoryMediaStore
 
 START = datetime(2026, 4, 17, 10, 30, 15, 250_000, tzinfo=UTC)
 LEASE = timedelta(seconds=120)
@@ -41,15 +43,21 @@ class ScriptedGateway(PlatformGateway):
         self.script = list(script)
         self.refresh_script: list[Any] = []
         self.sent: list[str] = []
+        self.sent_media: list[list[tuple[OutgoingMedia, bytes]]] = []
         self.used_tokens: list[str] = []
         self.refreshes = 0
 
-    async def publish(self, credentials: Credentials, text: str) -> PublishedPost:
+    async def publish(
+        self, credentials: Credentials, text: str, media: Sequence[OutgoingMedia] = ()
+    ) -> PublishedPost:
+        """Reads every attachment through, as an upload would, before the script speaks."""
         self.used_tokens.append(credentials.access_token)
+        uploaded = [(item, await item.read()) for item in media]
         step = self.script.pop(0) if self.script else None
         if isinstance(step, BaseException):
             raise step
         self.sent.append(text)
+        self.sent_media.append(uploaded)
         number = len(self.sent)
         return PublishedPost(str(number), f"https://example.test/{self.platform}/{number}")
 
@@ -75,6 +83,7 @@ class World:
     ids: Uuid7Generator = field(default_factory=Uuid7Generator)
     mode: WorkspaceMode = WorkspaceMode.LIVE
     gateways: dict[Platform, ScriptedGateway] = field(default_factory=dict)
+    media_store: InMemoryMediaStore = field(default_factory=InMemoryMediaStore)
     workspace: Workspace | None = None
     twitter: Integration | None = None
     bluesky: Integration | None = None
@@ -143,7 +152,9 @@ class World:
         directory = StaticPlatformDirectory(live=self.gateways, simulated=self.gateways)
         refresher = RefreshCredentials(self.uow, self.clock, directory, RefreshPolicy(margin_s))
         credentials = GetUsableCredentials(self.uow, self.clock, refresher)
-        return PublishTarget(self.uow, self.clock, directory, credentials, jitter=lambda: 0.0)
+        return PublishTarget(
+            self.uow, self.clock, directory, credentials, self.media_store, jitter=lambda: 0.0
+        )
 
     async def run_due(self, limit: int = 100) -> list[Any]:
         """One worker pass: expire leases, claim what is due, publish each."""

@@ -22,7 +22,8 @@ from application.errors import PlatformNotConfigured
 from application.ports.platforms import PlatformUnreachable
 from application.ports.twitter import AuthorizationCodeRejected
 from application.workspaces import SYNTHETIC_PROFILES
-from domain.integration import IntegrationStatus, StatusReason
+from domain.errors import MediaScopeMissing
+from domain.integration import IntegrationStatus, IntegrationWarning, StatusReason
 from domain.platform import Platform
 from domain.workspace import WorkspaceMode
 from tests.fakes.x import DEFAULT_USER
@@ -188,6 +189,22 @@ async def test_a_grant_without_tweet_write_is_refused_and_its_tokens_revoked(
     assert "tweet.write" in str(refused.value)
     assert world.fake.revocations == 2
     assert len(world.store.integrations) == 0
+
+
+async def test_a_grant_without_media_write_connects_with_the_media_scope_warning(
+    world: TwitterWorld,
+) -> None:
+    ws = await world.workspace()
+    world.fake.grant_next_authorization(
+        ["tweet.read", "tweet.write", "users.read", "offline.access"]
+    )
+    connected = await world.complete().execute(await world.authorize(ws))
+    assert connected.integration.warnings == (IntegrationWarning.MEDIA_SCOPE_MISSING,)
+    with pytest.raises(MediaScopeMissing):
+        connected.integration.ensure_can_post_media()
+    again = await world.complete().execute(await world.authorize(ws))
+    assert again.reconnected and again.integration.warnings == ()
+    again.integration.ensure_can_post_media()
 
 
 async def test_a_code_x_refuses_is_a_refusal(world: TwitterWorld) -> None:

@@ -3,6 +3,7 @@ on a best-effort basis (a platform that is down never keeps a user from disconne
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from adapters.platforms.directory import StaticPlatformDirectory
 from application.disconnect_integration import DisconnectIntegration
 from application.errors import NotFound
 from application.ports.credentials import Credentials, StoredCredentials
+from application.ports.outgoing_media import OutgoingMedia
 from application.ports.platforms import PlatformGateway, PlatformUnreachable, PublishedPost
 from domain.integration import Integration, IntegrationStatus, StatusReason
 from domain.platform import Platform
@@ -29,7 +31,9 @@ class RecordingGateway(PlatformGateway):
         self.down = down
         self.revoked: list[Credentials] = []
 
-    async def publish(self, credentials: Credentials, text: str) -> PublishedPost:
+    async def publish(
+        self, credentials: Credentials, text: str, media: Sequence[OutgoingMedia] = ()
+    ) -> PublishedPost:
         raise AssertionError("disconnecting never publishes")
 
     async def refresh(self, credentials: Credentials) -> Credentials:

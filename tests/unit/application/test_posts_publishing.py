@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from adapters.platforms.simulated import SimulatedGateway
 from application.claim_due_targets import ClaimDueTargets
 from application.ports.credentials import Credentials
+from application.ports.outgoing_media import OutgoingMedia
 from application.ports.platforms import (
     AccessTokenExpired,
     ContentRejected,
@@ -254,10 +256,12 @@ class HeldGateway(ScriptedGateway):
         super().__init__(platform)
         self.called, self.answer = asyncio.Event(), asyncio.Event()
 
-    async def publish(self, credentials: Credentials, text: str) -> PublishedPost:
+    async def publish(
+        self, credentials: Credentials, text: str, media: Sequence[OutgoingMedia] = ()
+    ) -> PublishedPost:
         self.called.set()
         await self.answer.wait()
-        return await super().publish(credentials, text)
+        return await super().publish(credentials, text, media)
 
 
 async def test_an_answer_already_received_is_recorded_even_if_the_publish_is_cancelled() -> None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 
 from application.claim_due_targets import ClaimDueTargets
 from application.expire_leases import ExpireLeases
 from application.ports.credentials import Credentials
+from application.ports.outgoing_media import OutgoingMedia
 from application.ports.platforms import PublishedPost
 from domain.platform import Platform
 from domain.post_target import TargetStatus
@@ -23,12 +25,14 @@ class SlowGateway(ScriptedGateway):
         self.release = asyncio.Event()
         self.running = self.most = 0
 
-    async def publish(self, credentials: Credentials, text: str) -> PublishedPost:
+    async def publish(
+        self, credentials: Credentials, text: str, media: Sequence[OutgoingMedia] = ()
+    ) -> PublishedPost:
         self.running += 1
         self.most = max(self.most, self.running)
         try:
             await self.release.wait()
-            return await super().publish(credentials, text)
+            return await super().publish(credentials, text, media)
         finally:
             self.running -= 1
 

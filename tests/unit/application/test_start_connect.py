@@ -70,7 +70,7 @@ async def test_the_x_url_carries_every_parameter_of_the_authorization_request(
         "response_type": "code",
         "client_id": "client-123",
         "redirect_uri": f"{PUBLIC_URL}/api/platforms/twitter/callback",
-        "scope": "tweet.read tweet.write users.read offline.access",
+        "scope": "tweet.read tweet.write users.read offline.access media.write",
         "state": answer.state,
         "code_challenge": code_challenge(answer.code_verifier),
         "code_challenge_method": "S256",
@@ -80,7 +80,7 @@ async def test_the_x_url_carries_every_parameter_of_the_authorization_request(
 
 async def test_spaces_in_the_scope_are_encoded_as_percent_20(world: World) -> None:
     answer = await start_twitter(world, world.workspace())
-    assert "scope=tweet.read%20tweet.write%20users.read%20offline.access" in answer.url
+    assert "scope=tweet.read%20tweet.write%20users.read%20offline.access%20media.write" in answer.url
 
 
 async def test_the_verifier_is_what_rfc_7636_allows(world: World) -> None:

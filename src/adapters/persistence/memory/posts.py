@@ -95,6 +95,7 @@ class MemoryPublishQueue(PublishQueue):
                     platform=target.platform,
                     content=target.content,
                     attempts=target.attempts,
+                    media_ids=post.media_for(target.platform),
                 )
             )
         return claimed

@@ -113,3 +113,11 @@ def response_from_bytes(status: int, data: bytes) -> StoredResponse:
         headers=tuple((str(k), str(v)) for k, v in raw["headers"]),
         body=base64.b64decode(raw["body"]),
     )
+
+
+def media_ids_for(platform: Platform, media: str | None, overrides: str | None) -> tuple[UUID, ...]:
+    """A target's media from its post's stored lists: the platform's own, else the post's."""
+    chosen = json.loads(overrides or "{}").get(platform.value)
+    if chosen is None:
+        chosen = json.loads(media or "[]")
+    return tuple(UUID(m) for m in chosen)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.persistence.sqlalchemy.tables import post_targets
+from adapters.persistence.sqlalchemy.post_mappers import media_ids_for
+from adapters.persistence.sqlalchemy.tables import post_targets, posts
 from application.ports.publish_queue import ClaimedTarget, PublishQueue
 from domain.platform import Platform
 
@@ -19,7 +21,8 @@ class SqlAlchemyPublishQueue(PublishQueue):
     """One statement claims: `WITH due AS (SELECT ... FOR UPDATE SKIP LOCKED) UPDATE ...
     RETURNING`. PostgreSQL skips rows another worker is claiming; SQLite runs the statement
     atomically under its write lock. The SQL mirrors `PostTarget.claim` (pending ->
-    publishing, one more attempt, a lease) so thousands of targets claim in one round trip."""
+    publishing, one more attempt, a lease) so thousands of targets claim in one round trip.
+    The post's media lists come back in the same statement (a subquery per row)."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
@@ -52,6 +55,8 @@ class SqlAlchemyPublishQueue(PublishQueue):
                 _t.content,
                 _t.attempts,
                 _t.next_attempt_at,
+                _post_column(posts.c.media),
+                _post_column(posts.c.media_overrides),
             )
         )
         return [
@@ -63,6 +68,7 @@ class SqlAlchemyPublishQueue(PublishQueue):
                 platform=Platform(row[4]),
                 content=row[5],
                 attempts=row[6],
+                media_ids=media_ids_for(Platform(row[4]), row[8], row[9]),
             )
             for row in claimed
         ]
@@ -75,3 +81,7 @@ class SqlAlchemyPublishQueue(PublishQueue):
             .limit(limit)
         )
         return [(row[0], row[1]) for row in rows]
+
+
+def _post_column(column: Any) -> Any:
+    return select(column).where(posts.c.id == _t.post_id).scalar_subquery()
