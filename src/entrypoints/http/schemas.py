@@ -51,7 +51,7 @@ class Integration(msgspec.Struct):
     platform_user_id: str
     connected_at: Timestamp
     updated_at: Timestamp
-    warnings: list[Literal["main_password_used"]]
+    warnings: list[Literal["main_password_used", "media_scope_missing"]]
 
 
 class IntegrationList(msgspec.Struct):
