@@ -53,7 +53,9 @@ async def test_a_claim_counts_an_attempt_and_hands_out_the_signing_secrets(
         await uow.commit()
     assert claimed.delivery.attempts == 1
     assert claimed.delivery.lease_expires_at == T0 + LEASE
-    assert claimed.url == endpoint.url and claimed.secrets == (endpoint.secret,)
+    assert claimed.endpoint == endpoint and claimed.endpoint.signing_secrets(T0) == (
+        endpoint.secret,
+    )
 
 
 async def test_disabled_endpoints_are_not_delivered_to(uow_factory: Backend) -> None:

@@ -10,8 +10,8 @@ class Outbox(Protocol):
     The delivery worker sends them later; no use case calls a receiver itself."""
 
     @abstractmethod
-    async def record(self, *drafts: EventDraft) -> None:
+    async def record(self, *drafts: EventDraft) -> list[str]:
         """Gives each event an id and writes it with one pending delivery per endpoint of
         its workspace that is enabled and subscribed to its type now (or, for a draft
         naming an endpoint, to that endpoint only). Nothing is visible until the unit of
-        work commits."""
+        work commits. Returns the new events' ids."""

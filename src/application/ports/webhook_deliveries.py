@@ -5,23 +5,24 @@ from typing import Protocol
 from uuid import UUID
 
 from domain.webhooks.delivery import Delivery, DeliveryStatus
+from domain.webhooks.endpoint import WebhookEndpoint
 
 
 @dataclass(frozen=True, slots=True)
 class ClaimedDelivery:
     """A delivery a worker now holds (claimed: one more attempt, a lease), with what its
-    attempt sends: the endpoint's URL, the event's body and the secrets that sign it."""
+    attempt needs: the endpoint as it was at the claim (URL, signing secrets) and the
+    event's body."""
 
     delivery: Delivery
-    url: str
+    endpoint: WebhookEndpoint
     body: bytes = field(repr=False)
-    secrets: tuple[str, ...] = field(repr=False)
 
 
 class DeliveryRepository(Protocol):
     @abstractmethod
     async def get(
-        self, workspace_id: UUID, endpoint_id: UUID, delivery_id: UUID
+        self, workspace_id: UUID, endpoint_id: UUID, delivery_id: UUID, *, for_update: bool = False
     ) -> Delivery | None: ...
 
     @abstractmethod

@@ -16,9 +16,11 @@ class MemoryOutbox(Outbox):
         self.store = store
         self.ids = ids or Uuid7Generator()
 
-    async def record(self, *drafts: EventDraft) -> None:
+    async def record(self, *drafts: EventDraft) -> list[str]:
+        ids = []
         for draft in drafts:
             event = WebhookEvent.from_draft(new_event_id(self.ids.new_id()), draft)
+            ids.append(event.id)
             self.store.webhook_events[event.id] = event
             for endpoint in self.store.webhook_endpoints.values():
                 if endpoint.workspace_id != draft.workspace_id:
@@ -37,3 +39,4 @@ class MemoryOutbox(Outbox):
                     now=draft.occurred_at,
                 )
                 self.store.webhook_deliveries[delivery.id] = delivery
+        return ids

@@ -22,7 +22,7 @@ class MemoryDeliveryRepository(DeliveryRepository):
         self.store = store
 
     async def get(
-        self, workspace_id: UUID, endpoint_id: UUID, delivery_id: UUID
+        self, workspace_id: UUID, endpoint_id: UUID, delivery_id: UUID, *, for_update: bool = False
     ) -> Delivery | None:
         found = self.store.webhook_deliveries.get(delivery_id)
         if found is None or (found.workspace_id, found.endpoint_id) != (workspace_id, endpoint_id):
@@ -88,9 +88,7 @@ class MemoryDeliveryQueue(DeliveryQueue):
             endpoint = endpoints[delivery.endpoint_id]
             event = self.store.webhook_events[delivery.event_id]
             claimed.append(
-                ClaimedDelivery(
-                    copy.deepcopy(delivery), endpoint.url, event.body, endpoint.signing_secrets(now)
-                )
+                ClaimedDelivery(copy.deepcopy(delivery), copy.deepcopy(endpoint), event.body)
             )
         return claimed
 

@@ -29,9 +29,11 @@ class SqlAlchemyOutbox(Outbox):
         self.conn = conn
         self.ids = ids or Uuid7Generator()
 
-    async def record(self, *drafts: EventDraft) -> None:
+    async def record(self, *drafts: EventDraft) -> list[str]:
+        ids = []
         for draft in drafts:
             event = WebhookEvent.from_draft(new_event_id(self.ids.new_id()), draft)
+            ids.append(event.id)
             await self.conn.execute(
                 insert(webhook_events).values(
                     id=event.id,
@@ -56,6 +58,7 @@ class SqlAlchemyOutbox(Outbox):
             ]
             if rows:
                 await self.conn.execute(insert(webhook_deliveries), rows)
+        return ids
 
     async def _recipients(self, draft: EventDraft) -> list[UUID]:
         query = select(_e.id, _e.events).where(_e.workspace_id == draft.workspace_id)

@@ -8,6 +8,7 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.persistence.sqlalchemy.locks import lock_rows
 from adapters.persistence.sqlalchemy.tables import (
     webhook_deliveries,
     webhook_endpoints,
@@ -35,11 +36,14 @@ class SqlAlchemyDeliveryRepository(DeliveryRepository):
         self.conn = conn
 
     async def get(
-        self, workspace_id: UUID, endpoint_id: UUID, delivery_id: UUID
+        self, workspace_id: UUID, endpoint_id: UUID, delivery_id: UUID, *, for_update: bool = False
     ) -> Delivery | None:
-        query = select(webhook_deliveries).where(
+        where = and_(
             _d.id == delivery_id, _d.workspace_id == workspace_id, _d.endpoint_id == endpoint_id
         )
+        if for_update:
+            await lock_rows(self.conn, webhook_deliveries, where)
+        query = select(webhook_deliveries).where(where)
         row = (await self.conn.execute(query)).mappings().first()
         return delivery_from_row(row) if row else None
 
@@ -162,11 +166,6 @@ class SqlAlchemyDeliveryQueue(DeliveryQueue):
             row["id"]: endpoint_from_row(row, self.cipher) for row in endpoint_rows.mappings()
         }
         return [
-            ClaimedDelivery(
-                d,
-                endpoints[d.endpoint_id].url,
-                bodies[d.event_id],
-                endpoints[d.endpoint_id].signing_secrets(now),
-            )
+            ClaimedDelivery(d, endpoints[d.endpoint_id], bodies[d.event_id])
             for d in sorted(deliveries, key=lambda d: (d.next_attempt_at or now, d.id))
         ]

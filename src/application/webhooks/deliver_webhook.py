@@ -1,0 +1,91 @@
+"""Sends one claimed attempt and records what came of it.
+
+The attempt is signed at send time (`webhook-timestamp` is this attempt's), sent through
+the `WebhookSender` (address guards, no redirects, 10 s, a bounded read), and recorded by
+the delivery entity: success, a retry per the schedule, or failure. The endpoint learns
+of it too: a 410 disables it (`gone`), failures count towards `failing`, a success
+clears that count. No transaction is open while the receiver is called. An outcome that
+arrives after the lease ran out and another attempt was claimed is dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime
+
+from application.ports.clock import Clock
+from application.ports.unit_of_work import UnitOfWorkFactory
+from application.ports.webhook_deliveries import ClaimedDelivery
+from application.ports.webhook_sender import WebhookRequest, WebhookSender
+from application.webhooks.policy import DeliveryPolicy
+from domain.webhooks.delivery import AttemptResult, Delivery
+from domain.webhooks.endpoint import WebhookEndpoint
+from domain.webhooks.errors import InvalidWebhookInput
+from domain.webhooks.signing import signature_headers
+from domain.webhooks.urls import check_url
+
+log = logging.getLogger("openpost.webhooks")
+
+USER_AGENT = "OpenPost-Webhooks/1"
+
+
+class DeliverWebhook:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        sender: WebhookSender,
+        policy: DeliveryPolicy,
+        random_source: Callable[[], float] = random.random,
+    ) -> None:
+        self.uow_factory, self.clock, self.sender = uow_factory, clock, sender
+        self.policy, self.random = policy, random_source
+
+    async def execute(self, claimed: ClaimedDelivery) -> Delivery:
+        result = await self._send(claimed, self.clock.now())
+        return await self._record(claimed, result, self.clock.now())
+
+    async def _send(self, claimed: ClaimedDelivery, now: datetime) -> AttemptResult:
+        endpoint = claimed.endpoint
+        try:
+            check_url(endpoint.url, self.policy.urls)
+        except InvalidWebhookInput as refused:
+            return AttemptResult(None, f"the endpoint URL is not allowed: {refused.reason}")
+        headers = signature_headers(
+            endpoint.signing_secrets(now), claimed.delivery.event_id, int(now.timestamp()),
+            claimed.body,
+        )  # fmt: skip
+        headers |= {"content-type": "application/json", "user-agent": USER_AGENT}
+        return await self.sender.send(WebhookRequest(endpoint.url, headers, claimed.body))
+
+    async def _record(
+        self, claimed: ClaimedDelivery, result: AttemptResult, now: datetime
+    ) -> Delivery:
+        delivery = claimed.delivery
+        attempt = delivery.attempts
+        delivery.record(result, now, self.policy.schedule, self.random())
+        async with self.uow_factory() as uow:
+            if not await uow.webhook_deliveries.save_attempt(delivery, attempt):
+                log.warning("late outcome of delivery %s dropped", delivery.id)
+                return delivery
+            if result.succeeded and claimed.endpoint.failing_since is None:
+                await uow.commit()  # the common case: nothing to tell the endpoint
+                return delivery
+            endpoint = await uow.webhook_endpoints.get_any(delivery.endpoint_id, for_update=True)
+            if endpoint is not None and self._tell(endpoint, result, now):
+                await uow.webhook_endpoints.save(endpoint)
+            await uow.commit()
+        return delivery
+
+    def _tell(self, endpoint: WebhookEndpoint, result: AttemptResult, now: datetime) -> bool:
+        """Lets the endpoint hear of the attempt; True when it changed."""
+        if result.succeeded:
+            return endpoint.delivery_succeeded()
+        if result.gone:
+            if endpoint.enabled:
+                log.warning("endpoint %s answered 410 Gone: disabled", endpoint.id)
+            endpoint.gone(now)
+            return True
+        return endpoint.delivery_failed(now, self.policy.failing_after)
