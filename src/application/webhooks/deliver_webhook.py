@@ -1,7 +1,11 @@
 """Sends one claimed attempt and records what came of it.
 
-The attempt is signed at send time (`webhook-timestamp` is this attempt's), sent through
-the `WebhookSender` (address guards, no redirects, 10 s, a bounded read), and recorded by
+The attempt is signed at send time (`webhook-timestamp` is this attempt's) and POSTed
+through the one guarded fetcher (`UrlFetcher`: every resolved address checked, the
+connection pinned to one of them), with no redirect followed (a 3xx is a failure) and one
+deadline for the whole exchange. Only a small declared body is read (so the connection can
+be reused); any other is never read, so a huge or dripping answer cannot hold a worker.
+The outcome is recorded by
 the delivery entity: success, a retry per the schedule, or failure. The endpoint learns
 of it too: a 410 disables it (`gone`), failures count towards `failing`, a success
 clears that count. No transaction is open while the receiver is called. An outcome that
@@ -17,8 +21,8 @@ from datetime import datetime
 
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
+from application.ports.url_fetcher import FetchError, FetchRequest, UrlFetcher, UrlNotAllowed
 from application.ports.webhook_deliveries import ClaimedDelivery
-from application.ports.webhook_sender import WebhookRequest, WebhookSender
 from application.webhooks.policy import DeliveryPolicy
 from domain.webhooks.delivery import AttemptResult, Delivery
 from domain.webhooks.endpoint import WebhookEndpoint
@@ -29,6 +33,15 @@ from domain.webhooks.urls import check_url
 log = logging.getLogger("openpost.webhooks")
 
 USER_AGENT = "OpenPost-Webhooks/1"
+READ_AT_MOST = 64 * 1024
+
+
+def _small(content_length: str | None) -> bool:
+    return (
+        content_length is not None
+        and content_length.isdigit()
+        and int(content_length) <= READ_AT_MOST
+    )
 
 
 class DeliverWebhook:
@@ -36,11 +49,11 @@ class DeliverWebhook:
         self,
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
-        sender: WebhookSender,
+        fetcher: UrlFetcher,
         policy: DeliveryPolicy,
         random_source: Callable[[], float] = random.random,
     ) -> None:
-        self.uow_factory, self.clock, self.sender = uow_factory, clock, sender
+        self.uow_factory, self.clock, self.fetcher = uow_factory, clock, fetcher
         self.policy, self.random = policy, random_source
 
     async def execute(self, claimed: ClaimedDelivery) -> Delivery:
@@ -58,7 +71,26 @@ class DeliverWebhook:
             claimed.body,
         )  # fmt: skip
         headers |= {"content-type": "application/json", "user-agent": USER_AGENT}
-        return await self.sender.send(WebhookRequest(endpoint.url, headers, claimed.body))
+        request = FetchRequest(
+            endpoint.url, "POST", headers, claimed.body, max_bytes=READ_AT_MOST,
+            timeout_s=self.policy.timeout_s, max_redirects=0,
+        )  # fmt: skip
+        return await self._post(request)
+
+    async def _post(self, request: FetchRequest) -> AttemptResult:
+        status: int | None = None
+        try:
+            async with self.fetcher.open(request) as response:
+                status = response.status
+                if _small(response.headers.get("content-length")):
+                    async for _ in response.chunks():
+                        pass
+        except UrlNotAllowed as refused:
+            return AttemptResult(None, f"the endpoint's address is not allowed: {refused}")
+        except FetchError as failed:
+            # An answer whose status came in time stands, however its body went.
+            return AttemptResult(status) if status is not None else AttemptResult(None, str(failed))
+        return AttemptResult(status)
 
     async def _record(
         self, claimed: ClaimedDelivery, result: AttemptResult, now: datetime

@@ -16,13 +16,6 @@ class InvalidWebhookInput(DomainError):
         self.details = {"field": field, "reason": reason}
 
 
-class WebhookUrlNotAllowed(InvalidWebhookInput):
-    """The URL names an address that is not public (loopback, private, link-local, ...)
-    while WEBHOOK_ALLOW_PRIVATE is off."""
-
-    code = "url_not_allowed"
-
-
 class DeliveryAlreadySucceeded(DomainError):
     """A delivery that succeeded is never sent again: retrying it is a conflict."""
 
