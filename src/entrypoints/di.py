@@ -68,6 +68,7 @@ from domain.platform import Platform
 from entrypoints.di_posts import PostProvider
 from entrypoints.di_security import LoginLimitProvider
 from entrypoints.http.rendered import RenderedAnswers
+from entrypoints.di_webhooks import WebhookProvider
 from entrypoints.settings import Settings
 
 KEY_FILE_NAME = "openpost.key"
@@ -283,6 +284,7 @@ def build_container(settings: Settings, *overrides: Provider) -> AsyncContainer:
         UseCaseProvider(),
         PostProvider(),
         LoginLimitProvider(),
+        WebhookProvider(),
         *overrides,
         context={Settings: settings},
     )

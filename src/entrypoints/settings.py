@@ -60,6 +60,14 @@ class Settings:
     login_failures_per_account: int = 5
     login_failures_per_workspace: int = 20
     login_failure_window_s: int = 900
+    webhook_allow_http: bool = False
+    webhook_allow_private: bool = False
+    # Standard Webhooks' schedule: seconds before each retry (±20% jitter).
+    webhook_retry_schedule: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
+    webhook_timeout_s: float = 10.0
+    # Longer than the timeout: only a worker that died loses its claim.
+    webhook_lease_s: float = 60.0
+    webhook_concurrency: int = 64
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -133,7 +141,20 @@ def _parse(raw: Mapping[str, str]) -> Settings:
     log_level = (text("LOG_LEVEL", "INFO") or "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise SettingsError(f"{PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+
+    def flag(name: str) -> bool:
+        value = (text(name) or "false").lower()
+        if value not in ("true", "false", "1", "0", "yes", "no"):
+            raise SettingsError(f"{PREFIX}{name} must be true or false, not {value!r}")
+        return value in ("true", "1", "yes")
+
     defaults = Settings()
+    webhook_timeout_s = _seconds(text("WEBHOOK_TIMEOUT_S"), "WEBHOOK_TIMEOUT_S", 10.0)
+    webhook_lease_s = _seconds(text("WEBHOOK_LEASE_S"), "WEBHOOK_LEASE_S", 60.0)
+    if webhook_lease_s <= webhook_timeout_s:
+        raise SettingsError(
+            f"{PREFIX}WEBHOOK_LEASE_S must be longer than {PREFIX}WEBHOOK_TIMEOUT_S"
+        )
     lease_s = number("PUBLISH_LEASE_S", defaults.publish_lease_s, 1)
     grace_s = number("SHUTDOWN_GRACE_S", int(defaults.shutdown_grace_s), 0, 3600)
     if grace_s >= lease_s:
@@ -181,6 +202,13 @@ def _parse(raw: Mapping[str, str]) -> Settings:
         login_failure_window_s=number(
             "LOGIN_FAILURE_WINDOW_S", defaults.login_failure_window_s, 1, 86_400
         ),
+        webhook_allow_http=flag("WEBHOOK_ALLOW_HTTP"),
+        webhook_allow_private=flag("WEBHOOK_ALLOW_PRIVATE"),
+        webhook_retry_schedule=_schedule(text("WEBHOOK_RETRY_SCHEDULE"))
+        or defaults.webhook_retry_schedule,
+        webhook_timeout_s=webhook_timeout_s,
+        webhook_lease_s=webhook_lease_s,
+        webhook_concurrency=number("WEBHOOK_CONCURRENCY", defaults.webhook_concurrency, 1, 1024),
         extra=dict(raw),
     )
 
@@ -192,3 +220,30 @@ def _rate(value: str) -> tuple[int, str] | None:
     if not match:
         raise SettingsError(f"{PREFIX}RATE_LIMIT must look like 600/minute, or 0 to disable")
     return int(match.group(1)), match.group(2)
+
+
+def _seconds(value: str | None, name: str, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 86400:
+        raise SettingsError(f"{PREFIX}{name} must be a number of seconds above 0, not {value!r}")
+    return seconds
+
+
+def _schedule(value: str | None) -> tuple[float, ...] | None:
+    """Comma-separated seconds before each retry, e.g. `5,300,1800` (fractions allowed)."""
+    if value is None:
+        return None
+    try:
+        delays = tuple(float(part) for part in value.split(","))
+    except ValueError:
+        delays = (-1.0,)
+    if any(not 0 <= d <= 30 * 86400 for d in delays):
+        raise SettingsError(
+            f"{PREFIX}WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds, not {value!r}"
+        )
+    return delays

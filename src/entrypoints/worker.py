@@ -25,6 +25,8 @@ from application.ports.publish_queue import ClaimedTarget
 from application.publish_target import PublishTarget
 from domain.outcomes import Failed, Published
 from entrypoints.settings import Settings
+from entrypoints.webhook_worker import POLL_INTERVAL_S as DELIVERY_POLL_S
+from entrypoints.webhook_worker import build_deliverer
 
 log = logging.getLogger("openpost.worker")
 
@@ -166,8 +168,13 @@ async def run_worker(
     poll_interval_s: float = POLL_INTERVAL_S,
     shutdown_grace_s: float = SHUTDOWN_GRACE_S,
 ) -> None:
-    """Publishes due targets until `stop` is set, then lets in-flight publishes finish
+    """Publishes due targets and delivers due webhooks until `stop` is set, then lets
+    in-flight publishes and deliveries finish
     (at most `shutdown_grace_s`) and returns. The caller owns the container and sets `stop`
     on SIGTERM/SIGINT. The schema must be up to date."""
     publisher = await build_publisher(container, settings)
-    await publisher.run(stop, poll_interval_s, shutdown_grace_s)
+    deliverer = await build_deliverer(container, settings)
+    await asyncio.gather(
+        publisher.run(stop, poll_interval_s, shutdown_grace_s),
+        deliverer.run(stop, DELIVERY_POLL_S, shutdown_grace_s),
+    )
