@@ -67,7 +67,7 @@ class Settings:
     webhook_timeout_s: float = 10.0
     # Longer than the timeout: only a worker that died loses its claim.
     webhook_lease_s: float = 60.0
-    webhook_concurrency: int = 64
+    webhook_concurrency: int = 128
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property

@@ -3,7 +3,8 @@
 Every pass claims as many due deliveries as there are free slots (WEBHOOK_CONCURRENCY; the
 claim itself keeps each endpoint at 4 in flight across workers) and delivers each in its
 own task. With nothing due it waits `poll_interval_s`, so an event committed while the
-worker is idle goes out within that; with every slot taken it waits for one to free up.
+worker is idle goes out within that; with every slot taken it waits until a quarter of
+them are free (a claim per freed slot would cost more than the deliveries).
 When `stop` is set, no more are claimed; deliveries in flight get the grace to finish and
 are then cancelled (their leases expire and the attempt is made again: at least once).
 """
@@ -60,7 +61,8 @@ class Deliverer:
 
     def _finished(self, task: asyncio.Task[None]) -> None:
         self.in_flight.discard(task)
-        self._freed.set()
+        if len(self.in_flight) <= self.concurrency - max(1, self.concurrency // 4):
+            self._freed.set()
 
     async def _wait(self, stop: asyncio.Event, timeout_s: float, *, until_freed: bool) -> None:
         self._freed.clear()

@@ -80,8 +80,9 @@ async def test_an_attempt_is_saved_once_and_a_stale_one_never(uow_factory: Backe
     current = retaken.delivery
     current.record(AttemptResult(500), T0 + LEASE, RetrySchedule(), 0.5)
     async with uow_factory() as uow:
-        assert not await uow.webhook_deliveries.save_attempt(late, late.attempts)
-        assert await uow.webhook_deliveries.save_attempt(current, current.attempts)
+        assert await uow.webhook_deliveries.save_attempts(
+            [(late, late.attempts), (current, current.attempts)]
+        ) == {current.id}
         await uow.commit()
     async with uow_factory() as uow:
         stored = await uow.webhook_deliveries.get(workspace.id, endpoint.id, current.id)
@@ -93,7 +94,7 @@ async def test_deliveries_list_newest_first_by_status(uow_factory: Backend) -> N
     async with uow_factory() as uow:
         [one] = await uow.delivery_queue.claim_due(T0, LEASE, 1, 4)
         one.delivery.record(AttemptResult(204), T0, RetrySchedule(), 0.5)
-        await uow.webhook_deliveries.save_attempt(one.delivery, 1)
+        await uow.webhook_deliveries.save_attempts([(one.delivery, 1)])
         await uow.commit()
     async with uow_factory() as uow:
         every = await uow.webhook_deliveries.list(workspace.id, endpoint.id, None, 10)

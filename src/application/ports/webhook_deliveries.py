@@ -1,4 +1,5 @@
 from abc import abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -29,10 +30,10 @@ class DeliveryRepository(Protocol):
     async def save(self, delivery: Delivery) -> None: ...
 
     @abstractmethod
-    async def save_attempt(self, delivery: Delivery, claimed_attempts: int) -> bool:
-        """Writes the outcome of attempt number `claimed_attempts` unless the delivery has
-        moved on since (its lease expired and another attempt was claimed, or it was
-        deleted): then nothing is written and the answer is False."""
+    async def save_attempts(self, attempts: Sequence[tuple[Delivery, int]]) -> set[UUID]:
+        """Writes each delivery's outcome of its attempt number `claimed_attempts`, unless
+        the delivery has moved on since (its lease expired and another attempt was
+        claimed, or it was deleted or finished). Returns the ids of those written."""
 
     @abstractmethod
     async def list(

@@ -10,7 +10,9 @@ class ClaimDeliveries:
     The claim is committed before anything is sent, so a worker that dies leaves leases
     that expire and the attempts are made again (at least once)."""
 
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, policy: DeliveryPolicy) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, policy: DeliveryPolicy
+    ) -> None:
         self.uow_factory, self.clock, self.policy = uow_factory, clock, policy
 
     async def execute(self, limit: int) -> list[ClaimedDelivery]:

@@ -6,17 +6,16 @@ connection pinned to one of them), with no redirect followed (a 3xx is a failure
 deadline for the whole exchange. Only a small declared body is read (so the connection can
 be reused); any other is never read, so a huge or dripping answer cannot hold a worker.
 The outcome is recorded by
-the delivery entity: success, a retry per the schedule, or failure. The endpoint learns
-of it too: a 410 disables it (`gone`), failures count towards `failing`, a success
-clears that count. No transaction is open while the receiver is called. An outcome that
-arrives after the lease ran out and another attempt was claimed is dropped.
+the delivery entity (success, a retry per the schedule, or failure) and written with
+`RecordAttempts`, which also tells the endpoint. No transaction is open while the
+receiver is called.
 """
 
 from __future__ import annotations
 
-import logging
 import random
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from application.ports.clock import Clock
@@ -24,13 +23,11 @@ from application.ports.unit_of_work import UnitOfWorkFactory
 from application.ports.url_fetcher import FetchError, FetchRequest, UrlFetcher, UrlNotAllowed
 from application.ports.webhook_deliveries import ClaimedDelivery
 from application.webhooks.policy import DeliveryPolicy
+from application.webhooks.record_attempts import RecordAttempts
 from domain.webhooks.delivery import AttemptResult, Delivery
-from domain.webhooks.endpoint import WebhookEndpoint
 from domain.webhooks.errors import InvalidWebhookInput
 from domain.webhooks.signing import signature_headers
 from domain.webhooks.urls import check_url
-
-log = logging.getLogger("openpost.webhooks")
 
 USER_AGENT = "OpenPost-Webhooks/1"
 READ_AT_MOST = 64 * 1024
@@ -55,6 +52,7 @@ class DeliverWebhook:
     ) -> None:
         self.uow_factory, self.clock, self.fetcher = uow_factory, clock, fetcher
         self.policy, self.random = policy, random_source
+        self.recorder = RecordAttempts(uow_factory, policy)
 
     async def execute(self, claimed: ClaimedDelivery) -> Delivery:
         result = await self._send(claimed, self.clock.now())
@@ -95,29 +93,7 @@ class DeliverWebhook:
     async def _record(
         self, claimed: ClaimedDelivery, result: AttemptResult, now: datetime
     ) -> Delivery:
-        delivery = claimed.delivery
-        attempt = delivery.attempts
+        delivery = replace(claimed.delivery)
         delivery.record(result, now, self.policy.schedule, self.random())
-        async with self.uow_factory() as uow:
-            if not await uow.webhook_deliveries.save_attempt(delivery, attempt):
-                log.warning("late outcome of delivery %s dropped", delivery.id)
-                return delivery
-            if result.succeeded and claimed.endpoint.failing_since is None:
-                await uow.commit()  # the common case: nothing to tell the endpoint
-                return delivery
-            endpoint = await uow.webhook_endpoints.get_any(delivery.endpoint_id, for_update=True)
-            if endpoint is not None and self._tell(endpoint, result, now):
-                await uow.webhook_endpoints.save(endpoint)
-            await uow.commit()
+        await self.recorder.record(claimed, delivery, result, now)
         return delivery
-
-    def _tell(self, endpoint: WebhookEndpoint, result: AttemptResult, now: datetime) -> bool:
-        """Lets the endpoint hear of the attempt; True when it changed."""
-        if result.succeeded:
-            return endpoint.delivery_succeeded()
-        if result.gone:
-            if endpoint.enabled:
-                log.warning("endpoint %s answered 410 Gone: disabled", endpoint.id)
-            endpoint.gone(now)
-            return True
-        return endpoint.delivery_failed(now, self.policy.failing_after)

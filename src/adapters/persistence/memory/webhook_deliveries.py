@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -33,14 +34,17 @@ class MemoryDeliveryRepository(DeliveryRepository):
         if delivery.id in self.store.webhook_deliveries:
             self.store.webhook_deliveries[delivery.id] = copy.deepcopy(delivery)
 
-    async def save_attempt(self, delivery: Delivery, claimed_attempts: int) -> bool:
-        stored = self.store.webhook_deliveries.get(delivery.id)
-        if stored is None or stored.attempts != claimed_attempts:
-            return False
-        if stored.status is not DeliveryStatus.PENDING:
-            return False
-        self.store.webhook_deliveries[delivery.id] = copy.deepcopy(delivery)
-        return True
+    async def save_attempts(self, attempts: Sequence[tuple[Delivery, int]]) -> set[UUID]:
+        saved = set()
+        for delivery, claimed_attempts in attempts:
+            stored = self.store.webhook_deliveries.get(delivery.id)
+            if stored is None or stored.attempts != claimed_attempts:
+                continue
+            if stored.status is not DeliveryStatus.PENDING:
+                continue
+            self.store.webhook_deliveries[delivery.id] = copy.deepcopy(delivery)
+            saved.add(delivery.id)
+        return saved
 
     async def list(
         self,

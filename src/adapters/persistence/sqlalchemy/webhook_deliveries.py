@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.persistence.sqlalchemy.locks import lock_rows
@@ -52,17 +64,27 @@ class SqlAlchemyDeliveryRepository(DeliveryRepository):
             update(webhook_deliveries).where(_d.id == delivery.id).values(delivery_to_row(delivery))
         )
 
-    async def save_attempt(self, delivery: Delivery, claimed_attempts: int) -> bool:
-        result = await self.conn.execute(
-            update(webhook_deliveries)
-            .where(
-                _d.id == delivery.id,
-                _d.attempts == claimed_attempts,
-                _d.status == _PENDING,
+    async def save_attempts(self, attempts: Sequence[tuple[Delivery, int]]) -> set[UUID]:
+        """Two round trips however many: lock and read the current attempt numbers, then
+        one executemany UPDATE of those still current."""
+        if not attempts:
+            return set()
+        ids = [delivery.id for delivery, _ in attempts]
+        await lock_rows(self.conn, webhook_deliveries, _d.id.in_(ids))
+        current = {
+            row[0]: row[1]
+            for row in await self.conn.execute(
+                select(_d.id, _d.attempts).where(_d.id.in_(ids), _d.status == _PENDING)
             )
-            .values(delivery_to_row(delivery))
-        )
-        return bool(result.rowcount == 1)
+        }
+        fresh = [d for d, claimed in attempts if current.get(d.id) == claimed]
+        if fresh:
+            rows = [{"key": d.id, **delivery_to_row(d)} for d in fresh]
+            values: dict[str, Any] = {n: bindparam(n) for n in rows[0] if n not in ("key", "id")}
+            await self.conn.execute(
+                update(webhook_deliveries).where(_d.id == bindparam("key")).values(values), rows
+            )
+        return {d.id for d in fresh}
 
     async def list(
         self,
@@ -126,17 +148,25 @@ class SqlAlchemyDeliveryQueue(DeliveryQueue):
             .group_by(_d.endpoint_id)
         )
         busy: dict[UUID, int] = {row[0]: row[1] for row in in_flight}
-        chosen: list[UUID] = []
+        picks = []
         for endpoint_id in endpoint_ids:
-            room = min(per_endpoint - busy.get(endpoint_id, 0), limit - len(chosen))
-            if room <= 0:
-                continue
-            chosen += await self.conn.scalars(
-                select(_d.id)
-                .where(_d.endpoint_id == endpoint_id, _due(now))
-                .order_by(_d.next_attempt_at, _d.id)
-                .limit(room)
-            )
+            room = per_endpoint - busy.get(endpoint_id, 0)
+            if room > 0:
+                oldest_due = (
+                    select(_d.id, _d.next_attempt_at)
+                    .where(_d.endpoint_id == endpoint_id, _due(now))
+                    .order_by(_d.next_attempt_at, _d.id)
+                    .limit(room)
+                    .subquery()
+                )
+                picks.append(select(oldest_due.c.id, oldest_due.c.next_attempt_at))
+        if not picks:
+            return []
+        # One round trip for every endpoint's share, each read through the due index.
+        rows = sorted(
+            (await self.conn.execute(union_all(*picks))).all(), key=lambda r: (r[1], r[0])
+        )
+        chosen: list[UUID] = [row[0] for row in rows[:limit]]
         if not chosen:
             return []
         return await self._lease(chosen, now, lease)
