@@ -14,7 +14,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
-from bench import footprint, http_api, publish, queue_scale, queue_slots, scale, slots
+from bench import (
+    footprint,
+    http_api,
+    publish,
+    queue_scale,
+    queue_slots,
+    scale,
+    slots,
+    webhooks,
+)
 from bench.support import (
     RESULTS,
     Context,
@@ -31,7 +40,16 @@ from bench.support import (
 # In the order they run.
 BENCHMARKS: dict[str, ModuleType] = {
     module.NAME: module
-    for module in (slots, queue_slots, http_api, scale, queue_scale, footprint, publish)
+    for module in (
+        slots,
+        queue_slots,
+        http_api,
+        scale,
+        queue_scale,
+        footprint,
+        publish,
+        webhooks,
+    )
 }
 
 
