@@ -67,8 +67,8 @@ from application.workspaces import CreateWorkspace, EnsureDemoWorkspace, ListWor
 from domain.platform import Platform
 from entrypoints.di_posts import PostProvider
 from entrypoints.di_security import LoginLimitProvider
-from entrypoints.http.rendered import RenderedAnswers
 from entrypoints.di_webhooks import WebhookProvider
+from entrypoints.http.rendered import RenderedAnswers
 from entrypoints.settings import Settings
 
 KEY_FILE_NAME = "openpost.key"

@@ -28,6 +28,7 @@ from entrypoints.http.openapi import SECURITY_COMPONENTS, StrictStructSchemaPlug
 from entrypoints.http.options import repair_options_allow
 from entrypoints.http.posts import PostController
 from entrypoints.http.twitter_callback import TwitterCallbackController
+from entrypoints.http.webhooks import WebhookEndpointController
 from entrypoints.settings import Settings
 
 API_DESCRIPTION = (
@@ -68,6 +69,7 @@ def create_litestar(
             BlueskyConnectController,
             TwitterCallbackController,
             PostController,
+            WebhookEndpointController,
         ],
     )
     app = _MsgspecLitestar(
