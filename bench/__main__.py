@@ -24,6 +24,7 @@ from bench import (
     queue_slots,
     scale,
     slots,
+    webhooks,
 )
 from bench.support import (
     RESULTS,
@@ -51,6 +52,7 @@ BENCHMARKS: dict[str, ModuleType] = {
         publish,
         media,
         publish_media,
+        webhooks,
     )
 }
 

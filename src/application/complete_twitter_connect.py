@@ -23,8 +23,10 @@ from application.ports.platform_directory import PlatformDirectory
 from application.ports.twitter import TwitterGateway
 from application.ports.unit_of_work import UnitOfWork
 from application.start_connect import MEDIA_SCOPE, TWITTER_SCOPES
+from application.webhook_events import integration_event
 from domain.integration import Integration, IntegrationWarning, Profile
 from domain.platform import Platform
+from domain.webhooks.events import EventType
 from domain.workspace import WorkspaceMode
 
 log = logging.getLogger(__name__)
@@ -140,6 +142,9 @@ class CompleteTwitterConnect:
                 )
                 await self.uow.integrations.add(integration)
             await self.uow.credentials.put(integration.id, credentials)
+            await self.uow.outbox.record(
+                integration_event(EventType.INTEGRATION_CONNECTED, integration, now)
+            )
             await self.uow.commit()
         return ConnectedAccount(integration, reconnected=existing is not None)
 

@@ -14,8 +14,10 @@ from application.ports.credentials import Credentials
 from application.ports.ids import IdGenerator
 from application.ports.platform_directory import PlatformDirectory
 from application.ports.unit_of_work import UnitOfWork
+from application.webhook_events import integration_event
 from domain.integration import Integration
 from domain.platform import Platform
+from domain.webhooks.events import EventType
 from domain.workspace import WorkspaceMode
 
 log = logging.getLogger(__name__)
@@ -105,6 +107,9 @@ class ConnectBluesky:
                 await self.uow.integrations.save(integration)
                 created = False
             await self.uow.credentials.put(integration.id, login.credentials)
+            await self.uow.outbox.record(
+                integration_event(EventType.INTEGRATION_CONNECTED, integration, now)
+            )
             await self.uow.commit()
         return BlueskyConnected(integration, created), replaced
 

@@ -6,7 +6,9 @@ from application.ports.clock import Clock
 from application.ports.credentials import Credentials
 from application.ports.platform_directory import PlatformDirectory
 from application.ports.unit_of_work import UnitOfWork
+from application.webhook_events import integration_event
 from domain.integration import Integration
+from domain.webhooks.events import EventType
 from domain.workspace import WorkspaceMode
 
 log = logging.getLogger(__name__)
@@ -34,8 +36,12 @@ class DisconnectIntegration:
             if integration is None:
                 raise NotFound(str(integration_id))
             stored = await self.uow.credentials.get(integration_id)
+            was_disconnected = integration.is_disconnected
             integration.disconnect(now)
             await self.uow.integrations.save(integration)
+            if not was_disconnected:
+                kind = EventType.INTEGRATION_DISCONNECTED
+                await self.uow.outbox.record(integration_event(kind, integration, now))
             await self.uow.credentials.erase(integration_id)
             await self.uow.commit()
         if stored is not None:

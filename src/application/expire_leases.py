@@ -2,6 +2,7 @@ import logging
 
 from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWorkFactory
+from application.webhook_events import target_events
 from domain.outcomes import LeaseExpired
 
 log = logging.getLogger("openpost.publisher")
@@ -24,8 +25,10 @@ class ExpireLeases:
                 post = await uow.posts.get_any(post_id, for_update=True)
                 if post is None:
                     continue
+                before = post.target(target_id).status
                 post.record(target_id, LeaseExpired(), now)
                 await uow.posts.save(post)
+                await uow.outbox.record(*target_events(post, target_id, before, now))
                 await uow.commit()
             log.warning("lease of target %s expired: outcome_unknown", target_id)
         return len(expired)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from application.ports.clock import Clock
 from application.ports.publish_queue import ClaimedTarget
 from application.ports.unit_of_work import UnitOfWorkFactory
+from application.webhook_events import target_events
 from domain.errors import IllegalTransition
 from domain.outcomes import Outcome
 
@@ -98,12 +99,15 @@ class RecordOutcomes:
                 post = by_id.get(pending.claimed.post_id)
                 if post is None:
                     continue
+                target_id = pending.claimed.target_id
+                before = post.target(target_id).status
                 try:
-                    post.record(pending.claimed.target_id, pending.outcome, now)
+                    post.record(target_id, pending.outcome, now)
                 except IllegalTransition:
                     log.warning("late outcome for target %s ignored", pending.claimed.target_id)
                     continue
                 changed[post.id] = post
+                await uow.outbox.record(*target_events(post, target_id, before, now))
             if changed:
                 await uow.posts.save_many(list(changed.values()))
                 await uow.commit()

@@ -16,7 +16,9 @@ from application.ports.credentials import Credentials, StoredCredentials
 from application.ports.platform_directory import PlatformDirectory
 from application.ports.platforms import CredentialsRejected, PlatformUnreachable
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from application.webhook_events import integration_event
 from domain.integration import Integration, IntegrationStatus, StatusReason
+from domain.webhooks.events import EventType
 from domain.workspace import WorkspaceMode
 
 log = logging.getLogger(__name__)
@@ -160,7 +162,11 @@ async def _reject(
     uow: UnitOfWork, integration: Integration, reason: StatusReason, now: datetime
 ) -> NoReturn:
     """Records the refusal for good, then raises it: the account must be connected again."""
+    was = integration.status
     integration.credentials_rejected(reason, now)
     await uow.integrations.save(integration)
+    if integration.status is not was:
+        kind = EventType.INTEGRATION_NEEDS_REFRESH
+        await uow.outbox.record(integration_event(kind, integration, now))
     await uow.commit()
     raise CredentialsRejected(reason.value, "the platform refused the stored credentials")

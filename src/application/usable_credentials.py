@@ -14,7 +14,9 @@ from application.ports.clock import Clock
 from application.ports.credentials import StoredCredentials
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.refresh_credentials import RefreshCredentials
+from application.webhook_events import integration_event
 from domain.integration import Integration, StatusReason
+from domain.webhooks.events import EventType
 from domain.workspace import WorkspaceMode
 
 
@@ -67,6 +69,10 @@ class GetUsableCredentials:
             integration = await uow.integrations.get_any(integration_id)
             if integration is None:
                 return
+            was = integration.status
             integration.credentials_rejected(reason, now)
             await uow.integrations.save(integration)
+            if integration.status is not was:
+                kind = EventType.INTEGRATION_NEEDS_REFRESH
+                await uow.outbox.record(integration_event(kind, integration, now))
             await uow.commit()

@@ -68,6 +68,7 @@ from domain.platform import Platform
 from entrypoints.di_media import MediaProvider
 from entrypoints.di_posts import PostProvider
 from entrypoints.di_security import LoginLimitProvider
+from entrypoints.di_webhooks import WebhookProvider
 from entrypoints.http.rendered import RenderedAnswers
 from entrypoints.settings import Settings
 
@@ -291,6 +292,7 @@ def build_container(settings: Settings, *overrides: Provider) -> AsyncContainer:
         PostProvider(),
         LoginLimitProvider(),
         MediaProvider(),
+        WebhookProvider(),
         *overrides,
         context={Settings: settings},
     )

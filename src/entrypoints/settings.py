@@ -80,6 +80,14 @@ class Settings:
     # The longest wait between two checks of X's processing of an uploaded GIF or video;
     # X's own `check_after_secs` is followed when shorter. Tests shorten it.
     twitter_media_poll_max_s: float = 5.0
+    webhook_allow_http: bool = False
+    webhook_allow_private: bool = False
+    # Standard Webhooks' schedule: seconds before each retry (±20% jitter).
+    webhook_retry_schedule: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
+    webhook_timeout_s: float = 10.0
+    # Longer than the timeout: only a worker that died loses its claim.
+    webhook_lease_s: float = 60.0
+    webhook_concurrency: int = 128
 
     @property
     def is_sqlite(self) -> bool:
@@ -166,7 +174,14 @@ def _parse(raw: Mapping[str, str]) -> Settings:
     log_level = (text("LOG_LEVEL", "INFO") or "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise SettingsError(f"{PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+
     defaults = Settings()
+    webhook_timeout_s = _seconds(text("WEBHOOK_TIMEOUT_S"), "WEBHOOK_TIMEOUT_S", 10.0)
+    webhook_lease_s = _seconds(text("WEBHOOK_LEASE_S"), "WEBHOOK_LEASE_S", 60.0)
+    if webhook_lease_s <= webhook_timeout_s:
+        raise SettingsError(
+            f"{PREFIX}WEBHOOK_LEASE_S must be longer than {PREFIX}WEBHOOK_TIMEOUT_S"
+        )
     lease_s = number("PUBLISH_LEASE_S", defaults.publish_lease_s, 1)
     grace_s = number("SHUTDOWN_GRACE_S", int(defaults.shutdown_grace_s), 0, 3600)
     if grace_s >= lease_s:
@@ -233,6 +248,13 @@ def _parse(raw: Mapping[str, str]) -> Settings:
         ),
         fetch_allow_private=flag("FETCH_ALLOW_PRIVATE"),
         twitter_media_poll_max_s=number("TWITTER_MEDIA_POLL_MAX_MS", 5000, 0, 60_000) / 1000,
+        webhook_allow_http=flag("WEBHOOK_ALLOW_HTTP"),
+        webhook_allow_private=flag("WEBHOOK_ALLOW_PRIVATE"),
+        webhook_retry_schedule=_schedule(text("WEBHOOK_RETRY_SCHEDULE"))
+        or defaults.webhook_retry_schedule,
+        webhook_timeout_s=webhook_timeout_s,
+        webhook_lease_s=webhook_lease_s,
+        webhook_concurrency=number("WEBHOOK_CONCURRENCY", defaults.webhook_concurrency, 1, 1024),
     )
 
 
@@ -261,3 +283,30 @@ def _networks(value: str) -> tuple[str, ...]:
                 f"{PREFIX}TRUSTED_PROXIES must be IP addresses or networks, not {part!r}"
             ) from None
     return found
+
+
+def _seconds(value: str | None, name: str, default: float) -> float:
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 86400:
+        raise SettingsError(f"{PREFIX}{name} must be a number of seconds above 0, not {value!r}")
+    return seconds
+
+
+def _schedule(value: str | None) -> tuple[float, ...] | None:
+    """Comma-separated seconds before each retry, e.g. `5,300,1800` (fractions allowed)."""
+    if value is None:
+        return None
+    try:
+        delays = tuple(float(part) for part in value.split(","))
+    except ValueError:
+        delays = (-1.0,)
+    if any(not 0 <= d <= 30 * 86400 for d in delays):
+        raise SettingsError(
+            f"{PREFIX}WEBHOOK_RETRY_SCHEDULE must be comma-separated seconds, not {value!r}"
+        )
+    return delays

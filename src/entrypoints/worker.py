@@ -25,6 +25,8 @@ from application.ports.publish_queue import ClaimedTarget
 from application.publish_target import PublishTarget
 from domain.outcomes import Failed, Published
 from entrypoints.settings import Settings
+from entrypoints.webhook_worker import POLL_INTERVAL_S as DELIVERY_POLL_S
+from entrypoints.webhook_worker import build_deliverer
 
 log = logging.getLogger("openpost.worker")
 
@@ -165,9 +167,14 @@ async def run_worker(
     poll_interval_s: float = POLL_INTERVAL_S,
     shutdown_grace_s: float | None = None,
 ) -> None:
-    """Publishes due targets until `stop` is set, then lets in-flight publishes finish
-    (at most `shutdown_grace_s`, by default the settings' `SHUTDOWN_GRACE_S`) and returns. The caller owns the container and sets `stop`
+    """Publishes due targets and delivers due webhooks until `stop` is set, then lets
+    in-flight publishes and deliveries finish (at most `shutdown_grace_s`, by default the
+    settings' `SHUTDOWN_GRACE_S`) and returns. The caller owns the container and sets `stop`
     on SIGTERM/SIGINT. The schema must be up to date."""
     publisher = await build_publisher(container, settings)
+    deliverer = await build_deliverer(container, settings)
     grace_s = settings.shutdown_grace_s if shutdown_grace_s is None else shutdown_grace_s
-    await publisher.run(stop, poll_interval_s, grace_s)
+    await asyncio.gather(
+        publisher.run(stop, poll_interval_s, grace_s),
+        deliverer.run(stop, DELIVERY_POLL_S, grace_s),
+    )

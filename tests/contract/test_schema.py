@@ -42,6 +42,9 @@ TABLES = {
     "idempotency_keys",
     "integration_queues",
     "media",
+    "webhook_endpoints",
+    "webhook_events",
+    "webhook_deliveries",
 }
 
 

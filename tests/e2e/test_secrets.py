@@ -15,9 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.crypto import generate_key
 from adapters.persistence.sqlalchemy.engine import create_engine
 from adapters.persistence.sqlalchemy.migrate import upgrade
-from adapters.persistence.sqlalchemy.tables import integration_credentials
+from adapters.persistence.sqlalchemy.tables import integration_credentials, webhook_endpoints
 from application.ports.credentials import Credentials
 from application.ports.unit_of_work import UnitOfWorkFactory
+from application.webhooks.create_endpoint import CreateWebhookEndpoint
+from application.webhooks.rotate_secret import RotateWebhookSecret
 from application.workspaces import CreateWorkspace
 from domain.workspace import WorkspaceMode
 from entrypoints.di import build_container
@@ -123,3 +125,51 @@ def test_rotate_without_the_old_key_changes_nothing(database: str, tmp_path: Pat
     assert done.returncode == 1 and done.stderr.startswith("error: ")
     assert done.stderr.count("\n") == 1
     assert sorted(asyncio.run(ciphertexts(database))) == sorted(before)
+
+
+async def seal_webhook_secrets(url: str, key: str) -> None:
+    """An endpoint whose secret was rotated: a current and a previous secret, both sealed."""
+    settings = load_settings({"OPENPOST_DATABASE_URL": url, "OPENPOST_SECRET_KEY": key}, None)
+    container = build_container(settings)
+    try:
+        await upgrade(await container.get(AsyncEngine))
+        async with container() as scope:
+            created = await (await scope.get(CreateWorkspace)).execute("hooks", WorkspaceMode.TEST)
+        async with container() as scope:
+            made = await (await scope.get(CreateWebhookEndpoint)).execute(
+                created.workspace.id, "https://hooks.example.com/", ["*"], None
+            )
+        async with container() as scope:
+            await (await scope.get(RotateWebhookSecret)).execute(
+                created.workspace.id, made.endpoint.id
+            )
+    finally:
+        await container.close()
+
+
+async def webhook_ciphertexts(url: str) -> list[bytes]:
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                select(
+                    webhook_endpoints.c.secret_ciphertext,
+                    webhook_endpoints.c.previous_secret_ciphertext,
+                )
+            )
+            return [bytes(value) for row in rows for value in row]
+    finally:
+        await engine.dispose()
+
+
+def test_rotate_reseals_webhook_secrets_too(database: str, tmp_path: Path) -> None:
+    old, new = generate_key(), generate_key()
+    asyncio.run(seal_webhook_secrets(database, old))
+    assert all(opens_under(c, old) for c in asyncio.run(webhook_ciphertexts(database)))
+    rotated = run_cli("secrets", "rotate", cwd=tmp_path, env=env_for(database, f"{new},{old}"))
+    assert "re-encrypted 2 credential(s)" in rotated.stdout, rotated.stderr
+    after = asyncio.run(webhook_ciphertexts(database))
+    assert len(after) == 2 and all(opens_under(c, new) for c in after)
+    refused = run_cli("worker", cwd=tmp_path, env=env_for(database, generate_key()))
+    assert refused.returncode == 1
+    assert_one_line_refusal(refused.stderr)

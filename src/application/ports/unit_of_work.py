@@ -9,9 +9,12 @@ from application.ports.idempotency import IdempotencyStore
 from application.ports.integrations import IntegrationRepository
 from application.ports.media import MediaRepository
 from application.ports.oauth_states import OAuthStateRepository
+from application.ports.outbox import Outbox
 from application.ports.posts import PostRepository
 from application.ports.publish_queue import PublishQueue
 from application.ports.queues import QueueRepository
+from application.ports.webhook_deliveries import DeliveryQueue, DeliveryRepository
+from application.ports.webhook_endpoints import WebhookEndpointRepository
 from application.ports.workspaces import WorkspaceRepository
 
 
@@ -32,6 +35,10 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyStore
     queues: QueueRepository
     media: MediaRepository
+    outbox: Outbox
+    webhook_endpoints: WebhookEndpointRepository
+    webhook_deliveries: DeliveryRepository
+    delivery_queue: DeliveryQueue
 
     @abstractmethod
     async def __aenter__(self) -> Self: ...

@@ -32,6 +32,7 @@ from entrypoints.http.openapi import SECURITY_COMPONENTS
 from entrypoints.http.posts import PostController
 from entrypoints.http.queues import QueueController
 from entrypoints.http.twitter_callback import TwitterCallbackController
+from entrypoints.http.webhooks import WebhookEndpointController
 from entrypoints.settings import Settings
 
 API_DESCRIPTION = (
@@ -60,6 +61,7 @@ def create_litestar(
             PostController,
             QueueController,
             MediaController,
+            WebhookEndpointController,
             index,
             healthz,
             readyz,

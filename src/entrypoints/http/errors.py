@@ -49,6 +49,11 @@ from domain.errors import (
     PostNotCancelable,
     PostNotEditable,
 )
+from domain.webhooks.errors import (
+    DeliveryAlreadySucceeded,
+    InvalidWebhookInput,
+    WebhookEndpointDisabled,
+)
 from entrypoints.http.envelope import Refusal, render, request_id_of
 
 log = logging.getLogger("openpost.http")
@@ -160,6 +165,16 @@ TABLE: dict[type[Exception], Rule] = {
         "app_password_required",
         "This account asks for a sign-in code: connect it with an app password instead.",
     ),
+    DeliveryAlreadySucceeded: Rule(
+        409,
+        "delivery_already_succeeded",
+        "This delivery succeeded; it is never sent again.",
+    ),
+    WebhookEndpointDisabled: Rule(
+        409,
+        "webhook_endpoint_disabled",
+        "This endpoint is disabled; enable it (PATCH enabled: true) first.",
+    ),
 }
 
 
@@ -223,7 +238,7 @@ def refusal_for(exc: Exception) -> Refusal:
         message = "The range starts past the end of the media."
         headers = (("Content-Range", f"bytes */{exc.size}"),)
         return Refusal(416, "range_not_satisfiable", message, headers=headers)
-    if isinstance(exc, InvalidPostInput | InvalidPostTargets | InvalidField | InvalidSlotCount):
+    if isinstance(exc, InvalidPostInput | InvalidPostTargets | InvalidField | InvalidSlotCount | InvalidWebhookInput):
         return Refusal(422, getattr(exc, "code", "validation_error"), str(exc), exc.details)
     for kind in type(exc).__mro__:
         rule = TABLE.get(kind)

@@ -43,3 +43,36 @@ def test_the_served_url_is_reachable_from_this_machine(host: str, url: str) -> N
     from entrypoints.commands import served_url
 
     assert served_url(host, 8001) == url
+
+
+def test_webhook_settings_default_to_the_contract() -> None:
+    settings = load_settings({}, dotenv=None)
+    assert settings.webhook_retry_schedule == (5, 300, 1800, 7200, 18000, 36000, 36000)
+    assert (settings.webhook_allow_http, settings.webhook_allow_private) == (False, False)
+    assert settings.webhook_timeout_s == 10.0
+
+
+def test_webhook_settings_are_read_and_shortened() -> None:
+    settings = load_settings(
+        {
+            "OPENPOST_WEBHOOK_RETRY_SCHEDULE": "0.5,1,2",
+            "OPENPOST_WEBHOOK_ALLOW_HTTP": "true",
+            "OPENPOST_WEBHOOK_ALLOW_PRIVATE": "1",
+            "OPENPOST_WEBHOOK_TIMEOUT_S": "1",
+            "OPENPOST_WEBHOOK_LEASE_S": "5",
+        },
+        dotenv=None,
+    )
+    assert settings.webhook_retry_schedule == (0.5, 1, 2)
+    assert settings.webhook_allow_http and settings.webhook_allow_private
+    assert (settings.webhook_timeout_s, settings.webhook_lease_s) == (1.0, 5.0)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("WEBHOOK_RETRY_SCHEDULE", "5,soon"), ("WEBHOOK_RETRY_SCHEDULE", "-1"),
+     ("WEBHOOK_ALLOW_HTTP", "maybe"), ("WEBHOOK_TIMEOUT_S", "0"), ("WEBHOOK_LEASE_S", "5")],
+)  # fmt: skip
+def test_bad_webhook_settings_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=f"OPENPOST_{name}"):
+        load_settings({f"OPENPOST_{name}": value}, dotenv=None)

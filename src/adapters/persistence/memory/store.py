@@ -17,6 +17,9 @@ from application.ports.queues import StoredQueue
 from domain.integration import Integration
 from domain.media import Media
 from domain.post import Post
+from domain.webhooks.delivery import Delivery
+from domain.webhooks.endpoint import WebhookEndpoint
+from domain.webhooks.events import WebhookEvent
 from domain.workspace import ApiKey, Workspace
 
 
@@ -35,6 +38,9 @@ class MemoryStore:
     targets: list[tuple[UUID, datetime, str]] = field(default_factory=list)
     # workspace id -> revision of its integrations (see `IntegrationRevisions`)
     integration_revisions: dict[UUID, int] = field(default_factory=dict)
+    webhook_endpoints: dict[UUID, WebhookEndpoint] = field(default_factory=dict)
+    webhook_events: dict[str, WebhookEvent] = field(default_factory=dict)
+    webhook_deliveries: dict[UUID, Delivery] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def snapshot(self) -> dict[str, Any]:
@@ -58,4 +64,7 @@ _TABLES = (
     "queues",
     "targets",
     "integration_revisions",
+    "webhook_endpoints",
+    "webhook_events",
+    "webhook_deliveries",
 )

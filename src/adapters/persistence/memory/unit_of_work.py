@@ -4,6 +4,7 @@ from types import TracebackType
 from typing import Any, Self
 
 from adapters.persistence.memory.media import MemoryMediaRepository
+from adapters.persistence.memory.outbox import MemoryOutbox
 from adapters.persistence.memory.posts import (
     MemoryIdempotencyStore,
     MemoryPostRepository,
@@ -19,6 +20,11 @@ from adapters.persistence.memory.repositories import (
     MemoryWorkspaceRepository,
 )
 from adapters.persistence.memory.store import MemoryStore
+from adapters.persistence.memory.webhook_deliveries import (
+    MemoryDeliveryQueue,
+    MemoryDeliveryRepository,
+)
+from adapters.persistence.memory.webhook_endpoints import MemoryWebhookEndpointRepository
 from application.ports.unit_of_work import UnitOfWork
 
 
@@ -38,6 +44,10 @@ class MemoryUnitOfWork(UnitOfWork):
         self.idempotency = MemoryIdempotencyStore(store)
         self.queues = MemoryQueueRepository(store)
         self.media = MemoryMediaRepository(store)
+        self.outbox = MemoryOutbox(store)
+        self.webhook_endpoints = MemoryWebhookEndpointRepository(store)
+        self.webhook_deliveries = MemoryDeliveryRepository(store)
+        self.delivery_queue = MemoryDeliveryQueue(store)
         self._snapshot: dict[str, Any] | None = None
 
     async def __aenter__(self) -> Self:

@@ -2,6 +2,7 @@
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -183,4 +184,54 @@ media = Table(
     Column("sha256", String(64), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_media_listing", "workspace_id", "created_at", "id"),
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("workspace_id", Uuid, ForeignKey("workspaces.id"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("events", Text, nullable=False),
+    Column("description", Text, nullable=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("disabled_reason", String(32), nullable=True),
+    Column("secret_ciphertext", LargeBinary, nullable=False),
+    Column("previous_secret_ciphertext", LargeBinary, nullable=True),
+    Column("previous_secret_expires_at", UtcDateTime, nullable=True),
+    Column("failing_since", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_webhook_endpoints_listing", "workspace_id", "created_at", "id"),
+)
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("workspace_id", Uuid, ForeignKey("workspaces.id"), nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("body", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False, index=True),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("workspace_id", Uuid, ForeignKey("workspaces.id"), nullable=False),
+    Column("endpoint_id", Uuid, ForeignKey("webhook_endpoints.id"), nullable=False),
+    Column("event_id", String(40), ForeignKey("webhook_events.id"), nullable=False, index=True),
+    Column("event_type", String(40), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("next_attempt_at", UtcDateTime, nullable=True),
+    Column("lease_expires_at", UtcDateTime, nullable=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("delivered_at", UtcDateTime, nullable=True),
+    Column("updated_at", UtcDateTime, nullable=False),
+    Index("ix_webhook_deliveries_listing", "endpoint_id", "created_at", "id"),
+    Index("ix_webhook_deliveries_due", "endpoint_id", "status", "next_attempt_at"),
 )

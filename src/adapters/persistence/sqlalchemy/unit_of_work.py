@@ -10,6 +10,7 @@ from adapters.persistence.sqlalchemy.engine import take_turn
 from adapters.persistence.sqlalchemy.errors import as_unavailable, translate_database_errors
 from adapters.persistence.sqlalchemy.idempotency import SqlAlchemyIdempotencyStore
 from adapters.persistence.sqlalchemy.media import SqlAlchemyMediaRepository
+from adapters.persistence.sqlalchemy.outbox import SqlAlchemyOutbox
 from adapters.persistence.sqlalchemy.posts import SqlAlchemyPostRepository
 from adapters.persistence.sqlalchemy.publish_queue import SqlAlchemyPublishQueue
 from adapters.persistence.sqlalchemy.queues import SqlAlchemyQueueRepository
@@ -21,6 +22,11 @@ from adapters.persistence.sqlalchemy.repositories import (
     SqlAlchemyOAuthStateRepository,
     SqlAlchemyWorkspaceRepository,
 )
+from adapters.persistence.sqlalchemy.webhook_deliveries import (
+    SqlAlchemyDeliveryQueue,
+    SqlAlchemyDeliveryRepository,
+)
+from adapters.persistence.sqlalchemy.webhook_endpoints import SqlAlchemyWebhookEndpointRepository
 from application.errors import DatabaseUnavailable
 from application.ports.clock import Clock
 from application.ports.token_cipher import TokenCipher
@@ -80,6 +86,10 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.idempotency = SqlAlchemyIdempotencyStore(conn)
         self.queues = SqlAlchemyQueueRepository(conn)
         self.media = SqlAlchemyMediaRepository(conn)
+        self.outbox = SqlAlchemyOutbox(conn)
+        self.webhook_endpoints = SqlAlchemyWebhookEndpointRepository(conn, self.cipher)
+        self.webhook_deliveries = SqlAlchemyDeliveryRepository(conn)
+        self.delivery_queue = SqlAlchemyDeliveryQueue(conn, self.cipher)
         return self
 
     async def __aexit__(

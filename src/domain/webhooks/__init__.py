@@ -1,0 +1,1 @@
+"""Webhooks: endpoints that subscribe to events, the events, their deliveries, signing."""
