@@ -61,18 +61,26 @@ class PlatformOverride(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class PlatformOverrides(msgspec.Struct, forbid_unknown_fields=True):
-    """Content for one platform instead of the post's."""
+    """Content or media for one platform instead of the post's."""
 
     twitter: PlatformOverride | None = None
     bluesky: PlatformOverride | None = None
 
-    def as_map(self) -> dict[Platform, str]:
+    def given(self) -> dict[Platform, PlatformOverride]:
+        """The overrides given; one that says nothing is refused, on its `content`."""
         given = {Platform.TWITTER: self.twitter, Platform.BLUESKY: self.bluesky}
-        return {p: o.content for p, o in given.items() if o is not None and o.content is not None}
+        found = {p: o for p, o in given.items() if o is not None}
+        for platform, override in found.items():
+            if override.content is None and override.media is None:
+                field = f"platform_overrides.{platform.value}.content"
+                raise validation_error(field, "an override needs content or media")
+        return found
+
+    def as_map(self) -> dict[Platform, str]:
+        return {p: o.content for p, o in self.given().items() if o.content is not None}
 
     def media_map(self) -> dict[Platform, list[str]]:
-        given = {Platform.TWITTER: self.twitter, Platform.BLUESKY: self.bluesky}
-        return {p: o.media for p, o in given.items() if o is not None and o.media is not None}
+        return {p: o.media for p, o in self.given().items() if o.media is not None}
 
 
 class NewPost(msgspec.Struct, forbid_unknown_fields=True):
