@@ -192,10 +192,20 @@ class Post:
         with_media = {p for p in self.platforms if own.get(p, media)}
         for platform in self.platforms - set(own):
             check_media_for(platform, media, media_field(None))
-        check_content(self.content, self.overrides, self.platforms, with_media)
+        if not self.thread.is_thread:
+            check_content(self.content, self.overrides, self.platforms, with_media)
         ids = tuple(m.id for m in media)
         if ids != self.media:
-            self.media, self.updated_at = ids, now
+            previous, self.media = self.media, ids
+            try:
+                self._retime(self.scheduled_at, now)
+            except Exception:
+                self.media = previous
+                raise
+
+    def sends_media_to(self, platform: Platform) -> bool:
+        """Whether any part going to `platform` carries media (the post's or a part's own)."""
+        return any(part.media for t in self.targets if t.platform is platform for part in t.parts)
 
     def _platforms_with_media(self) -> set[Platform]:
         return {p for p in self.platforms if self.media_for(p)}

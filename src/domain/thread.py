@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from uuid import UUID
 
@@ -63,6 +63,27 @@ class ThreadSettings:
         """The parsed `reply_to` or `quote_of` reference for `platform` (checked at create)."""
         raw = (self.reply_to if kind == "reply_to" else self.quote_of).get(platform)
         return parse_reference(platform, raw) if raw else None
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadChanges:
+    """An edit's thread fields; None keeps the current value. `parts=()` drops explicit
+    parts (the post is split from its content, or single, again)."""
+
+    post_type: PostType | None = None
+    parts: tuple[PartSpec, ...] | None = None
+    link_preview: bool | None = None
+    langs: tuple[str, ...] | None = None
+
+    def applied_to(self, settings: ThreadSettings) -> ThreadSettings:
+        changed = {
+            name: value
+            for name in ("post_type", "parts", "link_preview", "langs")
+            if (value := getattr(self, name)) is not None
+        }
+        if self.parts and self.post_type is None:
+            changed["post_type"] = PostType.THREAD
+        return replace(settings, **changed)
 
 
 def checked_settings(settings: ThreadSettings) -> ThreadSettings:

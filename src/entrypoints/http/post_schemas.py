@@ -15,6 +15,7 @@ from domain import post as domain
 from domain.platform import Platform
 from entrypoints.http.errors import validation_error
 from entrypoints.http.schemas import Id, PlatformName, Timestamp, utc_seconds
+from entrypoints.http.thread_schemas import Langs, PartOut, Parts, Reference, part_out
 
 Content = Annotated[
     str, msgspec.Meta(max_length=20_000, description="The text; checked per target platform.")
@@ -58,6 +59,10 @@ MediaIds = Annotated[
 class PlatformOverride(msgspec.Struct, forbid_unknown_fields=True):
     content: Content | None = None
     media: MediaIds | None = None
+    thread_parts: Parts | None = None
+    reply_to: Reference | None = None
+    quote_of: Reference | None = None
+    link_preview: bool | None = None
 
 
 class PlatformOverrides(msgspec.Struct, forbid_unknown_fields=True):
@@ -66,19 +71,23 @@ class PlatformOverrides(msgspec.Struct, forbid_unknown_fields=True):
     twitter: PlatformOverride | None = None
     bluesky: PlatformOverride | None = None
 
-    def as_map(self) -> dict[Platform, str]:
+    def given(self) -> dict[Platform, PlatformOverride]:
         given = {Platform.TWITTER: self.twitter, Platform.BLUESKY: self.bluesky}
-        return {p: o.content for p, o in given.items() if o is not None and o.content is not None}
+        return {platform: o for platform, o in given.items() if o is not None}
+
+    def as_map(self) -> dict[Platform, str]:
+        given = self.given().items()
+        return {platform: o.content for platform, o in given if o.content is not None}
 
     def media_map(self) -> dict[Platform, list[str]]:
-        given = {Platform.TWITTER: self.twitter, Platform.BLUESKY: self.bluesky}
-        return {p: o.media for p, o in given.items() if o is not None and o.media is not None}
+        given = self.given().items()
+        return {platform: o.media for platform, o in given if o.media is not None}
 
 
 class NewPost(msgspec.Struct, forbid_unknown_fields=True):
-    """A post to create: a draft, at a time, or at the next free slot."""
+    """A post to create: a draft, at a time, or at the next free slot; one post or a
+    thread (`thread_parts`, or `post_type: "thread"` to split `content`)."""
 
-    content: Content
     integrations: Annotated[
         list[str],
         msgspec.Meta(
@@ -86,10 +95,15 @@ class NewPost(msgspec.Struct, forbid_unknown_fields=True):
             examples=[["0195f1d2-7b9c-7a10-8c1e-2f4b6d8e9a01"]],
         ),
     ]
+    content: Content = ""
     schedule_at: ScheduleAt = None
     tags: Tags = []
     platform_overrides: PlatformOverrides | None = None
     media: MediaIds = []
+    post_type: Literal["single", "thread"] = "single"
+    thread_parts: Parts | None = None
+    link_preview: bool = True
+    langs: Langs = []
 
 
 class PostChanges(msgspec.Struct, forbid_unknown_fields=True):
@@ -99,6 +113,10 @@ class PostChanges(msgspec.Struct, forbid_unknown_fields=True):
     schedule_at: ScheduleAt | msgspec.UnsetType = msgspec.UNSET
     tags: Tags | msgspec.UnsetType = msgspec.UNSET
     media: MediaIds | msgspec.UnsetType = msgspec.UNSET
+    post_type: Literal["single", "thread"] | msgspec.UnsetType = msgspec.UNSET
+    thread_parts: Parts | msgspec.UnsetType | None = msgspec.UNSET
+    link_preview: bool | msgspec.UnsetType = msgspec.UNSET
+    langs: Langs | msgspec.UnsetType = msgspec.UNSET
 
 
 class PostTargetError(msgspec.Struct):
@@ -117,6 +135,7 @@ class PostTarget(msgspec.Struct):
     error: PostTargetError | None
     attempts: int
     media: list[str]
+    parts: list[PartOut]
 
 
 class Post(msgspec.Struct):
@@ -124,6 +143,7 @@ class Post(msgspec.Struct):
 
     id: Id
     status: Literal["draft", "canceled", "scheduled", "publishing", "published", "failed"]
+    post_type: Literal["single", "thread"]
     content: str
     scheduled_at: Timestamp | None
     published_at: Timestamp | None
@@ -147,6 +167,7 @@ def post_out(post: domain.Post) -> Post:
     return Post(
         id=post.id,
         status=post.status.value,
+        post_type=post.post_type.value,
         content=post.content,
         scheduled_at=_seconds(post.scheduled_at),
         published_at=_seconds(post.published_at),
@@ -161,6 +182,7 @@ def post_out(post: domain.Post) -> Post:
                 error=PostTargetError(t.error.code, t.error.message) if t.error else None,
                 attempts=t.attempts,
                 media=[str(m) for m in post.media_for(t.platform)],
+                parts=[part_out(p) for p in t.parts],
             )
             for t in post.targets
         ],
