@@ -27,7 +27,14 @@ from domain.platform import Platform
 from domain.post_part import fresh_parts
 from domain.post_rules import check_content, check_schedule, check_tags, effective_content
 from domain.post_target import PostTarget, TargetStatus
-from domain.thread import PartSpec, PostType, ThreadSettings, checked_settings, parts_for
+from domain.thread import (
+    PartSpec,
+    PostType,
+    ThreadSettings,
+    checked_settings,
+    links_for,
+    parts_for,
+)
 
 
 class PostStatus(StrEnum):
@@ -278,5 +285,6 @@ class Post:
         planned = [self._parts_of(target.platform) for target in self.targets]
         for target, parts in zip(self.targets, planned, strict=True):
             fresh = fresh_parts([(p.content, p.media) for p in parts])
-            target.reschedule(at, parts[0].content, now, fresh)
+            links = links_for(target.platform, self.thread)
+            target.reschedule(at, parts[0].content, now, fresh, links)
         self.scheduled_at, self.updated_at = at, now

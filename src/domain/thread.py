@@ -86,6 +86,29 @@ class ThreadChanges:
         return replace(settings, **changed)
 
 
+@dataclass(frozen=True, slots=True)
+class TargetLinks:
+    """What links one target's first part to other posts, and its languages and cards."""
+
+    reply_to: str | None = None
+    quote_of: str | None = None
+    langs: tuple[str, ...] = ()
+    link_cards: bool = True
+
+    @property
+    def any(self) -> bool:
+        return bool(self.reply_to or self.quote_of or self.langs)
+
+
+def links_for(platform: Platform, settings: ThreadSettings) -> TargetLinks:
+    return TargetLinks(
+        settings.reply_to.get(platform),
+        settings.quote_of.get(platform),
+        settings.langs,
+        settings.link_cards_for(platform),
+    )
+
+
 def checked_settings(settings: ThreadSettings) -> ThreadSettings:
     """`settings` with its languages in standard form; raises `InvalidPostInput` naming the
     first bad field."""

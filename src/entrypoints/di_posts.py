@@ -52,8 +52,10 @@ class PostProvider(Provider):
         platforms: PlatformDirectory,
         credentials: GetUsableCredentials,
         media_store: MediaStore,
+        settings: Settings,
     ) -> PublishTarget:
-        return PublishTarget(factory, clock, platforms, credentials, media_store)
+        lease = timedelta(seconds=settings.publish_lease_s)
+        return PublishTarget(factory, clock, platforms, credentials, media_store, lease=lease)
 
     @provide(scope=Scope.APP)
     def claim_due_targets(

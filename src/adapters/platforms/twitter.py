@@ -48,7 +48,6 @@ from application.ports.image_fitter import ImageFitter
 from application.ports.outgoing_media import OutgoingMedia
 from application.ports.platforms import (
     AccessTokenExpired,
-    ContentRejected,
     CredentialsRejected,
     PlatformRateLimited,
     PlatformUnreachable,

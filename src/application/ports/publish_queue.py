@@ -1,5 +1,5 @@
 from abc import abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
@@ -8,6 +8,8 @@ from application.ports.credentials import StoredCredentials
 from domain.integration import Integration
 from domain.media import Media
 from domain.platform import Platform
+from domain.post_part import PostPart
+from domain.thread import TargetLinks
 from domain.workspace import WorkspaceMode
 
 
@@ -37,6 +39,13 @@ class ClaimedTarget:
     attempts: int
     context: PublishContext | None = None
     media_ids: tuple[UUID, ...] = ()
+    parts: tuple[PostPart, ...] = ()
+    links: TargetLinks = field(default_factory=TargetLinks)
+
+    @property
+    def is_chain(self) -> bool:
+        """Sent part by part, with links (see `PostTarget.is_chain`)."""
+        return len(self.parts) > 1 or self.links.any
 
 
 class PublishQueue(Protocol):

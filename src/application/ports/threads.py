@@ -10,10 +10,12 @@ asked (Bluesky's `{uri, cid}` strong references).
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from application.ports.credentials import Credentials
+from application.ports.outgoing_media import OutgoingMedia
 from application.ports.platforms import ContentRejected, PlatformGateway
 from domain.references import PostRef
 
@@ -77,8 +79,10 @@ class ReplyTargetNotFound(ContentRejected):
 @runtime_checkable
 class ThreadGateway(PlatformGateway, Protocol):
     @abstractmethod
-    async def publish_part(self, credentials: Credentials, part: OutgoingPart) -> PublishedPart:
-        """Sends one post with its links; the errors are `publish`'s, plus
+    async def publish_part(
+        self, credentials: Credentials, part: OutgoingPart, media: Sequence[OutgoingMedia] = ()
+    ) -> PublishedPart:
+        """Sends one post with its links and media; the errors are `publish`'s, plus
         `ReplyTargetNotFound` when the replied-to or quoted post is gone."""
 
     @abstractmethod

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from adapters.persistence.sqlalchemy.thread_mappers import (
+    links_from_json,
     parts_from_json,
     parts_to_json,
     thread_from_json,
@@ -59,7 +60,7 @@ def target_to_row(post: Post, target: PostTarget) -> dict[str, Any]:
         "error_message": target.error.message if target.error else None,
         "published_at": target.published_at,
         "updated_at": target.updated_at,
-        "parts": parts_to_json(target.parts),
+        "parts": parts_to_json(target.parts, target.links),
     }
 
 
@@ -82,6 +83,7 @@ def target_from_row(row: Mapping[str, Any]) -> PostTarget:
         published_at=row["published_at"],
         updated_at=row["updated_at"],
         parts=parts_from_json(row.get("parts"), row),
+        links=links_from_json(row.get("parts")),
     )
 
 

@@ -133,7 +133,7 @@ post_targets = Table(
     Column("error_message", Text, nullable=True),
     Column("published_at", UtcDateTime, nullable=True),
     Column("updated_at", UtcDateTime, nullable=False),
-    Column("parts", Text, nullable=False, server_default="[]"),
+    Column("parts", Text, nullable=False, server_default="{}"),
     Index(
         "ix_post_targets_busy",
         "integration_id",

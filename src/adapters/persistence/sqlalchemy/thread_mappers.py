@@ -10,7 +10,7 @@ from uuid import UUID
 from domain.platform import Platform
 from domain.post_part import PartStatus, PostPart
 from domain.post_target import TargetStatus
-from domain.thread import PartSpec, PostType, ThreadSettings
+from domain.thread import PartSpec, PostType, TargetLinks, ThreadSettings
 
 
 def thread_to_json(settings: ThreadSettings) -> str:
@@ -53,28 +53,49 @@ def thread_from_json(text: str | None) -> ThreadSettings:
     )
 
 
-def parts_to_json(parts: list[PostPart]) -> str:
+def parts_to_json(parts: list[PostPart], links: TargetLinks) -> str:
+    """`{"parts": [...], "links": {...}}`: the target's delivery plan and its progress."""
+    plan = {
+        "reply_to": links.reply_to,
+        "quote_of": links.quote_of,
+        "langs": list(links.langs),
+        "link_cards": links.link_cards,
+    }
     return json.dumps(
-        [
-            {
-                "index": p.index,
-                "content": p.content,
-                "media": [str(m) for m in p.media],
-                "status": p.status.value,
-                "platform_post_id": p.platform_post_id,
-                "platform_post_url": p.platform_post_url,
-                "cid": p.cid,
-            }
-            for p in parts
-        ]
+        {
+            "links": plan,
+            "parts": [
+                {
+                    "index": p.index,
+                    "content": p.content,
+                    "media": [str(m) for m in p.media],
+                    "status": p.status.value,
+                    "platform_post_id": p.platform_post_id,
+                    "platform_post_url": p.platform_post_url,
+                    "cid": p.cid,
+                }
+                for p in parts
+            ],
+        }
+    )
+
+
+def links_from_json(text: str | None) -> TargetLinks:
+    raw = json.loads(text or "{}")
+    plan = raw.get("links") if isinstance(raw, dict) else None
+    if not plan:
+        return TargetLinks()
+    return TargetLinks(
+        plan["reply_to"], plan["quote_of"], tuple(plan["langs"]), bool(plan["link_cards"])
     )
 
 
 def parts_from_json(text: str | None, row: Any) -> list[PostPart]:
     """The stored parts; a row written before parts existed is one part mirroring it."""
-    raw = json.loads(text or "[]")
-    if raw:
-        return [_part_of(p) for p in raw]
+    raw = json.loads(text or "{}")
+    stored = raw.get("parts") if isinstance(raw, dict) else None
+    if stored:
+        return [_part_of(p) for p in stored]
     status = {
         TargetStatus.PUBLISHED.value: PartStatus.PUBLISHED,
         TargetStatus.FAILED.value: PartStatus.FAILED,

@@ -20,7 +20,7 @@ def upgrade() -> None:
     with op.batch_alter_table("posts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("thread", sa.Text(), nullable=False, server_default="{}"))
     with op.batch_alter_table("post_targets", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("parts", sa.Text(), nullable=False, server_default="[]"))
+        batch_op.add_column(sa.Column("parts", sa.Text(), nullable=False, server_default="{}"))
 
 
 def downgrade() -> None:
