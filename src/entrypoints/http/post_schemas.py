@@ -11,7 +11,9 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from application.publish_chain import THREAD_INCOMPLETE
 from domain import post as domain
+from domain import post_target
 from domain.platform import Platform
 from entrypoints.http.errors import validation_error
 from entrypoints.http.schemas import Id, PlatformName, Timestamp, utc_seconds
@@ -119,9 +121,10 @@ class PostChanges(msgspec.Struct, forbid_unknown_fields=True):
     langs: Langs | msgspec.UnsetType = msgspec.UNSET
 
 
-class PostTargetError(msgspec.Struct):
+class PostTargetError(msgspec.Struct, omit_defaults=True):
     code: Annotated[str, msgspec.Meta(examples=["platform_unavailable_upstream"])]
     message: str
+    details: dict[str, int] | None = None
 
 
 class PostTarget(msgspec.Struct):
@@ -163,6 +166,15 @@ def _seconds(moment: datetime | None) -> datetime | None:
     return None if moment is None else utc_seconds(moment)
 
 
+def _error_out(target: post_target.PostTarget) -> PostTargetError:
+    """`thread_incomplete` says how many parts went out (`details.published_parts`)."""
+    assert target.error is not None
+    details = None
+    if target.error.code == THREAD_INCOMPLETE:
+        details = {"published_parts": sum(1 for p in target.parts if p.is_published)}
+    return PostTargetError(target.error.code, target.error.message, details)
+
+
 def post_out(post: domain.Post) -> Post:
     return Post(
         id=post.id,
@@ -179,7 +191,7 @@ def post_out(post: domain.Post) -> Post:
                 status=t.status.value,
                 platform_post_id=t.platform_post_id,
                 platform_post_url=t.platform_post_url,
-                error=PostTargetError(t.error.code, t.error.message) if t.error else None,
+                error=_error_out(t) if t.error else None,
                 attempts=t.attempts,
                 media=[str(m) for m in post.media_for(t.platform)],
                 parts=[part_out(p) for p in t.parts],
