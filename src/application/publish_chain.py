@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from application.ports.credentials import Credentials
+from application.ports.link_cards import LinkCardSource
 from application.ports.publish_queue import ClaimedTarget
 from application.ports.threads import (
+    LinkCard,
     OutgoingPart,
     PlatformPostRef,
     ReplyRefs,
@@ -27,8 +29,10 @@ from application.ports.threads import (
 )
 from application.record_outcomes import RecordOutcomes
 from domain.outcomes import Outcome, PartPublished, Published
+from domain.platform import Platform
 from domain.post_part import PartStatus, PostPart
 from domain.references import parse_reference
+from domain.text import first_link
 
 THREAD_INCOMPLETE = "thread_incomplete"
 
@@ -48,8 +52,10 @@ class _Links:
 
 
 class PublishChain:
-    def __init__(self, outcomes: RecordOutcomes, lease: timedelta) -> None:
-        self.outcomes, self.lease = outcomes, lease
+    def __init__(
+        self, outcomes: RecordOutcomes, lease: timedelta, cards: LinkCardSource | None = None
+    ) -> None:
+        self.outcomes, self.lease, self.cards = outcomes, lease, cards
 
     async def send(
         self, gateway: ThreadGateway, credentials: Credentials, claimed: ClaimedTarget
@@ -82,11 +88,13 @@ class PublishChain:
         parent: PlatformPostRef | None,
     ) -> PlatformPostRef:
         reply = ReplyRefs(root or parent, parent) if parent is not None else None
+        quote = links.quote if part.index == 0 else None
         outgoing = OutgoingPart(
             text=part.content,
             reply=reply,
-            quote=links.quote if part.index == 0 else None,
+            quote=quote,
             langs=claimed.links.langs,
+            card=await self._card(claimed, part) if quote is None else None,
         )
         try:
             published = await gateway.publish_part(credentials, outgoing)
@@ -101,6 +109,16 @@ class PublishChain:
         )
         await self.outcomes.record(claimed, outcome)
         return published.ref
+
+    async def _card(self, claimed: ClaimedTarget, part: PostPart) -> LinkCard | None:
+        """Bluesky builds no card itself: a part without media whose text has a link gets
+        one, unless the post turned them off. A page that cannot be read gives none."""
+        if self.cards is None or claimed.platform is not Platform.BLUESKY:
+            return None
+        link = first_link(part.content)
+        if link is None or part.media or not claimed.links.link_cards:
+            return None
+        return await self.cards.card_for(link)
 
     async def _links(
         self, gateway: ThreadGateway, credentials: Credentials, claimed: ClaimedTarget

@@ -31,6 +31,7 @@ from application.claim_due_targets import read_contexts
 from application.errors import NotFound, PlatformNotConfigured, PlatformUnavailable
 from application.ports.clock import Clock
 from application.ports.credentials import StoredCredentials
+from application.ports.link_cards import LinkCardSource
 from application.ports.media_store import MediaStore
 from application.ports.outgoing_media import MediaUnreadable, OutgoingMedia
 from application.ports.platform_directory import PlatformDirectory
@@ -82,11 +83,12 @@ class PublishTarget:
         media_store: MediaStore,
         jitter: Callable[[], float] = random.random,
         lease: timedelta = timedelta(minutes=2),
+        cards: LinkCardSource | None = None,
     ) -> None:
         self.uow_factory, self.clock, self.platforms = uow_factory, clock, platforms
         self.credentials, self.media_store, self.jitter = credentials, media_store, jitter
         self.outcomes = RecordOutcomes(uow_factory, clock)
-        self.chain = PublishChain(self.outcomes, lease)
+        self.chain = PublishChain(self.outcomes, lease, cards)
 
     async def execute(self, claimed: ClaimedTarget) -> Outcome:
         """Publishes with `claimed.context` (read at the claim) or, without it, with a read

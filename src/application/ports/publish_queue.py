@@ -9,6 +9,7 @@ from domain.integration import Integration
 from domain.media import Media
 from domain.platform import Platform
 from domain.post_part import PostPart
+from domain.text import first_link
 from domain.thread import TargetLinks
 from domain.workspace import WorkspaceMode
 
@@ -44,8 +45,12 @@ class ClaimedTarget:
 
     @property
     def is_chain(self) -> bool:
-        """Sent part by part, with links (see `PostTarget.is_chain`)."""
-        return len(self.parts) > 1 or self.links.any
+        """Sent part by part, with links: several parts, a reply, quote or languages, or
+        a Bluesky link that gets a card."""
+        if len(self.parts) > 1 or self.links.any:
+            return True
+        card = self.platform is Platform.BLUESKY and self.links.link_cards
+        return card and bool(self.parts) and first_link(self.parts[0].content) is not None
 
 
 class PublishQueue(Protocol):

@@ -9,6 +9,7 @@ from typing import Any
 from application.ports.credentials import Credentials
 from application.ports.platforms import ContentRejected, PlatformUnreachable
 from application.ports.threads import (
+    LinkCard,
     OutgoingPart,
     PlatformPostRef,
     PublishedPart,
@@ -179,3 +180,43 @@ async def test_a_reply_to_a_post_that_is_gone_fails_reply_target_not_found() -> 
     target = await run_until_settled(world, post)
     assert (target.status, target.error.code) == (TargetStatus.FAILED, "reply_target_not_found")
     assert gateway.parts == []
+
+
+class PageCards:
+    """Cards from a table of pages we own; anything else has none."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+
+    async def card_for(self, url: str) -> LinkCard | None:
+        self.asked.append(url)
+        return LinkCard(url, "Title", "About") if "example.com" in url else None
+
+
+async def test_a_bluesky_post_with_a_link_gets_a_card_for_its_first_link() -> None:
+    world, gateway = await world_with()
+    world.cards = PageCards()
+    text = "read example.com/a and https://other.test/b"
+    post = await world.create(world.bluesky, schedule_at=AT, content=text)
+    await run_until_settled(world, post)
+    [part] = gateway.parts
+    assert part.card == LinkCard("https://example.com/a", "Title", "About")
+    assert world.cards.asked == ["https://example.com/a"]
+
+
+async def test_no_card_when_turned_off_or_for_a_quote() -> None:
+    world, gateway = await world_with()
+    world.cards = PageCards()
+    off = ThreadSettings(link_preview_overrides={Platform.BLUESKY: False})
+    quoting = ThreadSettings(quote_of={Platform.BLUESKY: "at://did:plc:abc/app.bsky.feed.post/3k"})
+    posts = [
+        await world.create(
+            world.bluesky, schedule_at=AT, content=f"see https://example.com/{n}", thread=settings
+        )
+        for n, settings in enumerate((off, quoting))
+    ]
+    for post in posts:
+        await run_until_settled(world, post)
+    assert gateway.sent == ["see https://example.com/0"]  # no card wanted: a plain post
+    assert [p.card for p in gateway.parts] == [None]  # the quote goes without a card
+    assert world.cards.asked == []
