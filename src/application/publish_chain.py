@@ -29,7 +29,6 @@ from application.ports.threads import (
 )
 from application.record_outcomes import RecordOutcomes
 from domain.outcomes import Outcome, PartPublished, Published
-from domain.platform import Platform
 from domain.post_part import PartStatus, PostPart
 from domain.references import parse_reference
 from domain.text import first_link
@@ -89,12 +88,13 @@ class PublishChain:
     ) -> PlatformPostRef:
         reply = ReplyRefs(root or parent, parent) if parent is not None else None
         quote = links.quote if part.index == 0 else None
+        wants_card = gateway.wants_link_cards
         outgoing = OutgoingPart(
             text=part.content,
             reply=reply,
             quote=quote,
             langs=claimed.links.langs,
-            card=await self._card(claimed, part) if quote is None else None,
+            card=await self._card(claimed, part) if quote is None and wants_card else None,
         )
         try:
             published = await gateway.publish_part(credentials, outgoing)
@@ -113,7 +113,7 @@ class PublishChain:
     async def _card(self, claimed: ClaimedTarget, part: PostPart) -> LinkCard | None:
         """Bluesky builds no card itself: a part without media whose text has a link gets
         one, unless the post turned them off. A page that cannot be read gives none."""
-        if self.cards is None or claimed.platform is not Platform.BLUESKY:
+        if self.cards is None:
             return None
         link = first_link(part.content)
         if link is None or part.media or not claimed.links.link_cards:

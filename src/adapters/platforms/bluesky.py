@@ -61,6 +61,7 @@ SESSION_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
 
 class AtprotoBlueskyGateway(BlueskyGateway, ThreadGateway):
     platform = Platform.BLUESKY
+    wants_link_cards = True
 
     def __init__(
         self, service_url: str, timeout: float = 10.0, fitter: ImageFitter | None = None

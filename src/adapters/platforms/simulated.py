@@ -33,6 +33,7 @@ SIMULATED_APP_PASSWORD = "test-test-test-test"
 
 
 class SimulatedGateway(ThreadGateway):
+    wants_link_cards = False  # test workspaces never touch the network
     def __init__(self, platform: Platform, clock: Clock) -> None:
         self.platform = platform
         self.clock = clock

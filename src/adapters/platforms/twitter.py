@@ -102,6 +102,7 @@ def x_session(timeout_s: float) -> aiohttp.ClientSession:
 
 class AiohttpTwitterGateway(TwitterGateway, ThreadGateway, RecentPostFinder):
     platform = Platform.TWITTER
+    wants_link_cards = False
 
     def __init__(
         self,

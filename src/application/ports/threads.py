@@ -78,6 +78,10 @@ class ReplyTargetNotFound(ContentRejected):
 
 @runtime_checkable
 class ThreadGateway(PlatformGateway, Protocol):
+    wants_link_cards: bool
+    """True where the platform shows a link's card only if the post carries it (Bluesky);
+    False where it builds its own (X) or nothing may be fetched (the simulated platform)."""
+
     @abstractmethod
     async def publish_part(
         self, credentials: Credentials, part: OutgoingPart, media: Sequence[OutgoingMedia] = ()

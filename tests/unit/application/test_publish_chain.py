@@ -29,6 +29,8 @@ THREE = ThreadSettings(parts=(PartSpec("one"), PartSpec("two"), PartSpec("three"
 
 
 class ThreadScript(ScriptedGateway):
+    wants_link_cards = True
+
     """A platform that takes parts from a script (an exception is raised, anything else
     publishes) and checks, as each part arrives, that the one before it is stored."""
 
