@@ -156,6 +156,8 @@ def _split(platform: Platform, content: str, media: tuple[UUID, ...]) -> list[Pa
     """The text cut for the platform; the post's media go with the first part."""
     if not content.strip():
         raise InvalidPostInput("content", "a thread needs text to split")
+    if "\x00" in content:
+        raise InvalidPostInput("content", "must not contain NUL characters")
     try:
         texts = split_for(platform, content)
     except ThreadSplitImpossible as error:

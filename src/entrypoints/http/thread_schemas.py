@@ -33,7 +33,8 @@ class PartIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 Parts = Annotated[
-    list[PartIn], msgspec.Meta(description="2 to 25 parts, each replying to the one before.")
+    list[PartIn],
+    msgspec.Meta(max_length=25, description="2 to 25 parts, each replying to the one before."),
 ]
 
 

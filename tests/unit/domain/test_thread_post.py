@@ -153,3 +153,10 @@ def test_a_failure_fails_the_first_unsent_part_and_skips_the_rest() -> None:
         PartStatus.FAILED,
         PartStatus.SKIPPED,
     ]
+
+
+def test_a_text_to_split_is_refused_with_a_nul_or_with_nothing_to_read() -> None:
+    for text in ("a\x00b", "   "):
+        with pytest.raises(InvalidPostInput) as refused:
+            create(ThreadSettings(post_type=PostType.THREAD), text)
+        assert refused.value.field == "content"
