@@ -74,8 +74,15 @@ class PlatformOverrides(msgspec.Struct, forbid_unknown_fields=True):
     bluesky: PlatformOverride | None = None
 
     def given(self) -> dict[Platform, PlatformOverride]:
+        """The overrides given; one that says nothing is refused (on its `content`, the
+        field an override most often carries)."""
         given = {Platform.TWITTER: self.twitter, Platform.BLUESKY: self.bluesky}
-        return {platform: o for platform, o in given.items() if o is not None}
+        found = {platform: o for platform, o in given.items() if o is not None}
+        for platform, override in found.items():
+            if all(getattr(override, name) is None for name in override.__struct_fields__):
+                field = f"platform_overrides.{platform.value}.content"
+                raise validation_error(field, "an override needs content, media or a thread field")
+        return found
 
     def as_map(self) -> dict[Platform, str]:
         given = self.given().items()
