@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -34,6 +34,7 @@ from adapters.platforms.directory import StaticPlatformDirectory
 from adapters.platforms.twitter import AiohttpTwitterGateway, x_session
 from application.claim_due_targets import ClaimDueTargets
 from application.ports.credentials import Credentials
+from application.ports.outgoing_media import OutgoingMedia
 from application.ports.threads import OutgoingPart, PublishedPart
 from application.publish_target import PublishTarget
 from application.refresh_credentials import RefreshCredentials, RefreshPolicy
@@ -60,10 +61,12 @@ class TimedGateway(AiohttpTwitterGateway):
 
     spans: dict[str, list[float]]
 
-    async def publish_part(self, credentials: Credentials, part: OutgoingPart) -> PublishedPart:
+    async def publish_part(
+        self, credentials: Credentials, part: OutgoingPart, media: Sequence[OutgoingMedia] = ()
+    ) -> PublishedPart:
         thread = part.text.split(" ", 1)[0]
         self.spans[thread].append(time.perf_counter())
-        published = await super().publish_part(credentials, part)
+        published = await super().publish_part(credentials, part, media)
         self.spans[thread].append(time.perf_counter())
         return published
 

@@ -14,11 +14,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
 from application.ports.credentials import Credentials
 from application.ports.link_cards import LinkCardSource
+from application.ports.outgoing_media import OutgoingMedia
 from application.ports.publish_queue import ClaimedTarget
 from application.ports.threads import (
     LinkCard,
@@ -57,8 +59,15 @@ class PublishChain:
         self.outcomes, self.lease, self.cards = outcomes, lease, cards
 
     async def send(
-        self, gateway: ThreadGateway, credentials: Credentials, claimed: ClaimedTarget
+        self,
+        gateway: ThreadGateway,
+        credentials: Credentials,
+        claimed: ClaimedTarget,
+        media: Sequence[OutgoingMedia] = (),
     ) -> Outcome:
+        """`media` is `claimed.sent_media_ids` read for sending, in that order; each part
+        takes its own."""
+        by_id = dict(zip(claimed.sent_media_ids, media, strict=False))
         parts = claimed.parts
         pending = [part for part in parts if part.status is PartStatus.PENDING]
         if pending:
@@ -69,8 +78,9 @@ class PublishChain:
             if start == 0 and links.reply is not None:
                 parent = links.reply.parent
             for part in parts[start:]:
+                own = [by_id[m] for m in part.media if m in by_id]
                 parent = await self._send_part(
-                    gateway, credentials, claimed, part, links, root, parent
+                    gateway, credentials, claimed, part, links, root, parent, own
                 )
                 root = root or parent
         first = parts[0]
@@ -85,6 +95,7 @@ class PublishChain:
         links: _Links,
         root: PlatformPostRef | None,
         parent: PlatformPostRef | None,
+        media: Sequence[OutgoingMedia],
     ) -> PlatformPostRef:
         reply = ReplyRefs(root or parent, parent) if parent is not None else None
         quote = links.quote if part.index == 0 else None
@@ -97,7 +108,7 @@ class PublishChain:
             card=await self._card(claimed, part) if quote is None and wants_card else None,
         )
         try:
-            published = await gateway.publish_part(credentials, outgoing)
+            published = await gateway.publish_part(credentials, outgoing, media)
         except Exception as error:
             done = sum(1 for p in claimed.parts if p.is_published)
             if done:

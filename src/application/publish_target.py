@@ -99,7 +99,7 @@ class PublishTarget:
             outcome: Outcome = DISCONNECTED
         elif integration.status is IntegrationStatus.NEEDS_REFRESH:
             outcome = NEEDS_REFRESH
-        elif len(context.media) != len(claimed.media_ids):
+        elif len(context.media) != len(claimed.sent_media_ids):
             outcome = MEDIA_MISSING
         else:
             media = outgoing_media(context.media, self.media_store)
@@ -181,7 +181,7 @@ class PublishTarget:
         media: list[OutgoingMedia],
     ) -> Outcome:
         if claimed.is_chain and isinstance(gateway, ThreadGateway):
-            return await self.chain.send(gateway, stored.credentials, claimed)
+            return await self.chain.send(gateway, stored.credentials, claimed, media)
         try:
             return _published(await gateway.publish(stored.credentials, claimed.content, media))
         except ContentRejected as refused:

@@ -52,6 +52,14 @@ class ClaimedTarget:
         card = self.platform is Platform.BLUESKY and self.links.link_cards
         return card and bool(self.parts) and first_link(self.parts[0].content) is not None
 
+    @property
+    def sent_media_ids(self) -> tuple[UUID, ...]:
+        """Every media id this target sends, once each: the post's for a single post, each
+        part's own for a chain."""
+        if not self.is_chain:
+            return self.media_ids
+        return tuple(dict.fromkeys(m for part in self.parts for m in part.media))
+
 
 class PublishQueue(Protocol):
     """The due targets, seen as a queue that several workers share."""

@@ -3,10 +3,12 @@ chain, the record before each next part, and at most once per part."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from application.ports.credentials import Credentials
+from application.ports.outgoing_media import OutgoingMedia
 from application.ports.platforms import ContentRejected, PlatformUnreachable
 from application.ports.threads import (
     LinkCard,
@@ -22,6 +24,7 @@ from domain.post_part import PartStatus
 from domain.post_target import TargetStatus
 from domain.references import PostRef
 from domain.thread import PartSpec, ThreadSettings
+from tests.support.media import stored_media
 from tests.unit.application.posts_world import START, ScriptedGateway, World
 
 AT = START + timedelta(hours=1)
@@ -38,10 +41,13 @@ class ThreadScript(ScriptedGateway):
         super().__init__(Platform.BLUESKY, *script)
         self.world = world
         self.parts: list[OutgoingPart] = []
+        self.part_media: list[list[bytes]] = []
         self.post: Post | None = None
         self.missing: Exception | None = None
 
-    async def publish_part(self, credentials: Credentials, part: OutgoingPart) -> PublishedPart:
+    async def publish_part(
+        self, credentials: Credentials, part: OutgoingPart, media: Sequence[OutgoingMedia] = ()
+    ) -> PublishedPart:
         if part.reply is not None and self.post is not None:
             stored = await self.world.stored(self.post)
             parent = part.reply.parent.id
@@ -51,6 +57,7 @@ class ThreadScript(ScriptedGateway):
         if isinstance(step, BaseException):
             raise step
         self.parts.append(part)
+        self.part_media.append([await item.read() for item in media])
         number = len(self.parts)
         uri = f"at://did:plc:me/app.bsky.feed.post/{number}"
         return PublishedPart(uri, f"https://bsky.app/p/{number}", f"cid{number}")
@@ -222,3 +229,18 @@ async def test_no_card_when_turned_off_or_for_a_quote() -> None:
     assert gateway.sent == ["see https://example.com/0"]  # no card wanted: a plain post
     assert [p.card for p in gateway.parts] == [None]  # the quote goes without a card
     assert world.cards.asked == []
+
+
+async def test_each_part_sends_its_own_media_read_from_the_store() -> None:
+    world, gateway = await world_with()
+    first = await stored_media(world.media_store, world.workspace_id, b"first")
+    third = await stored_media(world.media_store, world.workspace_id, b"third")
+    async with world.uow() as uow:
+        await uow.media.add(first)
+        await uow.media.add(third)
+        await uow.commit()
+    parts = (PartSpec("one", (first.id,)), PartSpec("two"), PartSpec("", (third.id,)))
+    post = await thread(world, gateway, ThreadSettings(parts=parts))
+    target = await run_until_settled(world, post)
+    assert target.status is TargetStatus.PUBLISHED
+    assert gateway.part_media == [[b"first"], [], [b"third"]]
