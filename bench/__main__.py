@@ -24,6 +24,7 @@ from bench import (
     queue_slots,
     scale,
     slots,
+    threads,
     webhooks,
 )
 from bench.support import (
@@ -53,6 +54,7 @@ BENCHMARKS: dict[str, ModuleType] = {
         media,
         publish_media,
         webhooks,
+        threads,
     )
 }
 

@@ -47,7 +47,7 @@ async def read_contexts(uow: UnitOfWork, claimed: list[ClaimedTarget]) -> list[P
             integrations.get(c.integration_id),
             modes.get(c.workspace_id),
             credentials.get(c.integration_id),
-            tuple(media[m] for m in c.media_ids if m in media),
+            tuple(media[m] for m in c.sent_media_ids if m in media),
         )
         for c in claimed
     ]
@@ -57,7 +57,7 @@ async def _media(uow: UnitOfWork, claimed: list[ClaimedTarget]) -> dict[UUID, Me
     """The media rows the targets attach, by id; a workspace's own media only."""
     wanted: dict[UUID, set[UUID]] = defaultdict(set)
     for c in claimed:
-        wanted[c.workspace_id].update(c.media_ids)
+        wanted[c.workspace_id].update(c.sent_media_ids)
     found: dict[UUID, Media] = {}
     for workspace_id, ids in wanted.items():
         if ids:

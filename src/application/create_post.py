@@ -16,8 +16,10 @@ from application.post_scheduling import (
     next_free_slot,
     parse_ids,
 )
+from application.thread_media import check_part_media
 from domain.platform import Platform
 from domain.post import Post, TargetSpec
+from domain.thread import ThreadSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,7 @@ class CreatePostCommand:
     idempotency_key: str | None = None
     media: Sequence[UUID | str] = ()
     media_overrides: Mapping[Platform, Sequence[UUID | str]] = field(default_factory=dict)
+    thread: ThreadSettings | None = None
 
 
 class CreatePost:
@@ -78,9 +81,11 @@ class CreatePost:
                 tags=command.tags,
                 media=media,
                 media_overrides=own_media,
+                thread=command.thread,
             )
+            await check_part_media(self.uow, command.workspace_id, post.thread)
             for index, integration in enumerate(integrations):
-                if post.media_for(integration.platform):
+                if post.sends_media_to(integration.platform):
                     integration.ensure_can_post_media(f"integrations[{index}]")
             await self.uow.posts.add(post)
             await note_created(self.uow, command.workspace_id, command.idempotency_key, post.id)

@@ -24,12 +24,14 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
+from datetime import timedelta
 
 from application.attachments import outgoing_media
 from application.claim_due_targets import read_contexts
 from application.errors import NotFound, PlatformNotConfigured, PlatformUnavailable
 from application.ports.clock import Clock
 from application.ports.credentials import StoredCredentials
+from application.ports.link_cards import LinkCardSource
 from application.ports.media_store import MediaStore
 from application.ports.outgoing_media import MediaUnreadable, OutgoingMedia
 from application.ports.platform_directory import PlatformDirectory
@@ -45,7 +47,9 @@ from application.ports.platforms import (
 )
 from application.ports.publish_queue import ClaimedTarget, PublishContext
 from application.ports.recent_posts import RecentPostFinder
+from application.ports.threads import ThreadGateway
 from application.ports.unit_of_work import UnitOfWorkFactory
+from application.publish_chain import THREAD_INCOMPLETE, PublishChain, ThreadBroken
 from application.record_outcomes import RecordOutcomes
 from application.usable_credentials import GetUsableCredentials
 from domain.errors import IntegrationDisconnected
@@ -78,10 +82,13 @@ class PublishTarget:
         credentials: GetUsableCredentials,
         media_store: MediaStore,
         jitter: Callable[[], float] = random.random,
+        lease: timedelta = timedelta(minutes=2),
+        cards: LinkCardSource | None = None,
     ) -> None:
         self.uow_factory, self.clock, self.platforms = uow_factory, clock, platforms
         self.credentials, self.media_store, self.jitter = credentials, media_store, jitter
         self.outcomes = RecordOutcomes(uow_factory, clock)
+        self.chain = PublishChain(self.outcomes, lease, cards)
 
     async def execute(self, claimed: ClaimedTarget) -> Outcome:
         """Publishes with `claimed.context` (read at the claim) or, without it, with a read
@@ -92,7 +99,7 @@ class PublishTarget:
             outcome: Outcome = DISCONNECTED
         elif integration.status is IntegrationStatus.NEEDS_REFRESH:
             outcome = NEEDS_REFRESH
-        elif len(context.media) != len(claimed.media_ids):
+        elif len(context.media) != len(claimed.sent_media_ids):
             outcome = MEDIA_MISSING
         else:
             media = outgoing_media(context.media, self.media_store)
@@ -173,6 +180,8 @@ class PublishTarget:
         claimed: ClaimedTarget,
         media: list[OutgoingMedia],
     ) -> Outcome:
+        if claimed.is_chain and isinstance(gateway, ThreadGateway):
+            return await self.chain.send(gateway, stored.credentials, claimed, media)
         try:
             return _published(await gateway.publish(stored.credentials, claimed.content, media))
         except ContentRejected as refused:
@@ -206,6 +215,8 @@ class PublishTarget:
             if error.missing:
                 return Failed(MEDIA_MISSING.code, MEDIA_MISSING.message)
             return Transient(f"Could not read the post's media: {error}", self.jitter())
+        if isinstance(error, ThreadBroken):
+            return self._broken(error)
         if isinstance(error, PlatformUnreachable):
             if error.sent:
                 return Failed(OUTCOME_UNKNOWN, f"Sent, but no answer came back: {error}")
@@ -218,6 +229,19 @@ class PublishTarget:
             return Failed("platform_error", str(error) or type(error).__name__)
         log.exception("publish raised unexpectedly", exc_info=error)
         return Failed(OUTCOME_UNKNOWN, "The platform call failed in an unexpected way.")
+
+    def _broken(self, broken: ThreadBroken) -> Outcome:
+        """Some parts are out: a retry resumes after them, a lost answer is
+        `outcome_unknown`, and a refusal for good leaves the thread incomplete."""
+        cause = broken.cause
+        if isinstance(cause, PlatformUnreachable | PlatformRateLimited):
+            return self._sent(cause)
+        part = broken.published + 1
+        if isinstance(cause, PlatformError):
+            message = f"Part {part} was refused ({cause}); {broken.published} went out."
+            return Failed(THREAD_INCOMPLETE, message)
+        log.exception("a thread part failed unexpectedly", exc_info=cause)
+        return Failed(OUTCOME_UNKNOWN, f"Part {part} failed in an unexpected way.")
 
 
 def _published(post: PublishedPost) -> Outcome:

@@ -9,7 +9,9 @@ from application.ports.clock import Clock
 from application.ports.unit_of_work import UnitOfWork
 from application.post_media import load_media
 from application.post_scheduling import NEXT_SLOT, Schedule, load_integrations, next_free_slot
+from application.thread_media import check_part_media
 from domain.post import Post
+from domain.thread import ThreadChanges
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,11 +26,12 @@ class UpdatePostCommand:
     reschedule: bool = False
     schedule_at: Schedule = None
     media: Sequence[UUID | str] | None = None
+    thread: ThreadChanges | None = None
 
 
 class UpdatePost:
-    """Edits content, schedule, tags and media while the post is a draft or scheduled, with the
-    checks of creation. A new time (explicit or `next_slot`) needs every integration still
+    """Edits content, schedule, tags, media and thread settings (`thread`, whole) while the
+    post is a draft or scheduled, with the checks of creation. A new time (explicit or `next_slot`) needs every integration still
     connected; `next_slot` ignores the post's own current time. All or nothing: a refused
     field leaves the post untouched."""
 
@@ -49,6 +52,9 @@ class UpdatePost:
                 if at is NEXT_SLOT:
                     at = await next_free_slot(self.uow, post.integration_ids, now, post.id)
                 post.reschedule(at, now)
+            if command.thread is not None:
+                post.rethread(command.thread.applied_to(post.thread), now)
+                await check_part_media(self.uow, post.workspace_id, post.thread)
             media = None
             if command.media is not None:
                 media = await load_media(self.uow, post.workspace_id, command.media, "media")
@@ -58,6 +64,7 @@ class UpdatePost:
                 post.rewrite(command.content, now)
             if media is not None:
                 post.attach(media, now)
+            if media is not None or command.thread is not None:
                 await self._check_media_scopes(post)
             if command.content is not None and not command.content.strip():
                 post.rewrite(command.content, now)
@@ -72,7 +79,7 @@ class UpdatePost:
         found = await self.uow.integrations.get_many(post.integration_ids)
         for index, integration_id in enumerate(post.integration_ids):
             integration = found.get(integration_id)
-            if integration is not None and post.media_for(integration.platform):
+            if integration is not None and post.sends_media_to(integration.platform):
                 integration.ensure_can_post_media(f"integrations[{index}]")
 
     async def _check_integrations(self, post: Post, reserve: bool) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +42,20 @@ class RateLimited:
 
 
 @dataclass(frozen=True, slots=True)
+class PartPublished:
+    """One part of a thread went out; the target is still publishing the rest. Recorded
+    before the next part is sent, and it renews the lease for `lease` more."""
+
+    index: int
+    platform_post_id: str
+    url: str
+    cid: str | None
+    lease: timedelta
+
+
+@dataclass(frozen=True, slots=True)
 class LeaseExpired:
     """The worker holding the target stopped answering before recording an outcome."""
 
 
-Outcome = Published | Failed | Transient | RateLimited | LeaseExpired
+Outcome = Published | Failed | Transient | RateLimited | LeaseExpired | PartPublished

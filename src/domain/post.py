@@ -24,8 +24,17 @@ from domain.media import Media
 from domain.media_rules import check_media_for, media_field
 from domain.outcomes import Outcome
 from domain.platform import Platform
+from domain.post_part import fresh_parts
 from domain.post_rules import check_content, check_schedule, check_tags, effective_content
 from domain.post_target import PostTarget, TargetStatus
+from domain.thread import (
+    PartSpec,
+    PostType,
+    ThreadSettings,
+    checked_settings,
+    links_for,
+    parts_for,
+)
 
 
 class PostStatus(StrEnum):
@@ -96,6 +105,7 @@ class Post:
     targets: list[PostTarget] = field(default_factory=list)
     media: tuple[UUID, ...] = ()
     media_overrides: dict[Platform, tuple[UUID, ...]] = field(default_factory=dict)
+    thread: ThreadSettings = field(default_factory=ThreadSettings)
 
     @classmethod
     def create(
@@ -111,31 +121,39 @@ class Post:
         tags: Sequence[str] = (),
         media: Sequence[Media] = (),
         media_overrides: Mapping[Platform, Sequence[Media]] | None = None,
+        thread: ThreadSettings | None = None,
     ) -> Post:
         overrides = dict(overrides or {})
         media_overrides = dict(media_overrides or {})
         platforms = {t.platform for t in targets}
         with_media = check_attachments(platforms, media, media_overrides)
-        check_content(content, overrides, platforms, with_media)
+        settings = checked_settings(thread or ThreadSettings())
+        if not settings.is_thread:
+            check_content(content, overrides, platforms, with_media)
         check_tags(tags)
         if scheduled_at is not None:
             check_schedule(scheduled_at, now)
         post = cls(id, workspace_id, content, tuple(tags), overrides, None, None, now, now)
         post.media = tuple(m.id for m in media)
         post.media_overrides = {p: tuple(m.id for m in ms) for p, ms in media_overrides.items()}
+        post.thread = settings
         for spec in targets:
-            text = effective_content(spec.platform, content, overrides)
+            parts = post._parts_of(spec.platform)
             post.targets.append(
                 PostTarget.new(
                     id=spec.id,
                     integration_id=spec.integration_id,
                     platform=spec.platform,
-                    content=text,
+                    content=parts[0].content,
                     now=now,
                 )
             )
         post._retime(scheduled_at, now)
         return post
+
+    @property
+    def post_type(self) -> PostType:
+        return PostType.THREAD if self.thread.is_thread else PostType.SINGLE
 
     @property
     def status(self) -> PostStatus:
@@ -181,10 +199,20 @@ class Post:
         with_media = {p for p in self.platforms if own.get(p, media)}
         for platform in self.platforms - set(own):
             check_media_for(platform, media, media_field(None))
-        check_content(self.content, self.overrides, self.platforms, with_media)
+        if not self.thread.is_thread:
+            check_content(self.content, self.overrides, self.platforms, with_media)
         ids = tuple(m.id for m in media)
         if ids != self.media:
-            self.media, self.updated_at = ids, now
+            previous, self.media = self.media, ids
+            try:
+                self._retime(self.scheduled_at, now)
+            except Exception:
+                self.media = previous
+                raise
+
+    def sends_media_to(self, platform: Platform) -> bool:
+        """Whether any part going to `platform` carries media (the post's or a part's own)."""
+        return any(part.media for t in self.targets if t.platform is platform for part in t.parts)
 
     def _platforms_with_media(self) -> set[Platform]:
         return {p for p in self.platforms if self.media_for(p)}
@@ -194,10 +222,27 @@ class Post:
 
     def rewrite(self, content: str, now: datetime) -> None:
         self.ensure_editable()
-        check_content(content, self.overrides, self.platforms, self._platforms_with_media())
+        if not self.thread.is_thread:
+            check_content(content, self.overrides, self.platforms, self._platforms_with_media())
         if content != self.content:
-            self.content = content
+            previous, self.content = self.content, content
+            try:
+                self._retime(self.scheduled_at, now)
+            except Exception:
+                self.content = previous
+                raise
+
+    def rethread(self, settings: ThreadSettings, now: datetime) -> None:
+        """New parts, references, languages or link preview choice, checked for every
+        target before anything changes."""
+        self.ensure_editable()
+        checked = checked_settings(settings)
+        previous, self.thread = self.thread, checked
+        try:
             self._retime(self.scheduled_at, now)
+        except Exception:
+            self.thread = previous
+            raise
 
     def reschedule(self, at: datetime | None, now: datetime) -> None:
         """A new time, checked against the bounds; None makes the post a draft again."""
@@ -230,8 +275,16 @@ class Post:
         if self.status not in EDITABLE:
             raise PostNotEditable(self.status.value)
 
+    def _parts_of(self, platform: Platform) -> list[PartSpec]:
+        text = effective_content(platform, self.content, self.overrides)
+        return parts_for(platform, text, self.media_for(platform), self.thread)
+
     def _retime(self, at: datetime | None, now: datetime) -> None:
-        for target in self.targets:
-            text = effective_content(target.platform, self.content, self.overrides)
-            target.reschedule(at, text, now)
+        """Every target's time and parts afresh; all parts are computed (and checked)
+        before any target changes."""
+        planned = [self._parts_of(target.platform) for target in self.targets]
+        for target, parts in zip(self.targets, planned, strict=True):
+            fresh = fresh_parts([(p.content, p.media) for p in parts])
+            links = links_for(target.platform, self.thread)
+            target.reschedule(at, parts[0].content, now, fresh, links)
         self.scheduled_at, self.updated_at = at, now

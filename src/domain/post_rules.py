@@ -61,6 +61,15 @@ def check_content(
         _check_text(platform, content, "content", platform in with_media)
 
 
+def check_part_text(platform: Platform, text: str, has_media: bool, field: str) -> None:
+    """One part of a thread: empty only with media; otherwise the platform's limits."""
+    if not text.strip():
+        if has_media:
+            return
+        raise InvalidPostInput(field, "must not be empty unless the part has media")
+    _check_text(platform, text, field)
+
+
 def _check_text(platform: Platform, text: str, field: str, blank_allowed: bool = False) -> None:
     if not text.strip():
         if blank_allowed:

@@ -13,14 +13,25 @@ table does not list raises `IllegalTransition`. The publishing rules live here:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
 from domain.errors import IllegalTransition
-from domain.outcomes import Failed, LeaseExpired, Outcome, Published, RateLimited, Transient
+from domain.outcomes import (
+    Failed,
+    LeaseExpired,
+    Outcome,
+    PartPublished,
+    Published,
+    RateLimited,
+    Transient,
+)
 from domain.platform import Platform
+from domain.post_part import PartStatus, PostPart
+from domain.thread import TargetLinks
 
 MAX_RETRIES = 3
 RETRY_BASE = timedelta(seconds=30)
@@ -100,20 +111,44 @@ class PostTarget:
     error: TargetError | None
     published_at: datetime | None
     updated_at: datetime
+    parts: list[PostPart] = field(default_factory=list)
+    links: TargetLinks = field(default_factory=TargetLinks)
 
     @classmethod
     def new(
-        cls, *, id: UUID, integration_id: UUID, platform: Platform, content: str, now: datetime
+        cls,
+        *,
+        id: UUID,
+        integration_id: UUID,
+        platform: Platform,
+        content: str,
+        now: datetime,
+        parts: Sequence[PostPart] = (),
     ) -> PostTarget:
         return cls(
             id, integration_id, platform, content, _P, None, None, None, 0, 0, None, None,
-            None, None, now,
+            None, None, now, list(parts) or [PostPart(0, content)],
         )  # fmt: skip
 
-    def reschedule(self, at: datetime | None, content: str, now: datetime) -> None:
-        """A draft or scheduled post was edited: new time (None for a draft), new text."""
+    def reschedule(
+        self,
+        at: datetime | None,
+        content: str,
+        now: datetime,
+        parts: Sequence[PostPart] = (),
+        links: TargetLinks | None = None,
+    ) -> None:
+        """A draft or scheduled post was edited: new time (None for a draft), new text and
+        parts (one part of `content` unless given)."""
         self._move(TargetEvent.RESCHEDULE, now)
         self.scheduled_at, self.next_attempt_at, self.content = at, at, content
+        self.parts = list(parts) or [PostPart(0, content)]
+        self.links = links or TargetLinks()
+
+    @property
+    def is_chain(self) -> bool:
+        """Published part by part through the thread path: several parts, or links."""
+        return len(self.parts) > 1 or self.links.any
 
     def cancel(self, now: datetime) -> None:
         self._move(TargetEvent.CANCEL, now)
@@ -139,6 +174,19 @@ class PostTarget:
             self._rate_limited(outcome, now)
         elif isinstance(outcome, LeaseExpired):
             self._lease_expired(now)
+        elif isinstance(outcome, PartPublished):
+            self._record_part(outcome, now)
+
+    def _record_part(self, outcome: PartPublished, now: datetime) -> None:
+        """A part is a fact at the platform, recorded whatever the target's state; while
+        publishing, the lease is renewed for the parts still to go."""
+        part = self.parts[outcome.index]
+        part.published(outcome.platform_post_id, outcome.url, outcome.cid)
+        if outcome.index == 0:
+            self.platform_post_id, self.platform_post_url = outcome.platform_post_id, outcome.url
+        if self.status is _IN:
+            self.lease_expires_at = now + outcome.lease
+        self.updated_at = now
 
     def _record_published(self, outcome: Published, now: datetime) -> None:
         late = self.status is _KO and self.error is not None
@@ -146,6 +194,8 @@ class PostTarget:
         self._move(TargetEvent.LATE_PUBLISHED if late else TargetEvent.PUBLISHED, now)
         self.platform_post_id, self.platform_post_url = outcome.platform_post_id, outcome.url
         self.error, self.published_at, self.lease_expires_at = None, now, None
+        if len(self.parts) == 1 and not self.parts[0].is_published:
+            self.parts[0].published(outcome.platform_post_id, outcome.url, None)
 
     def _lease_expired(self, now: datetime) -> None:
         """A no-op unless the target is still publishing on a lease that has run out."""
@@ -157,6 +207,11 @@ class PostTarget:
         self._move(TargetEvent.FAIL, now)
         self.error = TargetError(code, message)
         self.lease_expires_at = self.next_attempt_at = None
+        unsent = [part for part in self.parts if part.status is PartStatus.PENDING]
+        if unsent:
+            unsent[0].failed()
+            for later in unsent[1:]:
+                later.skipped()
 
     def _transient(self, outcome: Transient, now: datetime) -> None:
         self._uncount_unsent(outcome.sent)

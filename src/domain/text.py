@@ -135,6 +135,15 @@ def url_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def first_link(text: str) -> str | None:
+    """The first URL of `text` as a link (a bare domain gets `https://`), or None."""
+    for entity in _X_ENTITY.finditer(text):
+        if entity.lastgroup == "url":
+            url = entity.group()
+            return url if entity.group("scheme") else f"https://{url}"
+    return None
+
+
 def grapheme_ends(text: str) -> list[int]:
     """The offsets just after each extended grapheme cluster: the only places text may be
     cut without breaking a character apart."""

@@ -3,10 +3,14 @@ process-wide pieces the publisher and the idempotency layer share."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from dishka import Provider, Scope, provide
 
+from adapters.fetch.fetcher import GuardedFetcher
+from adapters.fetch.policy import AddressPolicy
+from adapters.link_cards import OpenGraphLinkCards
 from application.cancel_post import CancelPost
 from application.claim_due_targets import ClaimDueTargets
 from application.create_post import CreatePost
@@ -15,6 +19,7 @@ from application.get_post import GetPost
 from application.idempotency import IdempotencyGuard
 from application.list_posts import ListPosts
 from application.ports.clock import Clock
+from application.ports.link_cards import LinkCardSource
 from application.ports.media_store import MediaStore
 from application.ports.platform_directory import PlatformDirectory
 from application.ports.unit_of_work import UnitOfWorkFactory
@@ -52,8 +57,22 @@ class PostProvider(Provider):
         platforms: PlatformDirectory,
         credentials: GetUsableCredentials,
         media_store: MediaStore,
+        settings: Settings,
+        cards: LinkCardSource,
     ) -> PublishTarget:
-        return PublishTarget(factory, clock, platforms, credentials, media_store)
+        lease = timedelta(seconds=settings.publish_lease_s)
+        return PublishTarget(
+            factory, clock, platforms, credentials, media_store, lease=lease, cards=cards
+        )
+
+    @provide(scope=Scope.APP)
+    async def link_cards(self) -> AsyncIterator[LinkCardSource]:
+        """Bluesky link cards, read through the guarded fetcher; closed with the app."""
+        fetcher = GuardedFetcher(AddressPolicy(allow_private=False))
+        try:
+            yield OpenGraphLinkCards(fetcher)
+        finally:
+            await fetcher.close()
 
     @provide(scope=Scope.APP)
     def claim_due_targets(

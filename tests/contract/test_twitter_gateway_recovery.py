@@ -1,5 +1,5 @@
-"""The X adapter against the fake X: finding a post created before a 5xx, and pacing by
-the rate windows X reports (15 minutes and 24 hours)."""
+"""The X adapter against the fake X: finding a post created before a 5xx, pacing by the
+rate windows X reports (15 minutes and 24 hours), and thread parts, replies and quotes."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from adapters.clock import ManualClock
 from adapters.platforms.twitter import AiohttpTwitterGateway, x_session
 from application.ports.credentials import Credentials
 from application.ports.platforms import ContentRejected, PlatformRateLimited, PlatformUnreachable
+from application.ports.threads import OutgoingPart, PlatformPostRef, ReplyRefs, ReplyTargetNotFound
+from domain.references import parse_x_reference
 from tests.fakes.x import DEFAULT_CLIENT, DEFAULT_USER, FakeX
 from tests.support.x import authorization_code, pkce, x_gateway
 
@@ -153,3 +155,41 @@ async def test_the_app_cap_holds_back_every_account(
     with pytest.raises(PlatformRateLimited) as deferred:
         await gateway.publish(someone_else, "two")
     assert deferred.value.sent is False
+
+
+# Thread parts, replies and quotes ---------------------------------------------------------
+
+
+async def test_each_part_replies_to_the_one_before(
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, credentials: Credentials
+) -> None:
+    first = await gateway.publish_part(credentials, OutgoingPart("1/2"))
+    second = await gateway.publish_part(
+        credentials, OutgoingPart("2/2", reply=ReplyRefs(first.ref, first.ref))
+    )
+    stored = {t.id: t for t in fake_x.tweets}
+    assert stored[second.platform_post_id].in_reply_to_tweet_id == first.platform_post_id
+    assert first.cid is None
+
+
+async def test_a_reference_is_its_post_id_and_a_quote_names_it(
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, credentials: Credentials
+) -> None:
+    quoted = fake_x.seed_tweet(DEFAULT_USER.id, "worth quoting")
+    refs = await gateway.resolve(
+        credentials, parse_x_reference(f"https://x.com/a/status/{quoted.id}")
+    )
+    await gateway.publish_part(credentials, OutgoingPart("so true", quote=refs.parent))
+    assert fake_x.tweets[-1].quote_tweet_id == quoted.id
+
+
+async def test_replying_to_or_quoting_a_deleted_post_is_reply_target_not_found(
+    gateway: AiohttpTwitterGateway, fake_x: FakeX, credentials: Credentials
+) -> None:
+    gone = fake_x.seed_tweet(DEFAULT_USER.id, "gone")
+    fake_x.delete_tweet(gone.id)
+    ref = PlatformPostRef(gone.id)
+    for part in (OutgoingPart("hi", reply=ReplyRefs(ref, ref)), OutgoingPart("hi", quote=ref)):
+        with pytest.raises(ReplyTargetNotFound) as refused:
+            await gateway.publish_part(credentials, part)
+        assert refused.value.code == "reply_target_not_found"

@@ -19,12 +19,12 @@ from entrypoints.worker import build_publisher, run_worker
 from tests.e2e.conftest import Api
 
 POST_FIELDS = {
-    "id", "status", "content", "scheduled_at", "published_at", "tags", "post_targets",
-    "media", "created_at", "updated_at",
+    "id", "status", "post_type", "content", "scheduled_at", "published_at", "tags",
+    "post_targets", "media", "created_at", "updated_at",
 }  # fmt: skip
 TARGET_FIELDS = {
     "integration_id", "platform", "status", "platform_post_id", "platform_post_url", "error",
-    "attempts", "media",
+    "attempts", "media", "parts",
 }  # fmt: skip
 
 
@@ -135,7 +135,7 @@ async def test_content_is_checked_per_platform(api: Api) -> None:
     ("body", "field"),
     [
         ({"content": "x", "integrations": [], "colour": "red"}, "colour"),
-        ({"integrations": []}, "content"),
+        ({"integrations": [], "thread_parts": "x"}, "thread_parts"),
         ({"content": 5, "integrations": []}, "content"),
         ({"content": "x", "integrations": [], "platform_overrides": {"myspace": {}}}, "myspace"),
         ({"content": "x", "integrations": [], "tags": [""]}, "tags[0]"),

@@ -28,6 +28,7 @@ from adapters.platforms.bluesky_answers import (
 )
 from adapters.platforms.bluesky_failures import failure_of, lasting
 from adapters.platforms.bluesky_media import embed_images
+from adapters.platforms.bluesky_parts import links, resolve_reference, upload_thumb
 from adapters.platforms.media_rules import check_bluesky_media
 from adapters.platforms.untrusted_urls import https_url_or_none
 from application.ports.bluesky import (
@@ -45,8 +46,10 @@ from application.ports.platforms import (
     CredentialsRejected,
     PublishedPost,
 )
+from application.ports.threads import OutgoingPart, PublishedPart, ReplyRefs, ThreadGateway
 from domain.integration import IntegrationWarning, Profile
 from domain.platform import Platform
+from domain.references import PostRef
 from domain.text import BLUESKY_MAX_BYTES, BLUESKY_MAX_GRAPHEMES, bluesky_fits
 
 log = logging.getLogger(__name__)
@@ -56,8 +59,9 @@ PROFILE_COLLECTION = "app.bsky.actor.profile"
 SESSION_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
 
 
-class AtprotoBlueskyGateway(BlueskyGateway):
+class AtprotoBlueskyGateway(BlueskyGateway, ThreadGateway):
     platform = Platform.BLUESKY
+    wants_link_cards = True
 
     def __init__(
         self, service_url: str, timeout: float = 10.0, fitter: ImageFitter | None = None
@@ -106,10 +110,18 @@ class AtprotoBlueskyGateway(BlueskyGateway):
     async def publish(
         self, credentials: Credentials, text: str, media: Sequence[OutgoingMedia] = ()
     ) -> PublishedPost:
-        """A post with link, mention and tag facets, and its images (`bluesky_media`).
-        `AccessTokenExpired` asks the caller to refresh and try again; a text or media
-        Bluesky would refuse never leaves. Only createRecord is at most once."""
+        published = await self.publish_part(credentials, OutgoingPart(text), media)
+        return PublishedPost(published.platform_post_id, published.url)
+
+    async def publish_part(
+        self, credentials: Credentials, part: OutgoingPart, media: Sequence[OutgoingMedia] = ()
+    ) -> PublishedPart:
+        """A post with link, mention and tag facets, its images (`bluesky_media`), and its
+        reply, embed and languages (`bluesky_parts`). `AccessTokenExpired` asks the caller
+        to refresh and try again; a text or media Bluesky would refuse never leaves. Only
+        createRecord is at most once."""
         check_bluesky_media(media)
+        text = part.text
         if not bluesky_fits(text) and not (media and text == ""):
             raise ContentRejected(
                 "content_too_long",
@@ -125,8 +137,14 @@ class AtprotoBlueskyGateway(BlueskyGateway):
                 raise ContentRejected("media_rejected", "this server cannot prepare images")
             embed = await embed_images(client, models, self.fitter, credentials, media)
         facets = await self._facets(client, text)
+        thumb = None
+        if part.card is not None and part.quote is None and embed is None:
+            thumb = await upload_thumb(client, models, credentials, part.card)
         record = models.AppBskyFeedPost.Record(
-            text=text, created_at=now_iso(), facets=facets or None, embed=embed
+            text=text,
+            created_at=now_iso(),
+            facets=facets or None,
+            **links(models, part, thumb, embed),
         )
         data = models.ComAtprotoRepoCreateRecord.Data(
             repo=did, collection=POST_COLLECTION, record=record
@@ -142,9 +160,11 @@ class AtprotoBlueskyGateway(BlueskyGateway):
             raise ContentRejected("content_rejected", failure.message or failure.error) from error
         uri = str(created.uri)
         handle = credentials.extra.get("handle") or did
-        return PublishedPost(
-            uri, f"https://bsky.app/profile/{handle}/post/{uri.rsplit('/', 1)[-1]}"
-        )
+        url = f"https://bsky.app/profile/{handle}/post/{uri.rsplit('/', 1)[-1]}"
+        return PublishedPart(uri, url, str(created.cid))
+
+    async def resolve(self, credentials: Credentials, reference: PostRef) -> ReplyRefs:
+        return await resolve_reference(await self._open(), reference)
 
     async def revoke(self, credentials: Credentials) -> None:
         """Ends the session (deleteSession with the refresh JWT); one already ended is fine.

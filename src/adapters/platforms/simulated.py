@@ -13,18 +13,27 @@ from application.ports.bluesky import BlueskyGateway, BlueskyLogin, InvalidCrede
 from application.ports.clock import Clock
 from application.ports.credentials import Credentials
 from application.ports.outgoing_media import OutgoingMedia
-from application.ports.platforms import PlatformGateway, PublishedPost
+from application.ports.platforms import PublishedPost
+from application.ports.threads import (
+    OutgoingPart,
+    PlatformPostRef,
+    PublishedPart,
+    ReplyRefs,
+    ThreadGateway,
+)
 from application.ports.twitter import AuthorizationCodeRejected, SimulatedConsent, TwitterGateway
 from application.start_connect import TWITTER_SCOPES, code_challenge
 from application.workspaces import SYNTHETIC_PROFILES
 from domain.integration import Profile
 from domain.platform import Platform
+from domain.references import BlueskyPostRef, PostRef, XPostRef
 
 # The contract's password for Bluesky connects in test workspaces.
 SIMULATED_APP_PASSWORD = "test-test-test-test"
 
 
-class SimulatedGateway(PlatformGateway):
+class SimulatedGateway(ThreadGateway):
+    wants_link_cards = False  # test workspaces never touch the network
     def __init__(self, platform: Platform, clock: Clock) -> None:
         self.platform = platform
         self.clock = clock
@@ -58,6 +67,23 @@ class SimulatedGateway(PlatformGateway):
         self.published.append((post.platform_post_id, text))
         self.published_media.append(tuple(media))
         return post
+
+    async def publish_part(
+        self, credentials: Credentials, part: OutgoingPart, media: Sequence[OutgoingMedia] = ()
+    ) -> PublishedPart:
+        """Threads, replies and quotes are accepted as they are; a Bluesky part gets a CID."""
+        post = await self.publish(credentials, part.text, media)
+        cid = f"bafyrei{_tid()}" if self.platform is Platform.BLUESKY else None
+        return PublishedPart(post.platform_post_id, post.url, cid)
+
+    async def resolve(self, credentials: Credentials, reference: PostRef) -> ReplyRefs:
+        """Every well-formed reference names a post that exists."""
+        if isinstance(reference, XPostRef):
+            ref = PlatformPostRef(reference.post_id)
+        else:
+            assert isinstance(reference, BlueskyPostRef)
+            ref = PlatformPostRef(reference.at_uri, f"bafyrei{_tid()}")
+        return ReplyRefs(ref, ref)
 
     async def refresh(self, credentials: Credentials) -> Credentials:
         return Credentials(

@@ -40,6 +40,7 @@ from adapters.platforms.twitter_answers import (
 from adapters.platforms.twitter_media import XMediaUploader
 from adapters.platforms.untrusted_urls import https_url_or_none
 from adapters.platforms.x_limits import HEADERS, XRateLedger
+from adapters.platforms.x_parts import refusal_of, tweet_body, x_reply_refs
 from adapters.platforms.x_recent import find_recent
 from application.ports.clock import Clock
 from application.ports.credentials import Credentials
@@ -47,16 +48,17 @@ from application.ports.image_fitter import ImageFitter
 from application.ports.outgoing_media import OutgoingMedia
 from application.ports.platforms import (
     AccessTokenExpired,
-    ContentRejected,
     CredentialsRejected,
     PlatformRateLimited,
     PlatformUnreachable,
     PublishedPost,
 )
 from application.ports.recent_posts import RecentPostFinder
+from application.ports.threads import OutgoingPart, PublishedPart, ReplyRefs, ThreadGateway
 from application.ports.twitter import AuthorizationCodeRejected, TwitterGateway
 from domain.integration import Profile
 from domain.platform import Platform
+from domain.references import PostRef
 
 # Raised before a byte of the request left: the connection could not be made (refused,
 # DNS, TLS, connect or pool timeout), or the URL is not one aiohttp sends to. Any other
@@ -98,8 +100,9 @@ def x_session(timeout_s: float) -> aiohttp.ClientSession:
     )
 
 
-class AiohttpTwitterGateway(TwitterGateway, RecentPostFinder):
+class AiohttpTwitterGateway(TwitterGateway, ThreadGateway, RecentPostFinder):
     platform = Platform.TWITTER
+    wants_link_cards = False
 
     def __init__(
         self,
@@ -184,26 +187,46 @@ class AiohttpTwitterGateway(TwitterGateway, RecentPostFinder):
     async def publish(
         self, credentials: Credentials, text: str, media: Sequence[OutgoingMedia] = ()
     ) -> PublishedPost:
-        """Media first (`XMediaUploader`, retried freely), then the post: the one call that
-        is at most once."""
+        published = await self.publish_part(credentials, OutgoingPart(text), media)
+        return PublishedPost(published.platform_post_id, published.url)
+
+    async def publish_part(
+        self, credentials: Credentials, part: OutgoingPart, media: Sequence[OutgoingMedia] = ()
+    ) -> PublishedPart:
+        """A reply (`reply.in_reply_to_tweet_id`: the parent; X finds the root itself) or a
+        quote (`quote_tweet_id`); X has no language field and builds its own cards. Media
+        first (`XMediaUploader`, retried freely), then the post: the one call that is at
+        most once."""
         check_x_media(media)
+        body = tweet_body(part)
+        if media and not part.text:
+            del body["text"]
+        return await self._create(credentials, body, media)
+
+    async def resolve(self, credentials: Credentials, reference: PostRef) -> ReplyRefs:
+        """An X reference is already its post's id; X checks it when the post is sent."""
+        return x_reply_refs(reference)
+
+    async def _create(
+        self, credentials: Credentials, body: dict[str, Any], media: Sequence[OutgoingMedia]
+    ) -> PublishedPart:
         account = _account(credentials)
         blocked = self.limits.blocked_until(account, self.clock.now())
         if blocked is not None:
             raise PlatformRateLimited(blocked, "X's rate window is used up", sent=False)
-        body: dict[str, Any] = {"text": text} if text or not media else {}
         if media:
             body["media"] = {"media_ids": await self.media.upload_all(credentials, media)}
         answer = await self._send("POST", "/2/tweets", json=body, headers=bearer(credentials))
         self.limits.note(account, answer.limits)
-        if answer.status == 403 and "duplicate" in message_of(answer).lower():
-            raise ContentRejected("duplicate_content", message_of(answer))
+        refusal = refusal_of(answer.status, message_of(answer))
+        if refusal is not None:
+            raise refusal
         data = data_of(self._checked_api_answer(answer, content=True))
         tweet_id = data.get("id")
         if not isinstance(tweet_id, str) or not tweet_id:
             raise PlatformUnreachable("X's answer to a post names no post id", sent=True)
         username = credentials.extra.get("username") or "i"
-        return PublishedPost(tweet_id, f"https://x.com/{username}/status/{tweet_id}")
+        return PublishedPart(tweet_id, f"https://x.com/{username}/status/{tweet_id}")
 
     async def find_recent(
         self, credentials: Credentials, text: str, in_reply_to: str | None = None

@@ -1,5 +1,5 @@
 from abc import abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 from uuid import UUID
@@ -8,6 +8,9 @@ from application.ports.credentials import StoredCredentials
 from domain.integration import Integration
 from domain.media import Media
 from domain.platform import Platform
+from domain.post_part import PostPart
+from domain.text import first_link
+from domain.thread import TargetLinks
 from domain.workspace import WorkspaceMode
 
 
@@ -37,6 +40,25 @@ class ClaimedTarget:
     attempts: int
     context: PublishContext | None = None
     media_ids: tuple[UUID, ...] = ()
+    parts: tuple[PostPart, ...] = ()
+    links: TargetLinks = field(default_factory=TargetLinks)
+
+    @property
+    def is_chain(self) -> bool:
+        """Sent part by part, with links: several parts, a reply, quote or languages, or
+        a Bluesky link that gets a card."""
+        if len(self.parts) > 1 or self.links.any:
+            return True
+        card = self.platform is Platform.BLUESKY and self.links.link_cards
+        return card and bool(self.parts) and first_link(self.parts[0].content) is not None
+
+    @property
+    def sent_media_ids(self) -> tuple[UUID, ...]:
+        """Every media id this target sends, once each: the post's for a single post, each
+        part's own for a chain."""
+        if not self.is_chain:
+            return self.media_ids
+        return tuple(dict.fromkeys(m for part in self.parts for m in part.media))
 
 
 class PublishQueue(Protocol):

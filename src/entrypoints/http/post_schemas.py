@@ -11,10 +11,13 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from application.publish_chain import THREAD_INCOMPLETE
 from domain import post as domain
+from domain import post_target
 from domain.platform import Platform
 from entrypoints.http.errors import validation_error
 from entrypoints.http.schemas import Id, PlatformName, Timestamp, utc_seconds
+from entrypoints.http.thread_schemas import Langs, PartOut, Parts, Reference, part_out
 
 Content = Annotated[
     str, msgspec.Meta(max_length=20_000, description="The text; checked per target platform.")
@@ -58,6 +61,10 @@ MediaIds = Annotated[
 class PlatformOverride(msgspec.Struct, forbid_unknown_fields=True):
     content: Content | None = None
     media: MediaIds | None = None
+    thread_parts: Parts | None = None
+    reply_to: Reference | None = None
+    quote_of: Reference | None = None
+    link_preview: bool | None = None
 
 
 class PlatformOverrides(msgspec.Struct, forbid_unknown_fields=True):
@@ -67,26 +74,29 @@ class PlatformOverrides(msgspec.Struct, forbid_unknown_fields=True):
     bluesky: PlatformOverride | None = None
 
     def given(self) -> dict[Platform, PlatformOverride]:
-        """The overrides given; one that says nothing is refused, on its `content`."""
+        """The overrides given; one that says nothing is refused (on its `content`, the
+        field an override most often carries)."""
         given = {Platform.TWITTER: self.twitter, Platform.BLUESKY: self.bluesky}
-        found = {p: o for p, o in given.items() if o is not None}
+        found = {platform: o for platform, o in given.items() if o is not None}
         for platform, override in found.items():
-            if override.content is None and override.media is None:
+            if all(getattr(override, name) is None for name in override.__struct_fields__):
                 field = f"platform_overrides.{platform.value}.content"
-                raise validation_error(field, "an override needs content or media")
+                raise validation_error(field, "an override needs content, media or a thread field")
         return found
 
     def as_map(self) -> dict[Platform, str]:
-        return {p: o.content for p, o in self.given().items() if o.content is not None}
+        given = self.given().items()
+        return {platform: o.content for platform, o in given if o.content is not None}
 
     def media_map(self) -> dict[Platform, list[str]]:
-        return {p: o.media for p, o in self.given().items() if o.media is not None}
+        given = self.given().items()
+        return {platform: o.media for platform, o in given if o.media is not None}
 
 
 class NewPost(msgspec.Struct, forbid_unknown_fields=True):
-    """A post to create: a draft, at a time, or at the next free slot."""
+    """A post to create: a draft, at a time, or at the next free slot; one post or a
+    thread (`thread_parts`, or `post_type: "thread"` to split `content`)."""
 
-    content: Content
     integrations: Annotated[
         list[str],
         msgspec.Meta(
@@ -94,10 +104,15 @@ class NewPost(msgspec.Struct, forbid_unknown_fields=True):
             examples=[["0195f1d2-7b9c-7a10-8c1e-2f4b6d8e9a01"]],
         ),
     ]
+    content: Content = ""
     schedule_at: ScheduleAt = None
     tags: Tags = []
     platform_overrides: PlatformOverrides | None = None
     media: MediaIds = []
+    post_type: Literal["single", "thread"] = "single"
+    thread_parts: Parts | None = None
+    link_preview: bool = True
+    langs: Langs = []
 
 
 class PostChanges(msgspec.Struct, forbid_unknown_fields=True):
@@ -107,11 +122,16 @@ class PostChanges(msgspec.Struct, forbid_unknown_fields=True):
     schedule_at: ScheduleAt | msgspec.UnsetType = msgspec.UNSET
     tags: Tags | msgspec.UnsetType = msgspec.UNSET
     media: MediaIds | msgspec.UnsetType = msgspec.UNSET
+    post_type: Literal["single", "thread"] | msgspec.UnsetType = msgspec.UNSET
+    thread_parts: Parts | msgspec.UnsetType | None = msgspec.UNSET
+    link_preview: bool | msgspec.UnsetType = msgspec.UNSET
+    langs: Langs | msgspec.UnsetType = msgspec.UNSET
 
 
-class PostTargetError(msgspec.Struct):
+class PostTargetError(msgspec.Struct, omit_defaults=True):
     code: Annotated[str, msgspec.Meta(examples=["platform_unavailable_upstream"])]
     message: str
+    details: dict[str, int] | None = None
 
 
 class PostTarget(msgspec.Struct):
@@ -125,6 +145,7 @@ class PostTarget(msgspec.Struct):
     error: PostTargetError | None
     attempts: int
     media: list[str]
+    parts: list[PartOut]
 
 
 class Post(msgspec.Struct):
@@ -132,6 +153,7 @@ class Post(msgspec.Struct):
 
     id: Id
     status: Literal["draft", "canceled", "scheduled", "publishing", "published", "failed"]
+    post_type: Literal["single", "thread"]
     content: str
     scheduled_at: Timestamp | None
     published_at: Timestamp | None
@@ -151,10 +173,20 @@ def _seconds(moment: datetime | None) -> datetime | None:
     return None if moment is None else utc_seconds(moment)
 
 
+def _error_out(target: post_target.PostTarget) -> PostTargetError:
+    """`thread_incomplete` says how many parts went out (`details.published_parts`)."""
+    assert target.error is not None
+    details = None
+    if target.error.code == THREAD_INCOMPLETE:
+        details = {"published_parts": sum(1 for p in target.parts if p.is_published)}
+    return PostTargetError(target.error.code, target.error.message, details)
+
+
 def post_out(post: domain.Post) -> Post:
     return Post(
         id=post.id,
         status=post.status.value,
+        post_type=post.post_type.value,
         content=post.content,
         scheduled_at=_seconds(post.scheduled_at),
         published_at=_seconds(post.published_at),
@@ -166,9 +198,10 @@ def post_out(post: domain.Post) -> Post:
                 status=t.status.value,
                 platform_post_id=t.platform_post_id,
                 platform_post_url=t.platform_post_url,
-                error=PostTargetError(t.error.code, t.error.message) if t.error else None,
+                error=_error_out(t) if t.error else None,
                 attempts=t.attempts,
                 media=[str(m) for m in post.media_for(t.platform)],
+                parts=[part_out(p) for p in t.parts],
             )
             for t in post.targets
         ],

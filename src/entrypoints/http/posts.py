@@ -31,6 +31,7 @@ from entrypoints.http.post_schemas import (
     parse_timestamp,
     post_out,
 )
+from entrypoints.http.thread_schemas import thread_changes, thread_settings
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size, 1-200.")]
 IdempotencyKey = Annotated[
@@ -92,7 +93,18 @@ class PostController(Controller):
     ) -> Post:
         """A draft (`schedule_at` null or omitted), a post at a time (60 s to 180 days
         ahead), or the next slot free on every integration (`"next_slot"`). Content is
-        checked per target platform, overrides first."""
+        checked per target platform, overrides first. A thread: `thread_parts` instead of
+        `content`, or `post_type: "thread"` with `content` split per platform."""
+        if data.thread_parts is not None and data.content:
+            raise validation_error("content", "give content or thread_parts, not both")
+        overrides = data.platform_overrides.given() if data.platform_overrides else {}
+        settings = thread_settings(
+            post_type="thread" if data.thread_parts is not None else data.post_type,
+            parts=data.thread_parts,
+            overrides=dict(overrides),
+            link_preview=data.link_preview,
+            langs=data.langs,
+        )
         command = CreatePostCommand(
             workspace_id=caller(request).workspace_id,
             content=data.content,
@@ -103,6 +115,7 @@ class PostController(Controller):
             idempotency_key=idempotency_key,
             media=data.media,
             media_overrides=data.platform_overrides.media_map() if data.platform_overrides else {},
+            thread=settings,
         )
         return post_out(await use_case.execute(command))
 
@@ -153,7 +166,8 @@ class PostController(Controller):
         post_id: FromPath[str],
         data: JSONBody[PostChanges],
     ) -> Post:
-        """Content, schedule and tags, while the post is a draft or scheduled."""
+        """Content, schedule, tags, media and thread settings, while the post is a draft or
+        scheduled."""
         given = data.schedule_at is not msgspec.UNSET
         command = UpdatePostCommand(
             workspace_id=caller(request).workspace_id,
@@ -163,6 +177,12 @@ class PostController(Controller):
             reschedule=given,
             schedule_at=_schedule(data.schedule_at) if given else None,  # type: ignore[arg-type]
             media=None if data.media is msgspec.UNSET else data.media,
+            thread=thread_changes(
+                post_type=data.post_type,
+                parts=data.thread_parts,
+                link_preview=data.link_preview,
+                langs=data.langs,
+            ),
         )
         return post_out(await use_case.execute(command))
 

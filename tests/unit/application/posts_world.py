@@ -87,6 +87,7 @@ class World:
     workspace: Workspace | None = None
     twitter: Integration | None = None
     bluesky: Integration | None = None
+    cards: Any = None
 
     def uow(self) -> UnitOfWork:
         return MemoryUnitOfWork(self.store)
@@ -153,7 +154,13 @@ class World:
         refresher = RefreshCredentials(self.uow, self.clock, directory, RefreshPolicy(margin_s))
         credentials = GetUsableCredentials(self.uow, self.clock, refresher)
         return PublishTarget(
-            self.uow, self.clock, directory, credentials, self.media_store, jitter=lambda: 0.0
+            self.uow,
+            self.clock,
+            directory,
+            credentials,
+            self.media_store,
+            jitter=lambda: 0.0,
+            cards=self.cards,
         )
 
     async def run_due(self, limit: int = 100) -> list[Any]:

@@ -96,6 +96,8 @@ class MemoryPublishQueue(PublishQueue):
                     content=target.content,
                     attempts=target.attempts,
                     media_ids=post.media_for(target.platform),
+                    parts=tuple(copy.deepcopy(target.parts)),
+                    links=target.links,
                 )
             )
         return claimed

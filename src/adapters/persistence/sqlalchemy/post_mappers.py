@@ -8,6 +8,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from uuid import UUID
 
+from adapters.persistence.sqlalchemy.thread_mappers import (
+    links_from_json,
+    parts_from_json,
+    parts_to_json,
+    thread_from_json,
+    thread_to_json,
+)
 from application.ports.idempotency import StoredResponse
 from domain.platform import Platform
 from domain.post import Post
@@ -29,6 +36,7 @@ def post_to_row(post: Post) -> dict[str, Any]:
         "media_overrides": json.dumps(
             {p.value: [str(m) for m in ids] for p, ids in post.media_overrides.items()}
         ),
+        "thread": thread_to_json(post.thread),
     }
 
 
@@ -52,6 +60,7 @@ def target_to_row(post: Post, target: PostTarget) -> dict[str, Any]:
         "error_message": target.error.message if target.error else None,
         "published_at": target.published_at,
         "updated_at": target.updated_at,
+        "parts": parts_to_json(target.parts, target.links),
     }
 
 
@@ -73,6 +82,8 @@ def target_from_row(row: Mapping[str, Any]) -> PostTarget:
         error=TargetError(code, row["error_message"] or "") if code else None,
         published_at=row["published_at"],
         updated_at=row["updated_at"],
+        parts=parts_from_json(row.get("parts"), row),
+        links=links_from_json(row.get("parts")),
     )
 
 
@@ -94,6 +105,7 @@ def post_from_rows(row: Mapping[str, Any], targets: Iterable[Mapping[str, Any]])
             Platform(p): tuple(UUID(m) for m in ids)
             for p, ids in json.loads(row.get("media_overrides") or "{}").items()
         },
+        thread=thread_from_json(row.get("thread")),
     )
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.persistence.sqlalchemy.post_mappers import media_ids_for
 from adapters.persistence.sqlalchemy.tables import post_targets, posts
+from adapters.persistence.sqlalchemy.thread_mappers import links_from_json, parts_from_json
 from application.ports.publish_queue import ClaimedTarget, PublishQueue
 from domain.platform import Platform
 
@@ -55,6 +56,10 @@ class SqlAlchemyPublishQueue(PublishQueue):
                 _t.content,
                 _t.attempts,
                 _t.next_attempt_at,
+                _t.parts,
+                _t.status,
+                _t.platform_post_id,
+                _t.platform_post_url,
                 _post_column(posts.c.media),
                 _post_column(posts.c.media_overrides),
             )
@@ -68,7 +73,9 @@ class SqlAlchemyPublishQueue(PublishQueue):
                 platform=Platform(row[4]),
                 content=row[5],
                 attempts=row[6],
-                media_ids=media_ids_for(Platform(row[4]), row[8], row[9]),
+                media_ids=media_ids_for(Platform(row[4]), row[12], row[13]),
+                parts=tuple(parts_from_json(row[8], _part_row(row))),
+                links=links_from_json(row[8]),
             )
             for row in claimed
         ]
@@ -85,3 +92,13 @@ class SqlAlchemyPublishQueue(PublishQueue):
 
 def _post_column(column: Any) -> Any:
     return select(column).where(posts.c.id == _t.post_id).scalar_subquery()
+
+
+def _part_row(row: Any) -> dict[str, Any]:
+    """What `parts_from_json` reads of a target written before parts existed."""
+    return {
+        "content": row[5],
+        "status": row[9],
+        "platform_post_id": row[10],
+        "platform_post_url": row[11],
+    }

@@ -106,6 +106,7 @@ posts = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("media", Text, nullable=False, server_default="[]"),
     Column("media_overrides", Text, nullable=False, server_default="{}"),
+    Column("thread", Text, nullable=False, server_default="{}"),
     Index("ix_posts_listing", "workspace_id", "created_at", "id"),
 )
 
@@ -132,6 +133,7 @@ post_targets = Table(
     Column("error_message", Text, nullable=True),
     Column("published_at", UtcDateTime, nullable=True),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("parts", Text, nullable=False, server_default="{}"),
     Index(
         "ix_post_targets_busy",
         "integration_id",
