@@ -7,8 +7,6 @@ from collections.abc import AsyncIterator
 
 from dishka import Provider, Scope, provide
 
-from adapters.fetch.fetcher import GuardedFetcher
-from adapters.fetch.policy import AddressPolicy
 from adapters.media.filesystem import FileSystemMediaStore
 from adapters.media.inspector import LocalMediaInspector
 from application.delete_media import DeleteMedia
@@ -66,6 +64,11 @@ class MediaProvider(Provider):
 
     @provide(scope=Scope.APP)
     async def fetcher(self, settings: Settings) -> AsyncIterator[UrlFetcher]:
+        """Made on first need (an upload from a URL): the fetcher brings aiohttp, which a
+        `serve` start never needs."""
+        from adapters.fetch.fetcher import GuardedFetcher
+        from adapters.fetch.policy import AddressPolicy
+
         fetcher = GuardedFetcher(AddressPolicy(allow_private=settings.fetch_allow_private))
         yield fetcher
         await fetcher.close()
