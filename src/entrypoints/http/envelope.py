@@ -6,29 +6,16 @@ the gate's 401, 429 and 503 (`gate.py`, `rate_limit.py`) and the `Idempotency-Ke
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import msgspec
 
 from entrypoints.http.schemas import Error
+from entrypoints.refusals import Refusal
+
+__all__ = ["REQUEST_ID", "Refusal", "render", "request_id_of", "send_refusal"]
 
 REQUEST_ID = "openpost.request_id"  # the ASGI scope key the gate sets on every request
-
-Headers = Sequence[tuple[str, str]]
-
-
-@dataclass(frozen=True, slots=True)
-class Refusal:
-    """An error answer before it is written: status, machine-readable code, message."""
-
-    status: int
-    code: str
-    message: str
-    details: dict[str, str] | None = None
-    headers: Headers = ()
-    with_request_id: bool = True
 
 
 def request_id_of(scope: Any) -> str | None:

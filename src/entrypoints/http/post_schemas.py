@@ -1,12 +1,10 @@
-"""The wire format of posts: request and response Structs, and the timestamp rule.
-
-Timestamps come in as RFC 3339 with an offset (any offset, converted to UTC; fractions
-truncated; none is a 422) and go out as `%Y-%m-%dT%H:%M:%SZ`."""
+"""The wire format of posts: request and response Structs, shared by every entrypoint (the
+MCP tools take and return the same shapes). Timestamps go out as `%Y-%m-%dT%H:%M:%SZ`;
+how they come in is `params.parse_timestamp`'s rule."""
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -15,9 +13,9 @@ from application.publish_chain import THREAD_INCOMPLETE
 from domain import post as domain
 from domain import post_target
 from domain.platform import Platform
-from entrypoints.http.errors import validation_error
 from entrypoints.http.schemas import Id, PlatformName, Timestamp, utc_seconds
 from entrypoints.http.thread_schemas import Langs, PartOut, Parts, Reference, part_out
+from entrypoints.refusals import validation_error
 
 Content = Annotated[
     str, msgspec.Meta(max_length=20_000, description="The text; checked per target platform.")
@@ -31,27 +29,6 @@ ScheduleAt = Annotated[
         examples=["2026-04-17T13:00:00Z", "next_slot"],
     ),
 ]
-
-_RFC3339 = re.compile(
-    r"(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.\d+)?([Zz]|[+-]\d{2}:\d{2})?", re.ASCII
-)
-
-
-def parse_timestamp(value: str, field: str) -> datetime:
-    match = _RFC3339.fullmatch(value)
-    if match is None:
-        raise validation_error(field, "must be an RFC 3339 timestamp like 2026-04-17T13:00:00Z")
-    date, time, offset = match.groups()
-    if offset is None:
-        raise validation_error(field, "must include a UTC offset (Z or +HH:MM)")
-    offset = "+00:00" if offset in ("Z", "z") else offset
-    try:
-        return datetime.fromisoformat(f"{date}T{time}{offset}").astimezone(UTC)
-    except ValueError:
-        raise validation_error(field, "is not a valid date and time") from None
-    except OverflowError:  # in UTC it falls before year 1 or after year 9999
-        raise validation_error(field, "is out of range") from None
-
 
 MediaIds = Annotated[
     list[str], msgspec.Meta(max_length=10, description="Media ids, in the order to show.")

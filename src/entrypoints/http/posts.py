@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from uuid import UUID
 
 import msgspec
 from dishka import FromDishka
@@ -15,23 +14,21 @@ from application.cancel_post import CancelPost
 from application.create_post import CreatePost, CreatePostCommand
 from application.get_post import GetPost
 from application.list_posts import ListPosts, ListPostsQuery
-from application.post_scheduling import NEXT_SLOT, Schedule
 from application.update_post import UpdatePost, UpdatePostCommand
 from domain.post import PostStatus
 from entrypoints.http.caller import caller
-from entrypoints.http.errors import validation_error
 from entrypoints.http.inject import inject
 from entrypoints.http.openapi import API_KEY, errors
-from entrypoints.http.params import parse_cursor, parse_id
+from entrypoints.http.params import parse_cursor, parse_filter_id, parse_id, parse_schedule
 from entrypoints.http.post_schemas import (
     NewPost,
     Post,
     PostChanges,
     PostList,
-    parse_timestamp,
     post_out,
 )
 from entrypoints.http.thread_schemas import thread_changes, thread_settings
+from entrypoints.refusals import validation_error
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size, 1-200.")]
 IdempotencyKey = Annotated[
@@ -51,23 +48,6 @@ REPLAYED = [
         documentation_only=True,
     )
 ]
-
-
-def _schedule(value: str | None) -> Schedule:
-    if value is None:
-        return None
-    if value == NEXT_SLOT.value:
-        return NEXT_SLOT
-    return parse_timestamp(value, "schedule_at")
-
-
-def _uuid_or_422(value: str | None, field: str) -> UUID | None:
-    if value is None:
-        return None
-    try:
-        return UUID(value)
-    except ValueError:
-        raise validation_error(field, "must be a UUID") from None
 
 
 class PostController(Controller):
@@ -109,7 +89,7 @@ class PostController(Controller):
             workspace_id=caller(request).workspace_id,
             content=data.content,
             integration_ids=data.integrations,
-            schedule_at=_schedule(data.schedule_at),
+            schedule_at=parse_schedule(data.schedule_at),
             tags=data.tags,
             overrides=data.platform_overrides.as_map() if data.platform_overrides else {},
             idempotency_key=idempotency_key,
@@ -135,7 +115,7 @@ class PostController(Controller):
         query = ListPostsQuery(
             caller(request).workspace_id,
             status,
-            _uuid_or_422(integration_id, "integration_id"),
+            parse_filter_id(integration_id, "integration_id"),
             limit,
             cursor,
         )
@@ -175,7 +155,7 @@ class PostController(Controller):
             content=None if data.content is msgspec.UNSET else data.content,
             tags=None if data.tags is msgspec.UNSET else data.tags,
             reschedule=given,
-            schedule_at=_schedule(data.schedule_at) if given else None,  # type: ignore[arg-type]
+            schedule_at=parse_schedule(data.schedule_at) if given else None,  # type: ignore[arg-type]
             media=None if data.media is msgspec.UNSET else data.media,
             thread=thread_changes(
                 post_type=data.post_type,

@@ -11,7 +11,7 @@ import msgspec
 from domain.platform import Platform
 from domain.post_part import PostPart
 from domain.thread import PartSpec, PostType, ThreadChanges, ThreadSettings
-from entrypoints.http.errors import validation_error
+from entrypoints.refusals import validation_error
 
 PartContent = Annotated[str, msgspec.Meta(max_length=20_000)]
 Reference = Annotated[
