@@ -1,4 +1,4 @@
-"""The `openpost` command line: serve, worker, workspaces, keys, database, secrets.
+"""The `openpost` command line: serve, worker, mcp, workspaces, keys, database, secrets.
 
 Errors print `error: <sentence>` on stderr and exit 1; usage errors exit 2."""
 
@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--no-worker", action="store_true", help="do not publish in this process")
     sub.add_parser("worker", help="run the publisher alone")
+    sub.add_parser("mcp", help="serve the MCP tools over stdio for the key in OPENPOST_API_KEY")
 
     workspace = sub.add_parser("workspace", help="manage workspaces").add_subparsers(
         dest="action", required=True, metavar="ACTION"

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.persistence.sqlalchemy import secrets as stored_secrets
 from adapters.persistence.sqlalchemy.migrate import upgrade
 from application.api_keys import CreateApiKey, ListApiKeys, RevokeApiKey
+from application.authenticate import AuthenticateApiKey
 from application.errors import DatabaseUnavailable
 from application.ports.token_cipher import TokenCipher
 from application.workspaces import CreateWorkspace, EnsureDemoWorkspace, ListWorkspaces
@@ -133,6 +134,23 @@ async def worker(settings: Settings, args: argparse.Namespace) -> int:
         stop = asyncio.Event()
         _stop_on_signals(stop)
         await _worker(container, settings, stop)
+    return 0
+
+
+async def mcp(settings: Settings, args: argparse.Namespace) -> int:
+    """The MCP tools over stdio for the key in OPENPOST_API_KEY, refused before serving
+    when the key is missing, unknown or revoked. Logs go to stderr: stdout is the wire."""
+    configure_logging(settings.log_level, settings.log_format)
+    key = settings.api_key
+    if not key:
+        raise CommandError("OPENPOST_API_KEY is not set; give it the API key of a workspace")
+    async with _container(settings) as container:
+        await _prepare(container)
+        if await (await container.get(AuthenticateApiKey)).execute(key) is None:
+            raise CommandError("OPENPOST_API_KEY is not a valid API key (unknown or revoked)")
+        from entrypoints.mcp.stdio import serve_stdio  # the SDK loads only for this command
+
+        await serve_stdio(container, key)
     return 0
 
 

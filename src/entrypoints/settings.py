@@ -31,6 +31,8 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     # False when PUBLIC_URL is not set: `serve` then uses the address it serves at.
     public_url_set: bool = False
+    # The workspace key `openpost mcp` serves over stdio; no other command reads it.
+    api_key: str | None = None
     twitter_client_id: str | None = None
     twitter_client_secret: str | None = None
     twitter_authorize_url: str = "https://x.com/i/oauth2/authorize"
@@ -193,6 +195,7 @@ def _parse(raw: Mapping[str, str]) -> Settings:
         )
     return Settings(
         database_url=database_url,
+        api_key=text("API_KEY"),
         secret_keys=keys,
         public_url=(text("PUBLIC_URL", defaults.public_url) or "").rstrip("/"),
         public_url_set=text("PUBLIC_URL") is not None,

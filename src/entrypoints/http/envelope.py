@@ -1,4 +1,5 @@
-"""The error envelope, written in one place: `{"error", "code", "request_id"?, "details"?}`.
+"""The error envelope, written in one place: `{"error", "code", "request_id"?, "details"?}`,
+and the request id it carries.
 
 Every refusal of the edge goes through `render`: the error table's answers (`errors.py`),
 the gate's 401, 429 and 503 (`gate.py`, `rate_limit.py`) and the `Idempotency-Key` layer's
@@ -6,6 +7,7 @@ the gate's 401, 429 and 503 (`gate.py`, `rate_limit.py`) and the `Idempotency-Ke
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import msgspec
@@ -13,9 +15,16 @@ import msgspec
 from entrypoints.http.schemas import Error
 from entrypoints.refusals import Refusal
 
-__all__ = ["REQUEST_ID", "Refusal", "render", "request_id_of", "send_refusal"]
+__all__ = ["REQUEST_ID", "Refusal", "new_request_id", "render", "request_id_of", "send_refusal"]
 
 REQUEST_ID = "openpost.request_id"  # the ASGI scope key the gate sets on every request
+_random_bits = random.getrandbits  # the module's generator: seeded afresh in a forked child
+
+
+def new_request_id() -> str:
+    """96 random bits: unique enough to find one request's lines, and no secret (it is
+    sent back in `Request-Id`), so the per-process generator serves, without a syscall."""
+    return f"req_{_random_bits(96):024x}"
 
 
 def request_id_of(scope: Any) -> str | None:

@@ -16,7 +16,6 @@ cost a closure and a header list per request."""
 from __future__ import annotations
 
 import logging
-import random
 import time
 from typing import Any
 
@@ -29,19 +28,12 @@ from application.ports.rate_limiter import RateLimiter
 from entrypoints.http.address_limit import AddressLimit, address_limited, client_address
 from entrypoints.http.caller import PRINCIPAL
 from entrypoints.http.docs_page import missing_page_headers
-from entrypoints.http.envelope import REQUEST_ID, send_refusal
+from entrypoints.http.envelope import REQUEST_ID, new_request_id, send_refusal
 from entrypoints.http.errors import UNAUTHENTICATED, refusal_for
 from entrypoints.http.rate_limit import limit_headers, rate_limited
 
 ASGIApp = Any  # Litestar, or any ASGI callable
 access_log = logging.getLogger("openpost.access")
-_random_bits = random.getrandbits  # the module's generator: seeded afresh in a forked child
-
-
-def new_request_id() -> str:
-    """96 random bits: unique enough to find one request's lines, and no secret (it is
-    sent back in `Request-Id`), so the per-process generator serves, without a syscall."""
-    return f"req_{_random_bits(96):024x}"
 
 
 def bearer_token(headers: list[tuple[bytes, bytes]]) -> str | None:
