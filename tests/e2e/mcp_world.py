@@ -1,5 +1,5 @@
-"""A database shared by a real MCP server (an `openpost mcp` process per client) and the
-test, talked to with the MCP SDK's own client.
+"""A database shared by a real MCP server (an `openpost mcp` process per client, or one
+`openpost serve`) and the test, talked to with the MCP SDK's own client.
 
 The test side works in-process on the same database: it makes workspaces, disconnects and
 revokes as an operator would, and publishes with a publisher under a manual clock (the
@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import httpx2
 import pytest
 from dishka import AsyncContainer
 from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import ManualClock
@@ -32,31 +34,35 @@ from entrypoints.di import build_container
 from entrypoints.settings import Settings, load_settings
 from entrypoints.worker import build_publisher
 from tests.e2e.conftest import ClockOverride
-from tests.support.serve import OPENPOST, base_env
+from tests.support.serve import OPENPOST, ServeProcess, base_env, serve
 
 MAX_PASSES = 10
 
 
 @dataclass
 class McpWorld:
-    transport: str
+    transport: str  # "stdio" or "http"
     cwd: Path
     env: dict[str, str]
     settings: Settings
     container: AsyncContainer
     clock: ManualClock
+    server: ServeProcess | None = None
 
     # ---- clients ---------------------------------------------------------------------
 
     def client(self, key: str) -> Client:
         """The SDK's client on this world's transport, acting with `key`."""
-        params = StdioServerParameters(
-            command=str(OPENPOST),
-            args=["mcp"],
-            env={**self.env, "OPENPOST_API_KEY": key},
-            cwd=self.cwd,
-        )
-        return Client(params)
+        if self.server is None:
+            params = StdioServerParameters(
+                command=str(OPENPOST),
+                args=["mcp"],
+                env={**self.env, "OPENPOST_API_KEY": key},
+                cwd=self.cwd,
+            )
+            return Client(params)
+        http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {key}"}, timeout=60)
+        return Client(streamable_http_client(self.server.url + "/mcp", http_client=http))
 
     # ---- what an operator does ---------------------------------------------------------
 
@@ -115,11 +121,12 @@ async def refused(client: Client, tool: str, arguments: dict[str, Any]) -> dict[
     return body
 
 
-@pytest.fixture(scope="module", params=["stdio"])
+@pytest.fixture(scope="module", params=["stdio", "http"])
 async def world(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[McpWorld]:
-    """One SQLite database per transport. Keys are re-checked at once
+    """One SQLite database per transport; over HTTP, one `openpost serve --no-worker` on
+    it (the test publishes, under its own clock). Keys are re-checked at once
     (`API_KEY_CACHE_S=0`), so a revocation shows on the next call."""
     cwd = tmp_path_factory.mktemp(f"mcp-{request.param}")
     env = base_env(
@@ -131,6 +138,12 @@ async def world(
     container = build_container(settings, ClockOverride(clock))
     try:
         await upgrade(await container.get(AsyncEngine))  # and the key file, beside the database
-        yield McpWorld(request.param, cwd, env, settings, container, clock)
+        world = McpWorld(request.param, cwd, env, settings, container, clock)
+        if request.param == "stdio":
+            yield world
+        else:
+            with serve(cwd, env, "--no-worker") as world.server:
+                yield world
+                assert world.server.stop() == 0
     finally:
         await container.close()

@@ -1,14 +1,17 @@
-"""A bad key never reaches a tool: `openpost mcp` refuses to start without a valid one, and
-refuses calls once it is revoked."""
+"""A bad key never reaches a tool: `openpost mcp` refuses to start without a valid one (and
+refuses calls once it is revoked); `/mcp` answers the API's 401 and counts every request
+against the key's rate limit, as `/v1` does."""
 
 from __future__ import annotations
 
 import subprocess
 
+import httpx
 import pytest
+from mcp import MCPError
 
 from tests.e2e.mcp_world import McpWorld, call, refused, world
-from tests.support.serve import OPENPOST
+from tests.support.serve import OPENPOST, base_env, demo_key, serve
 
 __all__ = ["world"]
 
@@ -58,3 +61,44 @@ async def test_a_key_revoked_while_connected_is_refused_at_the_next_call(
         await world.revoke(created.api_key.plaintext)
         body = await refused(client, "list_integrations", {})
     assert {k: body[k] for k in ("error", "code")} == UNAUTHORIZED
+
+
+@pytest.mark.parametrize("world", ["http"], indirect=True)
+async def test_mcp_over_http_answers_401_without_a_valid_key(world: McpWorld) -> None:
+    assert world.server is not None
+    created = await world.workspace()
+    revoked = await world.workspace()
+    await world.revoke(revoked.api_key.plaintext)
+    url = world.server.url + "/mcp"
+    ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+    async with httpx.AsyncClient() as http:
+        for headers in [
+            {},
+            {"Authorization": f"Basic {created.api_key.plaintext}"},
+            {"Authorization": f"Bearer {UNKNOWN_KEY}"},
+            {"Authorization": f"Bearer {revoked.api_key.plaintext}"},
+        ]:
+            answer = await http.post(url, json=ping, headers=headers)
+            assert answer.status_code == 401, headers
+            assert answer.json() == UNAUTHORIZED
+            assert answer.headers["www-authenticate"] == "Bearer"
+            assert answer.headers["request-id"].startswith("req_")
+    with pytest.raises(ExceptionGroup) as raised:  # the SDK's client cannot even connect
+        async with world.client(revoked.api_key.plaintext) as client:
+            await client.list_tools()
+    assert raised.group_contains(MCPError)
+
+
+def test_mcp_over_http_shares_the_keys_rate_limit(tmp_path: object) -> None:
+    env = base_env(OPENPOST_RATE_LIMIT="3/minute")
+    with serve(tmp_path, env, "--no-worker") as server:  # type: ignore[arg-type]
+        auth = {"Authorization": f"Bearer {demo_key(server)}"}
+        ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+        answers = [httpx.get(server.url + "/v1/integrations", headers=auth)]
+        answers += [httpx.post(server.url + "/mcp", headers=auth, json=ping) for _ in range(3)]
+        assert [a.headers["ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0"]
+        limited = answers[-1]
+        assert limited.status_code == 429
+        assert limited.json()["code"] == "rate_limited"
+        assert int(limited.headers["retry-after"]) >= 1
+        assert server.stop() == 0

@@ -1,4 +1,5 @@
-"""The Litestar application factory: one container, one error table, one gate."""
+"""The Litestar application factory: one container, one error table, one gate (and the
+MCP endpoint behind it, at `/mcp`)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from entrypoints.http.litestar_private import (
     StrictStructSchemaPlugin,
     repair_options_allow,
 )
+from entrypoints.http.mcp_mount import McpMount
 from entrypoints.http.media import MediaController
 from entrypoints.http.openapi import SECURITY_COMPONENTS
 from entrypoints.http.posts import PostController
@@ -43,7 +45,10 @@ API_DESCRIPTION = (
 
 
 def create_litestar(
-    settings: Settings, container: AsyncContainer, owns_container: bool
+    settings: Settings,
+    container: AsyncContainer,
+    owns_container: bool,
+    mcp: McpMount | None = None,
 ) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -69,7 +74,7 @@ def create_litestar(
         state=State({CONTAINER: container, APP_SCOPED: AppScoped(container)}),
         request_class=JsonRequest,
         exception_handlers={Exception: errors.handle},
-        lifespan=[lifespan],
+        lifespan=[lifespan] if mcp is None else [lifespan, mcp.lifespan],
         request_max_body_size=settings.max_body_bytes,
         plugins=[StrictStructSchemaPlugin()],
         openapi_config=OpenAPIConfig(
@@ -101,7 +106,8 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> A
     caller's to close (the CLI shares it with the in-process publisher)."""
     owns_container = container is None
     container = container or build_container(settings)
-    app = create_litestar(settings, container, owns_container)
+    mcp = McpMount(container, settings.max_body_bytes)
+    app = create_litestar(settings, container, owns_container, mcp)
     idempotent = Idempotency(app, container, settings.max_body_bytes)
     gate = Gate(
         app,
@@ -109,6 +115,7 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> A
         container,
         rate_limits=settings.rate_limit is not None,
         address_limits=settings.unauthenticated_rate_limit is not None,
+        mcp=mcp,
     )
     gate.litestar = app  # type: ignore[attr-defined]
     return gate

@@ -1,9 +1,9 @@
 """The one ASGI layer in front of Litestar: a request id on every answer (and in the access
-log); on `/v1`, before anything else (before routing, so even an unknown route answers
-401), the API key checked and the request counted against the key's rate limit; then an
-authenticated POST goes through the `Idempotency-Key` layer, anything else straight on.
-What is not authenticated (any other path, a refused key) counts against its client
-address's budget instead (`address_limit`).
+log); on `/v1` and `/mcp`, before anything else (before routing, so even an unknown route
+answers 401), the API key checked and the request counted against the key's rate limit;
+then `/mcp` goes to the MCP endpoint, an authenticated POST through the `Idempotency-Key`
+layer, anything else straight on. What is not authenticated (any other path, a refused
+key) counts against its client address's budget instead (`address_limit`).
 
 Whether a request is under `/v1` is decided on the path the router will route (Litestar's
 `normalize_path`: outer slashes stripped, doubled ones collapsed), so `//v1/integrations`
@@ -56,6 +56,10 @@ def is_api_path(path: str) -> bool:
     return routed == "/v1" or routed.startswith("/v1/")
 
 
+def is_mcp_path(path: str) -> bool:
+    return normalize_path(path) == "/mcp"
+
+
 class Gate:
     def __init__(
         self,
@@ -64,12 +68,15 @@ class Gate:
         container: AsyncContainer,
         rate_limits: bool,
         address_limits: bool = False,
+        mcp: ASGIApp | None = None,
     ) -> None:
         """`app` answers everything; `idempotent` is `app` behind the `Idempotency-Key`
-        layer, for authenticated POSTs. `rate_limits` False: no limiter is asked for;
-        `address_limits` False: unauthenticated requests are not counted per address."""
+        layer, for authenticated POSTs; `mcp` answers `/mcp`. `rate_limits` False: no
+        limiter is asked for; `address_limits` False: unauthenticated requests are not
+        counted per address."""
         self.app = app
         self.idempotent = idempotent
+        self.mcp = mcp
         self.container = container
         self.rate_limits = rate_limits
         self.address_limits = address_limits
@@ -125,7 +132,9 @@ class Gate:
     ) -> None:
         limit = self._address_limit or await self._resolve_address_limit()
         address = client_address(scope, limit.trusted) if limit is not None else ""
-        if not is_api_path(scope["path"]):
+        api = is_api_path(scope["path"])
+        mcp = self.mcp if not api and self.mcp and is_mcp_path(scope["path"]) else None
+        if mcp is None and not api:
             if limit is not None:
                 decision = await limit.hit(address)
                 if not decision.allowed:
@@ -162,7 +171,9 @@ class Gate:
             if not decision.allowed:
                 await send_refusal(send, rate_limited(decision), request_id)
                 return
-        if scope["method"] == "POST":
+        if mcp is not None:
+            await mcp(scope, receive, send)
+        elif scope["method"] == "POST":
             await self.idempotent(scope, receive, send)
         else:
             await self.app(scope, receive, send)
