@@ -5,6 +5,7 @@ against the key's rate limit, as `/v1` does."""
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import httpx
 import pytest
@@ -71,7 +72,7 @@ async def test_mcp_over_http_answers_401_without_a_valid_key(world: McpWorld) ->
     await world.revoke(revoked.api_key.plaintext)
     url = world.server.url + "/mcp"
     ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
-    async with httpx.AsyncClient() as http:
+    async with httpx.AsyncClient(timeout=60) as http:
         for headers in [
             {},
             {"Authorization": f"Basic {created.api_key.plaintext}"},
@@ -89,13 +90,29 @@ async def test_mcp_over_http_answers_401_without_a_valid_key(world: McpWorld) ->
     assert raised.group_contains(MCPError)
 
 
-def test_mcp_over_http_shares_the_keys_rate_limit(tmp_path: object) -> None:
+@pytest.mark.parametrize("world", ["http"], indirect=True)
+async def test_mcp_over_http_takes_posts_only(world: McpWorld) -> None:
+    """Stateless: no stream to open with GET (it would hang open), no session to DELETE."""
+    assert world.server is not None
+    created = await world.workspace()
+    auth = {"Authorization": f"Bearer {created.api_key.plaintext}"}
+    async with httpx.AsyncClient(timeout=10) as http:
+        for method in ("GET", "DELETE", "PUT"):
+            answer = await http.request(method, world.server.url + "/mcp", headers=auth)
+            assert answer.status_code == 405
+            assert answer.headers["allow"] == "POST"
+            body = answer.json()
+            assert body["code"] == "method_not_allowed"
+            assert body["request_id"] == answer.headers["request-id"]
+
+
+def test_mcp_over_http_shares_the_keys_rate_limit(tmp_path: Path) -> None:
     env = base_env(OPENPOST_RATE_LIMIT="3/minute")
-    with serve(tmp_path, env, "--no-worker") as server:  # type: ignore[arg-type]
+    with serve(tmp_path, env, "--no-worker") as server, httpx.Client(timeout=60) as http:
         auth = {"Authorization": f"Bearer {demo_key(server)}"}
         ping = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
-        answers = [httpx.get(server.url + "/v1/integrations", headers=auth)]
-        answers += [httpx.post(server.url + "/mcp", headers=auth, json=ping) for _ in range(3)]
+        answers = [http.get(server.url + "/v1/integrations", headers=auth)]
+        answers += [http.post(server.url + "/mcp", headers=auth, json=ping) for _ in range(3)]
         assert [a.headers["ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0"]
         limited = answers[-1]
         assert limited.status_code == 429

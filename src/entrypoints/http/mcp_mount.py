@@ -15,11 +15,20 @@ from typing import Any
 from dishka import AsyncContainer
 
 from entrypoints.http.caller import PRINCIPAL
-from entrypoints.http.envelope import request_id_of, send_refusal
+from entrypoints.http.envelope import Refusal, request_id_of, send_refusal
 from entrypoints.http.errors import INTERNAL
 
 ASGIApp = Any
 log = logging.getLogger("openpost.mcp")
+
+# Stateless MCP has no stream to open (GET: the SDK would hold it open forever) and no
+# session to end (DELETE).
+POST_ONLY = Refusal(
+    405,
+    "method_not_allowed",
+    "This route does not allow that method.",
+    headers=(("Allow", "POST"),),
+)
 
 
 class McpMount:
@@ -30,6 +39,9 @@ class McpMount:
         self._runner: asyncio.Task[None] | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["method"] != "POST":
+            await send_refusal(send, POST_ONLY, request_id_of(scope))
+            return
         if self._app is None:
             self._app = asyncio.get_running_loop().create_future()
             self._runner = asyncio.create_task(self._run(self._app), name="openpost-mcp")
