@@ -3,10 +3,19 @@ HTTP (`/mcp` of `openpost serve`): the same use cases, shapes and codes as the A
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx2
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
 
 from domain.platform import Platform
 from tests.e2e.mcp_world import McpWorld, call, integration_on, refused, world
+from tests.support.serve import OPENPOST
 
 __all__ = ["world"]
 
@@ -20,6 +29,17 @@ TOOLS = {
     "update_post",
     "cancel_post",
 }
+
+
+README = Path(__file__).parents[2] / "README.md"
+CHECKOUT = "/path/to/openpost-integrations"
+
+
+def readme_configurations() -> list[dict[str, Any]]:
+    """The client configurations the README shows: stdio first, then HTTP."""
+    section = README.read_text().split("## Scheduling from an AI assistant (MCP)", 1)[1]
+    blocks = re.findall(r"```json\n(.*?)```", section.split("\n## ", 1)[0], re.S)
+    return [json.loads(block)["mcpServers"]["openpost"] for block in blocks]
 
 
 def moment(value: str) -> datetime:
@@ -135,3 +155,23 @@ async def test_lists_page_like_the_api(world: McpWorld) -> None:
         assert [p["id"] for p in page["data"]] == ids[::-1][:2] and page["has_more"] is True
         last = await call(client, "list_posts", {"limit": 2, "starting_after": ids[1]})
         assert [p["id"] for p in last["data"]] == [ids[0]] and last["has_more"] is False
+
+
+async def test_the_readme_configurations_work_as_written(world: McpWorld) -> None:
+    stdio, http = readme_configurations()
+    key = (await world.workspace()).api_key.plaintext
+    client: Client
+    if world.server is None:
+        env = {
+            name: value.replace("op_test_...", key).replace(CHECKOUT, str(world.cwd))
+            for name, value in stdio["env"].items()
+        }
+        command = stdio["command"].replace(f"{CHECKOUT}/.venv/bin/openpost", str(OPENPOST))
+        client = Client(StdioServerParameters(command=command, args=stdio["args"], env=env))
+    else:
+        headers = {k: v.replace("op_test_...", key) for k, v in http["headers"].items()}
+        url = http["url"].replace("http://127.0.0.1:8000", world.server.url)
+        client = Client(streamable_http_client(url, http_client=httpx2.AsyncClient(headers=headers)))
+    async with client:
+        listed = await call(client, "list_integrations", {})
+    assert {i["platform"] for i in listed["data"]} == {"twitter", "bluesky"}
