@@ -9,6 +9,7 @@ for its hour."""
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from uuid import UUID
 
 import httpx2
 import pytest
+from aiohttp import web
 from dishka import AsyncContainer
 from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
@@ -34,6 +36,7 @@ from entrypoints.di import build_container
 from entrypoints.settings import Settings, load_settings
 from entrypoints.worker import build_publisher
 from tests.e2e.conftest import ClockOverride
+from tests.support import media_samples as samples
 from tests.support.serve import OPENPOST, ServeProcess, base_env, serve
 
 MAX_PASSES = 10
@@ -132,6 +135,7 @@ async def world(
     env = base_env(
         OPENPOST_DATABASE_URL=f"sqlite+aiosqlite:///{cwd / 'openpost.db'}",
         OPENPOST_API_KEY_CACHE_S="0",
+        OPENPOST_FETCH_ALLOW_PRIVATE="true",  # the image server below is on loopback
     )
     settings = load_settings(env, dotenv=None)
     clock = ManualClock(datetime.now(UTC))
@@ -147,3 +151,21 @@ async def world(
                 assert world.server.stop() == 0
     finally:
         await container.close()
+
+
+@pytest.fixture
+async def image_server() -> AsyncIterator[str]:
+    """An HTTP server on loopback: a 12x34 PNG at /image.png, 404 anywhere else."""
+    app = web.Application()
+
+    async def image(request: web.Request) -> web.Response:
+        return web.Response(body=samples.png(12, 34), content_type="image/png")
+
+    app.add_routes([web.get("/image.png", image)])
+    runner = web.AppRunner(app)
+    await runner.setup()
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    await web.SockSite(runner, sock).start()
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    await runner.cleanup()

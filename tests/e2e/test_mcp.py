@@ -14,15 +14,17 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 
 from domain.platform import Platform
-from tests.e2e.mcp_world import McpWorld, call, integration_on, refused, world
+from tests.e2e.mcp_world import McpWorld, call, image_server, integration_on, refused, world
 from tests.support.serve import OPENPOST
 
-__all__ = ["world"]
+__all__ = ["image_server", "world"]
 
 TOOLS = {
     "list_integrations",
     "get_integration",
     "next_slot",
+    "list_slots",
+    "upload_media_from_url",
     "create_post",
     "list_posts",
     "get_post",
@@ -95,6 +97,34 @@ async def test_a_post_in_the_next_slot_is_published_on_the_simulated_platform(
         assert [p["id"] for p in listed_posts["data"]] == [post["id"]]
 
 
+async def test_slots_are_previewed_and_media_is_fetched_from_a_url(
+    world: McpWorld, image_server: str
+) -> None:
+    created = await world.workspace()
+    x = integration_on(created, Platform.TWITTER)
+    async with world.client(created.api_key.plaintext) as client:
+        slots = await call(client, "list_slots", {"integration_id": x, "count": 3})
+        dates = [slot["date"] for slot in slots["data"]]
+        assert len(set(dates)) == 3 and dates == sorted(dates)
+        assert all(date.endswith(":00:00Z") for date in dates)
+        none = await refused(client, "list_slots", {"integration_id": x, "count": 0})
+        assert none["code"] == "validation_error" and none["details"]["field"] == "count"
+
+        arguments = {"url": f"{image_server}/image.png", "alt_text": "A chart"}
+        media = await call(client, "upload_media_from_url", arguments)
+        assert (media["width"], media["height"], media["alt_text"]) == (12, 34, "A chart")
+        post = await call(
+            client,
+            "create_post",
+            {"content": "With a chart", "integrations": [x], "media": [media["id"]]},
+        )
+        assert post["media"] == [media["id"]]
+        missing = await refused(client, "upload_media_from_url", {"url": f"{image_server}/no"})
+        assert missing["code"] == "url_fetch_failed"
+        private = await refused(client, "upload_media_from_url", {"url": "ftp://example.com/a"})
+        assert private["code"] == "url_not_allowed"
+
+
 async def test_a_canceled_post_is_never_published(world: McpWorld) -> None:
     created = await world.workspace()
     both = [str(i.id) for i in created.integrations]
@@ -123,9 +153,15 @@ async def test_a_post_is_edited_field_by_field(world: McpWorld) -> None:
         edited = await call(
             client, "update_post", {"post_id": draft["id"], "content": "Final", "tags": ["launch"]}
         )
-        assert (edited["content"], edited["tags"], edited["status"]) == ("Final", ["launch"], "draft")
+        assert (edited["content"], edited["tags"], edited["status"]) == (
+            "Final",
+            ["launch"],
+            "draft",
+        )
         too_late = await refused(
-            client, "update_post", {"post_id": draft["id"], "schedule_at": "2099-01-01T09:30:00+02:00"}
+            client,
+            "update_post",
+            {"post_id": draft["id"], "schedule_at": "2099-01-01T09:30:00+02:00"},
         )
         assert too_late["code"] == "validation_error"
         assert too_late["details"]["field"] == "schedule_at"
@@ -171,7 +207,9 @@ async def test_the_readme_configurations_work_as_written(world: McpWorld) -> Non
     else:
         headers = {k: v.replace("op_test_...", key) for k, v in http["headers"].items()}
         url = http["url"].replace("http://127.0.0.1:8000", world.server.url)
-        client = Client(streamable_http_client(url, http_client=httpx2.AsyncClient(headers=headers)))
+        client = Client(
+            streamable_http_client(url, http_client=httpx2.AsyncClient(headers=headers))
+        )
     async with client:
         listed = await call(client, "list_integrations", {})
     assert {i["platform"] for i in listed["data"]} == {"twitter", "bluesky"}

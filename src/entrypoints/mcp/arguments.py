@@ -8,8 +8,10 @@ from typing import Annotated, Any
 
 import msgspec
 
+from application.list_slots import DEFAULT_SLOT_COUNT, MAX_SLOT_COUNT
 from domain.integration import IntegrationStatus
 from domain.post import PostStatus
+from entrypoints.http.media_schemas import MediaFromUrlIn
 from entrypoints.http.post_schemas import NewPost, PostChanges
 
 IntegrationId = Annotated[str, msgspec.Meta(description="An integration id (a UUID).")]
@@ -52,6 +54,13 @@ class PostArgs(msgspec.Struct, forbid_unknown_fields=True):
     post_id: PostId
 
 
+class ListSlotsArgs(msgspec.Struct, forbid_unknown_fields=True):
+    integration_id: IntegrationId
+    count: Annotated[
+        int, msgspec.Meta(ge=1, le=MAX_SLOT_COUNT, description=f"How many, 1-{MAX_SLOT_COUNT}.")
+    ] = DEFAULT_SLOT_COUNT
+
+
 class UpdatePostArgs(PostChanges, kw_only=True, forbid_unknown_fields=True):
     """The post to edit, and only the fields that change."""
 
@@ -59,6 +68,7 @@ class UpdatePostArgs(PostChanges, kw_only=True, forbid_unknown_fields=True):
 
 
 CreatePostArgs = NewPost
+UploadMediaFromUrlArgs = MediaFromUrlIn
 
 
 def input_schema(arguments: type[msgspec.Struct]) -> dict[str, Any]:

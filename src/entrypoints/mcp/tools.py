@@ -18,10 +18,14 @@ from application.get_integration import GetIntegration
 from application.get_post import GetPost
 from application.list_integrations import ListIntegrations, ListIntegrationsQuery
 from application.list_posts import ListPosts, ListPostsQuery
+from application.list_slots import ListSlots, ListSlotsQuery
 from application.ports.api_keys import Principal
 from application.update_post import UpdatePost, UpdatePostCommand
+from application.upload_media_from_url import UploadMediaFromUrl, UploadMediaFromUrlCommand
+from entrypoints.http.media_schemas import MediaOut, media_out
 from entrypoints.http.params import parse_cursor, parse_filter_id, parse_id, parse_schedule
 from entrypoints.http.post_schemas import Post, PostList, post_out
+from entrypoints.http.queue_schemas import SlotPreviewList, slots_out
 from entrypoints.http.schemas import (
     Integration,
     IntegrationList,
@@ -34,8 +38,10 @@ from entrypoints.mcp.arguments import (
     IntegrationArgs,
     ListIntegrationsArgs,
     ListPostsArgs,
+    ListSlotsArgs,
     PostArgs,
     UpdatePostArgs,
+    UploadMediaFromUrlArgs,
 )
 
 Scope = AsyncContainer  # a request scope of the composition root
@@ -71,6 +77,18 @@ async def get_integration(scope: Scope, caller: Principal, args: IntegrationArgs
 async def next_slot(scope: Scope, caller: Principal, args: IntegrationArgs) -> Slot:
     use_case = await scope.get(FindNextSlot)
     return slot_out(await use_case.execute(caller.workspace_id, parse_id(args.integration_id)))
+
+
+async def list_slots(scope: Scope, caller: Principal, args: ListSlotsArgs) -> SlotPreviewList:
+    query = ListSlotsQuery(caller.workspace_id, parse_id(args.integration_id), args.count)
+    return slots_out(await (await scope.get(ListSlots)).execute(query))
+
+
+async def upload_media_from_url(
+    scope: Scope, caller: Principal, args: UploadMediaFromUrlArgs
+) -> MediaOut:
+    command = UploadMediaFromUrlCommand(caller.workspace_id, args.url, args.alt_text)
+    return media_out(await (await scope.get(UploadMediaFromUrl)).execute(command))
 
 
 async def create_post(scope: Scope, caller: Principal, args: CreatePostArgs) -> Post:
@@ -146,6 +164,22 @@ TOOLS = (
         IntegrationArgs,
         Slot,
         next_slot,
+    ),
+    Tool(
+        "list_slots",
+        "Preview one account's next free posting times by its queue (or the default rule), "
+        "earliest first, in UTC and on the queue's clock; nothing is reserved.",
+        ListSlotsArgs,
+        SlotPreviewList,
+        list_slots,
+    ),
+    Tool(
+        "upload_media_from_url",
+        "Store the image or video at a public http(s) URL as media (with optional alt "
+        "text); its id goes in a post's media list.",
+        UploadMediaFromUrlArgs,
+        MediaOut,
+        upload_media_from_url,
     ),
     Tool(
         "create_post",
