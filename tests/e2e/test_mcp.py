@@ -59,7 +59,7 @@ async def test_every_tool_is_listed_with_its_schemas(world: McpWorld) -> None:
         assert tool.input_schema["additionalProperties"] is False
         assert tool.output_schema is not None and tool.output_schema["type"] == "object"
     create = next(tool for tool in listed if tool.name == "create_post")
-    assert create.input_schema["required"] == ["content", "integrations"]
+    assert create.input_schema["required"] == ["integrations"]  # content, or thread_parts
     assert "next_slot" in create.input_schema["properties"]["schedule_at"]["description"]
 
 
