@@ -8,9 +8,6 @@ from datetime import timedelta
 
 from dishka import Provider, Scope, provide
 
-from adapters.fetch.fetcher import GuardedFetcher
-from adapters.fetch.policy import AddressPolicy
-from adapters.link_cards import OpenGraphLinkCards
 from application.cancel_post import CancelPost
 from application.claim_due_targets import ClaimDueTargets
 from application.create_post import CreatePost
@@ -66,9 +63,14 @@ class PostProvider(Provider):
         )
 
     @provide(scope=Scope.APP)
-    async def link_cards(self) -> AsyncIterator[LinkCardSource]:
-        """Bluesky link cards, read through the guarded fetcher; closed with the app."""
-        fetcher = GuardedFetcher(AddressPolicy(allow_private=False))
+    async def link_cards(self, settings: Settings) -> AsyncIterator[LinkCardSource]:
+        """Bluesky link cards, read through the guarded fetcher; closed with the app. Made
+        on first need: the fetcher brings aiohttp, which a `serve` start never needs."""
+        from adapters.fetch.fetcher import GuardedFetcher
+        from adapters.fetch.policy import AddressPolicy
+        from adapters.link_cards import OpenGraphLinkCards
+
+        fetcher = GuardedFetcher(AddressPolicy(allow_private=settings.fetch_allow_private))
         try:
             yield OpenGraphLinkCards(fetcher)
         finally:
