@@ -31,6 +31,7 @@ test: $(STAMP) peers
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/mypy bench
 	$(BIN)/lint-imports
 
 bench: $(STAMP)

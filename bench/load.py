@@ -78,7 +78,7 @@ def run_load(
     )
 
 
-async def _generate(url: str, headers: dict[str, str], connections: int, seconds: float) -> dict:
+async def _generate(url: str, headers: dict[str, str], connections: int, seconds: float) -> dict[str, object]:
     """One client (one keep-alive connection) per simulated user: a shared httpx pool
     serialises the users on its lock and caps the load far below the server's."""
     import httpx

@@ -20,7 +20,9 @@ def short_clip() -> bytes:
         stream = container.add_stream("mpeg4", rate=10)
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
         for index in range(10):
-            frame = av.VideoFrame.from_image(Image.new("RGB", (64, 48), (index * 20, 80, 160)))
+            frame = av.VideoFrame.from_image(  # type: ignore[no-untyped-call]
+                Image.new("RGB", (64, 48), (index * 20, 80, 160))
+            )
             frame.pts, frame.time_base = index, Fraction(1, 10)
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))

@@ -212,7 +212,7 @@ async def run(ctx: Context) -> Section:
         wrong = check(state, expected, uploads) if settled else count
         problems = worker.problems()
     rate = count / elapsed
-    rows = [
+    rows: list[list[object]] = [
         ["posts (one 320x240 PNG each)", count],
         ["calls to X per post", "initialize, append, finalize, alt text, post"],
         ["seconds, insert of the due posts to the last published", f"{elapsed:.2f}"],

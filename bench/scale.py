@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -150,7 +150,7 @@ class Dataset:
         """The measured integration's own targets that must not block, then everyone else's
         (two targets a post, on two integrations of one workspace)."""
         rng, now, ws = self.rng, self.now, self.workspace_ids[0]
-        own = [
+        own: list[tuple[str, Callable[[], datetime], int]] = [
             ("published", lambda: now - timedelta(hours=rng.randrange(1, 8_000)), 1_000),
             ("canceled", lambda: now + timedelta(hours=rng.randrange(1, 160)), 200),
             ("pending", lambda: now + timedelta(days=9, hours=rng.randrange(0, 4_000)), 200),

@@ -27,6 +27,7 @@ from tests.fakes.x import DEFAULT_USER
 from adapters.clock import ManualClock
 from adapters.crypto import FernetTokenCipher, generate_key
 from adapters.ids import Uuid7Generator
+from adapters.media.filesystem import FileSystemMediaStore
 from adapters.persistence.sqlalchemy.engine import create_engine
 from adapters.persistence.sqlalchemy.migrate import upgrade
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
@@ -98,9 +99,10 @@ async def _receipts(url: str) -> list[tuple[float, str]]:
 
 
 CREDENTIALS = Credentials(
-    "bench-token", None, START + timedelta(days=1), (),
-    {"user_id": DEFAULT_USER.id, "username": DEFAULT_USER.username},
-)  # fmt: skip
+    "bench-token",
+    expires_at=START + timedelta(days=1),
+    extra={"user_id": DEFAULT_USER.id, "username": DEFAULT_USER.username},
+)
 
 
 async def _seed(
@@ -152,8 +154,9 @@ async def _measure(threads: int, workdir: Path) -> tuple[list[float], list[float
                 live={Platform.TWITTER: gateway}, simulated={Platform.TWITTER: gateway}
             )
             refresher = RefreshCredentials(uow, clock, directory, RefreshPolicy(300))
+            media = FileSystemMediaStore(workdir / "media")
             publisher = PublishTarget(
-                uow, clock, directory, GetUsableCredentials(uow, clock, refresher),
+                uow, clock, directory, GetUsableCredentials(uow, clock, refresher), media,
                 lease=timedelta(minutes=2),
             )  # fmt: skip
             clock.set(START + timedelta(minutes=1))

@@ -52,7 +52,7 @@ async def latency(ctx: Context, kind: str, count: int) -> list[float]:
                 seeded.stop_workers()
                 await seeded.close()
             seen = await arrivals(url)
-    first = {}
+    first: dict[str, float] = {}
     for entry in seen:
         first.setdefault(entry["headers"]["webhook-id"], entry["arrived_at"])
     return sorted((first[e] - at) * 1000 for e, at in committed.items() if e in first)
