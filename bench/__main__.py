@@ -98,6 +98,7 @@ async def _main(args: argparse.Namespace) -> int:
         ctx = Context(args.quick, Path(workdir), databases, pinning(), notes, args.baseline)
         for name in names:
             print(f"== {name}", file=sys.stderr, flush=True)
+            began = time.perf_counter()
             try:
                 sections.append(await BENCHMARKS[name].run(ctx))
             except Exception:
@@ -105,6 +106,8 @@ async def _main(args: argparse.Namespace) -> int:
                 sections.append(
                     Section(f"{name}: FAILED", "```\n" + traceback.format_exc() + "```")
                 )
+            took = time.perf_counter() - began
+            print(f"== {name}: {took:.0f} s", file=sys.stderr, flush=True)
     report = _render(args, sections, ctx, pg_version, load_before, time.perf_counter() - started)
     print(report)
     args.output.parent.mkdir(parents=True, exist_ok=True)
