@@ -69,6 +69,7 @@ from entrypoints.di_media import MediaProvider
 from entrypoints.di_posts import PostProvider
 from entrypoints.di_security import LoginLimitProvider
 from entrypoints.di_webhooks import WebhookProvider
+from entrypoints.http.dashboard.session import SessionSealer
 from entrypoints.http.rendered import RenderedAnswers
 from entrypoints.settings import Settings
 
@@ -105,6 +106,10 @@ class InfrastructureProvider(Provider):
     @provide(scope=Scope.APP)
     def cipher(self, settings: Settings) -> TokenCipher:
         return FernetTokenCipher(secret_keys(settings))
+
+    @provide(scope=Scope.APP)
+    def session_sealer(self, settings: Settings) -> SessionSealer:
+        return SessionSealer(secret_keys(settings))
 
     @provide(scope=Scope.APP)
     def clock(self) -> Clock:

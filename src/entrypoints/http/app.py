@@ -16,6 +16,8 @@ from litestar.openapi import OpenAPIConfig
 from entrypoints.di import build_container
 from entrypoints.http import errors
 from entrypoints.http.bluesky_connect import BlueskyConnectController
+from entrypoints.http.dashboard import HANDLERS as DASHBOARD
+from entrypoints.http.dashboard import template_config
 from entrypoints.http.docs_page import LocalSwaggerRenderPlugin
 from entrypoints.http.gate import Gate
 from entrypoints.http.health import healthz, index, readyz
@@ -67,6 +69,7 @@ def create_litestar(
             QueueController,
             MediaController,
             WebhookEndpointController,
+            *DASHBOARD,
             index,
             healthz,
             readyz,
@@ -76,6 +79,7 @@ def create_litestar(
         exception_handlers={Exception: errors.handle},
         lifespan=[lifespan] if mcp is None else [lifespan, mcp.lifespan],
         request_max_body_size=settings.max_body_bytes,
+        template_config=template_config(),
         plugins=[StrictStructSchemaPlugin()],
         openapi_config=OpenAPIConfig(
             title="OpenPost Integrations API",

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from dishka import FromDishka
-from litestar import Controller, MediaType, Response, get
+from litestar import Controller, MediaType, Request, Response, get
+from litestar.datastructures import Cookie
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, QueryParameter
 
@@ -22,6 +23,7 @@ from application.errors import DatabaseUnavailable, PlatformNotConfigured, Platf
 from application.ports.platforms import PlatformError, PlatformRateLimited
 from application.ports.twitter import AuthorizationCodeRejected
 from application.simulate_twitter_authorize import SimulateTwitterAuthorize
+from entrypoints.http.dashboard.integrations import RETURN_COOKIE, RETURN_COOKIE_PATH
 from entrypoints.http.inject import inject
 from entrypoints.http.openapi import ADDRESS_LIMITED
 from entrypoints.settings import Settings
@@ -41,6 +43,8 @@ HEADERS = {
 }
 # `state` is a name Litestar reserves for the app state; the query parameter keeps it.
 StateParam = Annotated[str | None, QueryParameter(name="state", description="Our OAuth state")]
+# Where a connect started from the dashboard returns when CONNECT_SUCCESS_URL is not set.
+DASHBOARD_RETURN = "/dashboard/integrations"
 CODE_REFUSED = (
     "X refused the authorization code (it works once, for 30 seconds). "
     "Start connecting the account again from your application."
@@ -79,14 +83,16 @@ class TwitterCallbackController(Controller):
     @inject
     async def callback(
         self,
+        request: Request[Any, Any, Any],
         use_case: FromDishka[CompleteTwitterConnect],
         settings: FromDishka[Settings],
         oauth_state: StateParam = None,
         code: FromQuery[str | None] = None,
         error: FromQuery[str | None] = None,
     ) -> Response[str]:
-        """Finishes connecting an X account: names it on a page, or redirects to
-        CONNECT_SUCCESS_URL with `integration_id` when that is configured."""
+        """Finishes connecting an X account: redirects to CONNECT_SUCCESS_URL with
+        `integration_id` when that is configured, else back to the dashboard when the
+        connect was started there, else names the account on a page."""
         try:
             done = await use_case.execute(
                 TwitterCallback(state=oauth_state, code=code, error=error)
@@ -105,11 +111,19 @@ class TwitterCallbackController(Controller):
         except DatabaseUnavailable:
             return page(503, "Unavailable", "The service is unavailable. Try again shortly.")
         integration = done.integration
-        if settings.connect_success_url:
-            location = append_query(
-                settings.connect_success_url, {"integration_id": str(integration.id)}
+        success_url = settings.connect_success_url
+        from_dashboard = request.cookies.get(RETURN_COOKIE) is not None
+        if not success_url and from_dashboard:
+            success_url = DASHBOARD_RETURN
+        if success_url:
+            location = append_query(success_url, {"integration_id": str(integration.id)})
+            spent = [Cookie(key=RETURN_COOKIE, value="", path=RETURN_COOKIE_PATH, max_age=0)]
+            return Response(
+                "",
+                status_code=303,
+                headers={**HEADERS, "Location": location},
+                cookies=spent if from_dashboard else [],
             )
-            return Response("", status_code=303, headers={**HEADERS, "Location": location})
         account = f"@{integration.username}"
         if integration.display_name and integration.display_name != integration.username:
             account += f" ({integration.display_name})"
