@@ -24,6 +24,7 @@ peers:
 	else \
 		echo "node not found: Bluesky tests will be skipped"; \
 	fi
+	@bash tests/browser/install.sh
 
 test: $(STAMP) peers
 	$(BIN)/pytest
