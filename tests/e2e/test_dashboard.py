@@ -59,6 +59,7 @@ async def sign_in(client: httpx.AsyncClient, key: str) -> str:
 
 async def signed_in(dash: Api) -> tuple[CreatedWorkspace, str]:
     ws = await dash.workspace()
+    _KEYS[id(dash)] = Api.auth(ws)
     return ws, await sign_in(dash.client, ws.api_key.plaintext)
 
 
@@ -332,3 +333,125 @@ async def test_an_unknown_integration_or_post_is_no_500(dash: Api) -> None:
         data={"csrf_token": csrf},
     )
     assert answer.status_code == 404 and answer.json()["code"] == "not_found"
+
+
+def png_bytes() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
+async def test_a_post_with_a_picture_and_its_alt_text(dash: Api) -> None:
+    _, csrf = await signed_in(dash)
+    page = await dash.client.get("/dashboard/posts")
+    targets = re.findall(r'name="integrations" value="([^"]+)"', page.text)
+    created = await dash.client.post(
+        "/dashboard/posts",
+        data={
+            "csrf_token": csrf,
+            "content": "A red square",
+            "integrations": targets,
+            "when": "draft",
+            "alt_text": "A small red square",
+        },
+        files={"media_file": ("red.png", png_bytes(), "image/png")},
+    )
+    assert created.status_code == 303, created.text
+    listed = await dash.client.get("/dashboard/posts")
+    assert "With 1 attached media." in listed.text
+    media = await dash.client.get("/v1/media", headers=await _auth(dash))  # the API sees it too
+    assert media.json()["data"][0]["alt_text"] == "A small red square"
+
+
+async def _auth(dash: Api) -> dict[str, str]:
+    return _KEYS[id(dash)]
+
+
+_KEYS: dict[int, dict[str, str]] = {}
+
+
+async def test_a_refused_picture_shows_the_reason(dash: Api) -> None:
+    _, csrf = await signed_in(dash)
+    page = await dash.client.get("/dashboard/posts")
+    targets = re.findall(r'name="integrations" value="([^"]+)"', page.text)
+    answer = await dash.client.post(
+        "/dashboard/posts",
+        data={
+            "csrf_token": csrf,
+            "content": "Not a picture",
+            "integrations": targets,
+            "when": "draft",
+        },
+        files={"media_file": ("notes.png", b"just text", "image/png")},
+    )
+    assert answer.status_code in (415, 422), answer.text
+    assert 'role="alert"' in answer.text and "Not a picture" in answer.text
+
+
+async def test_the_queue_editor_saves_shows_slots_and_removes(dash: Api) -> None:
+    _, csrf = await signed_in(dash)
+    listing = await dash.client.get("/dashboard/integrations")
+    link = re.search(r'href="(/dashboard/integrations/[^"]+/queue)"', listing.text)
+    assert link is not None
+    empty = await dash.client.get(link.group(1))
+    assert empty.status_code == 200 and "No posting schedule" in empty.text
+    saved = await dash.client.post(
+        link.group(1),
+        data={
+            "csrf_token": csrf,
+            "action": "save",
+            "timezone": "America/New_York",
+            "mon": "09:00, 12:30",
+            "fri": "17:00",
+            "blocked_dates": "2026-12-25",
+            "min_gap_minutes": "60",
+            "horizon_days": "14",
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    page = await dash.client.get(saved.headers["location"])
+    assert "The posting schedule is saved." in page.text
+    assert 'value="09:00, 12:30"' in page.text and 'value="2026-12-25"' in page.text
+    assert page.text.count("<time ") == 5  # the next five free slots
+    bad = await dash.client.post(
+        link.group(1),
+        data={"csrf_token": csrf, "action": "save", "timezone": "Mars/Olympus", "mon": "09:00"},
+    )
+    assert bad.status_code == 422 and 'role="alert"' in bad.text and "Mars/Olympus" in bad.text
+    removed = await dash.client.post(link.group(1), data={"csrf_token": csrf, "action": "remove"})
+    assert removed.status_code == 303
+    assert (
+        "The posting schedule is removed."
+        in (await dash.client.get(removed.headers["location"])).text
+    )
+
+
+async def test_webhook_endpoints_deliveries_and_a_test_event(dash: Api) -> None:
+    _, csrf = await signed_in(dash)
+    empty = await dash.client.get("/dashboard/webhooks")
+    assert "No endpoint yet." in empty.text
+    refused = await dash.client.post(
+        "/dashboard/webhooks", data={"csrf_token": csrf, "url": "not a url"}
+    )
+    assert refused.status_code == 422 and 'role="alert"' in refused.text
+    made = await dash.client.post(
+        "/dashboard/webhooks",
+        data={"csrf_token": csrf, "url": "https://example.com/hook", "events": ["post.published"]},
+    )
+    assert made.status_code == 200
+    assert re.search(r'<code class="secret">whsec_[^<]+</code>', made.text)
+    link = re.search(r'href="(/dashboard/webhooks/[^"]+)">https://example.com/hook', made.text)
+    assert link is not None
+    assert "whsec_" not in (await dash.client.get("/dashboard/webhooks")).text  # shown once
+    tested = await dash.client.post(f"{link.group(1)}/test", data={"csrf_token": csrf})
+    assert tested.status_code == 303
+    page = await dash.client.get(tested.headers["location"])
+    assert "A test event is queued" in page.text
+    assert 'data-event="webhook.test"' in page.text and 'data-status="pending"' in page.text
+    gone = await dash.client.post(f"{link.group(1)}/delete", data={"csrf_token": csrf})
+    assert gone.status_code == 303
+    assert "The endpoint is deleted." in (await dash.client.get(gone.headers["location"])).text

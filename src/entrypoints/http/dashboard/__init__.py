@@ -13,13 +13,17 @@ from litestar.template import TemplateConfig
 from entrypoints.http.dashboard.assets import dashboard_asset
 from entrypoints.http.dashboard.integrations import IntegrationPages
 from entrypoints.http.dashboard.posts import PostPages
+from entrypoints.http.dashboard.queues import QueuePages
 from entrypoints.http.dashboard.sign_in import SignInController
+from entrypoints.http.dashboard.webhooks import WebhookPages
 
 TEMPLATES = Path(__file__).parent / "templates"
 HANDLERS: list[Any] = [
     SignInController,
     IntegrationPages,
+    QueuePages,
     PostPages,
+    WebhookPages,
     dashboard_asset,
 ]
 

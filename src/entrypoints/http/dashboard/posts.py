@@ -4,12 +4,14 @@ zone or the next slot, or a draft); cancel; a week calendar in the browser's tim
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import msgspec
 from dishka import FromDishka
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
@@ -18,6 +20,7 @@ from application.create_post import CreatePost, CreatePostCommand
 from application.list_integrations import ListIntegrations, ListIntegrationsQuery
 from application.list_posts import ListPosts, ListPostsQuery
 from application.post_scheduling import NEXT_SLOT, Schedule
+from application.upload_media import UploadMedia, UploadMediaCommand
 from domain.integration import Integration, IntegrationStatus
 from domain.post import Post
 from domain.text import (
@@ -49,6 +52,8 @@ NOTICES = {
     "draft": "The draft is saved.",
     "canceled": "The post is canceled.",
 }
+# A composer's form with one picture (images are at most 20 MB by default).
+MAX_FORM_BYTES = 21 * 1024 * 1024
 MAX_COUNTED = 20_000  # characters the counter endpoint measures; more is over any limit anyway
 
 
@@ -77,6 +82,11 @@ def count(text: str) -> Counts:
 async def _integrations(listing: ListIntegrations, who: SignedIn) -> list[Integration]:
     page = await listing.execute(ListIntegrationsQuery(who.workspace_id, None, 200))
     return [i for i in page.items if i.status is not IntegrationStatus.DISCONNECTED]
+
+
+async def _chunks(picked: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await picked.read(256 * 1024):
+        yield chunk
 
 
 def _week_start(day: date) -> date:
@@ -137,7 +147,7 @@ class PostPages(Controller):
             status=status,
         )
 
-    @post("/")
+    @post("/", request_max_body_size=MAX_FORM_BYTES)
     @inject
     async def create(
         self,
@@ -146,6 +156,7 @@ class PostPages(Controller):
         listing: FromDishka[ListIntegrations],
         posts: FromDishka[ListPosts],
         use_case: FromDishka[CreatePost],
+        upload: FromDishka[UploadMedia],
     ) -> Template | Redirect:
         who = await signed_in(request)
         if who is None:
@@ -161,7 +172,13 @@ class PostPages(Controller):
         content = str(raw.get("content") or "")
         when = str(raw.get("when") or "draft")
         at_text = str(raw.get("at") or "")
-        form = {"content": content, "integrations": chosen, "when": when, "at": at_text}
+        form = {
+            "content": content,
+            "integrations": chosen,
+            "when": when,
+            "at": at_text,
+            "alt_text": str(raw.get("alt_text") or ""),
+        }
 
         async def again(message: str, status: int) -> Template:
             return await self._page(settings, listing, posts, who, None, message, form, status)
@@ -177,12 +194,21 @@ class PostPages(Controller):
             except ValueError:
                 return await again("Give the date and time to publish at.", 422)
         try:
+            media = []
+            picked = raw.get("media_file")
+            if isinstance(picked, UploadFile) and picked.filename:
+                alt_text = str(raw.get("alt_text") or "").strip() or None
+                kept = await upload.execute(
+                    UploadMediaCommand(who.workspace_id, _chunks(picked), alt_text=alt_text)
+                )
+                media.append(kept.id)
             await use_case.execute(
                 CreatePostCommand(
                     workspace_id=who.workspace_id,
                     content=content,
                     integration_ids=chosen,
                     schedule_at=schedule,
+                    media=media,
                 )
             )
         except Exception as exc:
