@@ -11,8 +11,11 @@ About 80 s, most of it waiting for the scheduled minute (a schedule is at least 
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,6 +44,28 @@ def _missing() -> str | None:
     return None
 
 
+class Receiver(BaseHTTPRequestHandler):
+    """A webhook receiver on loopback: answers every delivery 204."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", "0")))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[str]:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/hook"
+    httpd.shutdown()
+    httpd.server_close()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
     reason = _missing()
@@ -48,7 +73,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
         pytest.skip(reason)
-    with serve(tmp_path_factory.mktemp("dashboard"), base_env()) as process:
+    # The receiver is plain http on loopback.
+    env = base_env(OPENPOST_WEBHOOK_ALLOW_PRIVATE="true", OPENPOST_WEBHOOK_ALLOW_HTTP="true")
+    with serve(tmp_path_factory.mktemp("dashboard"), env) as process:
         yield process
 
 
@@ -98,8 +125,16 @@ class Pages:
         assert self.problems == [], f"{name}: {self.problems}"
 
 
+def red_square() -> bytes:
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(out, "PNG")
+    return out.getvalue()
+
+
 def test_a_person_connects_schedules_cancels_and_signs_out(
-    server: ServeProcess, browser: Any, tmp_path: Path
+    server: ServeProcess, browser: Any, receiver: str, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
@@ -133,10 +168,21 @@ def test_a_person_connects_schedules_cancels_and_signs_out(
     pages.check("disconnect")
     page.get_by_role("link", name="Keep it connected").click()
 
+    page.get_by_role("link", name="Posting schedule of @friend.bsky.social").click()
+    pages.check("queue-empty")
+    page.get_by_label("Monday").fill("09:00, 12:30")
+    page.get_by_label("Friday").fill("17:00")
+    page.get_by_label("Days ahead to look for a slot").fill("14")
+    page.get_by_role("button", name="Save the schedule").click()
+    expect(page.locator(".notice")).to_have_text("The posting schedule is saved.")
+    expect(page.locator(".slots time")).to_have_count(5)
+    pages.check("queue")
+    page.get_by_role("link", name="Back to the integrations").click()
+
     page.get_by_role("link", name="Posts").click()
     expect(page).to_have_title("Posts - OpenPost")
     pages.check("posts-empty")
-    text = page.get_by_label("Text")
+    text = page.get_by_label("Text", exact=True)
     hello = "Hello 👋🏽 from the dashboard https://example.com/a/long/path/that/counts/as/23"
     text.fill(hello)
     expect(page.locator('output[name="twitter_count"]')).to_have_text(str(count(hello).twitter))
@@ -153,16 +199,37 @@ def test_a_person_connects_schedules_cancels_and_signs_out(
     )
 
     text.fill("Not this one")
+    page.get_by_label("Image or video").set_input_files(
+        files=[{"name": "red.png", "mimeType": "image/png", "buffer": red_square()}]
+    )
+    page.get_by_label("Description for people who cannot see it (alt text)").fill("A red square")
     page.get_by_label("The next free slot").check()
     page.get_by_role("button", name="Save the post").click()
     expect(page.locator(".notice")).to_have_text("The post is scheduled.")
     other = page.locator(".post", has_text="Not this one")
     other.get_by_role("button", name="Cancel this post").click()
     expect(page.locator(".notice")).to_have_text("The post is canceled.")
-    expect(page.locator(".post", has_text="Not this one")).to_have_attribute(
-        "data-status", "canceled"
-    )
+    canceled = page.locator(".post", has_text="Not this one")
+    expect(canceled).to_have_attribute("data-status", "canceled")
+    expect(canceled.locator(".media")).to_have_text("With 1 attached media.")
     pages.check("posts")
+
+    page.get_by_role("link", name="Webhooks").click()
+    pages.check("webhooks-empty")
+    page.get_by_label("URL").fill(receiver)
+    page.get_by_role("button", name="Add the endpoint").click()
+    expect(page.locator("code.secret")).to_contain_text("whsec_")
+    pages.check("webhooks")
+    page.get_by_role("link", name=receiver).click()
+    page.get_by_role("button", name="Send a test event").click()
+    expect(page.locator(".notice")).to_have_text("A test event is queued for this endpoint.")
+    test_event = page.locator('.delivery[data-event="webhook.test"]')
+    deadline = datetime.now(ZoneInfo(ZONE)) + timedelta(seconds=30)
+    while test_event.get_attribute("data-status") != "succeeded":
+        assert datetime.now(ZoneInfo(ZONE)) < deadline, "the test event was not delivered"
+        page.wait_for_timeout(500)  # polling the page as a person would
+        page.reload()
+    pages.check("webhook")
 
     page.get_by_role("link", name="Calendar").click()
     expect(page.locator(".entry", has_text="Hello")).to_have_count(1)
