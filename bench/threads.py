@@ -26,6 +26,7 @@ from tests.fakes.x import DEFAULT_USER
 
 from adapters.clock import ManualClock
 from adapters.crypto import FernetTokenCipher, generate_key
+from adapters.decorators.outcomes import BatchingOutcomeRecorder
 from adapters.ids import Uuid7Generator
 from adapters.media.filesystem import FileSystemMediaStore
 from adapters.persistence.sqlalchemy.engine import create_engine
@@ -38,6 +39,7 @@ from application.ports.credentials import Credentials
 from application.ports.outgoing_media import OutgoingMedia
 from application.ports.threads import OutgoingPart, PublishedPart
 from application.publish_target import PublishTarget
+from application.record_outcomes import RecordOutcomes
 from application.refresh_credentials import RefreshCredentials, RefreshPolicy
 from application.usable_credentials import GetUsableCredentials
 from bench.support import Context, Goal, Section, free_port, quantile, table, verdict
@@ -158,6 +160,7 @@ async def _measure(threads: int, workdir: Path) -> tuple[list[float], list[float
             publisher = PublishTarget(
                 uow, clock, directory, GetUsableCredentials(uow, clock, refresher), media,
                 lease=timedelta(minutes=2),
+                outcomes=BatchingOutcomeRecorder(RecordOutcomes(uow, clock)),
             )  # fmt: skip
             clock.set(START + timedelta(minutes=1))
             claimed = await ClaimDueTargets(uow, clock, timedelta(minutes=2)).execute(threads)

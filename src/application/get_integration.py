@@ -1,7 +1,6 @@
 from uuid import UUID
 
 from application.errors import NotFound
-from application.ports.revisions import IntegrationRevisions
 from application.ports.unit_of_work import ReadOnlyUnitOfWorkFactory
 from domain.integration import Integration
 
@@ -10,16 +9,8 @@ class GetIntegration:
     """One integration of the caller's workspace, in any status. Lives as long as the
     process: each call opens its own read-only unit of work."""
 
-    def __init__(
-        self, uow_factory: ReadOnlyUnitOfWorkFactory, revisions: IntegrationRevisions
-    ) -> None:
+    def __init__(self, uow_factory: ReadOnlyUnitOfWorkFactory) -> None:
         self.uow_factory = uow_factory
-        self.revisions = revisions
-
-    async def revision(self, workspace_id: UUID) -> int:
-        """Changes whenever what `execute` answers in this workspace may have changed. Read
-        it before `execute`: the answer is then at least as new as the revision."""
-        return await self.revisions.of_workspace(workspace_id)
 
     async def execute(self, workspace_id: UUID, integration_id: UUID) -> Integration:
         async with self.uow_factory() as uow:

@@ -3,7 +3,6 @@ from uuid import UUID
 
 from application.errors import InvalidCursor
 from application.pagination import Page, page_of
-from application.ports.revisions import IntegrationRevisions
 from application.ports.unit_of_work import ReadOnlyUnitOfWorkFactory
 from domain.integration import Integration, IntegrationStatus
 
@@ -23,16 +22,8 @@ class ListIntegrations:
 
     Lives as long as the process: each call opens its own read-only unit of work."""
 
-    def __init__(
-        self, uow_factory: ReadOnlyUnitOfWorkFactory, revisions: IntegrationRevisions
-    ) -> None:
+    def __init__(self, uow_factory: ReadOnlyUnitOfWorkFactory) -> None:
         self.uow_factory = uow_factory
-        self.revisions = revisions
-
-    async def revision(self, workspace_id: UUID) -> int:
-        """Changes whenever what `execute` answers for this workspace may have changed.
-        Read it before `execute`: a page is then at least as new as the revision."""
-        return await self.revisions.of_workspace(workspace_id)
 
     async def execute(self, query: ListIntegrationsQuery) -> Page[Integration]:
         statuses = (query.status,) if query.status else NOT_DISCONNECTED

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from application.ports.credentials import Credentials
 from application.ports.link_cards import LinkCardSource
+from application.ports.outcomes import OutcomeRecorder
 from application.ports.outgoing_media import OutgoingMedia
 from application.ports.publish_queue import ClaimedTarget
 from application.ports.threads import (
@@ -29,7 +30,6 @@ from application.ports.threads import (
     ReplyRefs,
     ThreadGateway,
 )
-from application.record_outcomes import RecordOutcomes
 from domain.outcomes import Outcome, PartPublished, Published
 from domain.post_part import PartStatus, PostPart
 from domain.references import parse_reference
@@ -54,7 +54,7 @@ class _Links:
 
 class PublishChain:
     def __init__(
-        self, outcomes: RecordOutcomes, lease: timedelta, cards: LinkCardSource | None = None
+        self, outcomes: OutcomeRecorder, lease: timedelta, cards: LinkCardSource | None = None
     ) -> None:
         self.outcomes, self.lease, self.cards = outcomes, lease, cards
 

@@ -33,6 +33,7 @@ from application.ports.clock import Clock
 from application.ports.credentials import StoredCredentials
 from application.ports.link_cards import LinkCardSource
 from application.ports.media_store import MediaStore
+from application.ports.outcomes import OutcomeRecorder
 from application.ports.outgoing_media import MediaUnreadable, OutgoingMedia
 from application.ports.platform_directory import PlatformDirectory
 from application.ports.platforms import (
@@ -84,10 +85,12 @@ class PublishTarget:
         jitter: Callable[[], float] = random.random,
         lease: timedelta = timedelta(minutes=2),
         cards: LinkCardSource | None = None,
+        outcomes: OutcomeRecorder | None = None,
     ) -> None:
+        """`outcomes`: where outcomes are recorded; by default one transaction each."""
         self.uow_factory, self.clock, self.platforms = uow_factory, clock, platforms
         self.credentials, self.media_store, self.jitter = credentials, media_store, jitter
-        self.outcomes = RecordOutcomes(uow_factory, clock)
+        self.outcomes = outcomes or RecordOutcomes(uow_factory, clock)
         self.chain = PublishChain(self.outcomes, lease, cards)
 
     async def execute(self, claimed: ClaimedTarget) -> Outcome:

@@ -1,25 +1,19 @@
-"""Records what came of publishes, many to a transaction.
+"""Records what came of publishes: the post entity decides each outcome (`Post.record`),
+the events it causes go to the outbox in the same transaction, and a late outcome the post
+refuses is logged and skipped.
 
-A worker's publishes answer within milliseconds of each other. Each outcome used to take
-a transaction of its own (lock and read the post, let it record, write it back, commit);
-now the outcomes that arrive while one transaction is being written wait for it and go
-together in the next one: no timer, no added wait when the worker is idle, and under load
-one transaction carries as many outcomes as arrived during the last. The post entity
-still decides each one (`Post.record`); a late outcome it refuses is logged and skipped.
-
-If a batch's transaction fails, its outcomes are tried one transaction each, so one bad
-outcome cannot lose the others; an outcome whose own transaction fails reaches its caller
-as the error (its lease then expires into `outcome_unknown`, as before).
-"""
+Outcomes given together share one transaction. Gathering the outcomes that arrive at
+about the same time into such groups is a speed-up chosen in the composition root
+(`adapters/decorators/outcomes.py`), not part of the rule."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 from application.ports.clock import Clock
+from application.ports.outcomes import OutcomeRecorder
 from application.ports.publish_queue import ClaimedTarget
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.webhook_events import target_events
@@ -29,94 +23,42 @@ from domain.outcomes import Outcome
 log = logging.getLogger("openpost.publisher")
 
 
-@dataclass(slots=True)
-class _Pending:
-    claimed: ClaimedTarget
-    outcome: Outcome
-    done: asyncio.Future[None] = field(
-        default_factory=lambda: asyncio.get_running_loop().create_future()
-    )
-
-
-class RecordOutcomes:
+class RecordOutcomes(OutcomeRecorder):
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
         self.uow_factory, self.clock = uow_factory, clock
-        self._waiting: list[_Pending] = []
-        self._writer: asyncio.Task[None] | None = None
 
     async def record(self, claimed: ClaimedTarget, outcome: Outcome) -> None:
-        """Returns once the outcome is committed (or refused as late). A caller cancelled
-        meanwhile (a worker's shutdown grace running out) still waits for the write, then
-        the cancellation goes through: what the platform answered is known by then, and
-        dropping it would let a published post expire into `outcome_unknown`."""
-        pending = _Pending(claimed, outcome)
-        self._waiting.append(pending)
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write_while_waiting())
+        """A caller cancelled meanwhile (a worker's shutdown grace running out) still waits
+        for the write, then the cancellation goes through: what the platform answered is
+        known by then, and dropping it would let a published post expire into
+        `outcome_unknown`."""
+        write = asyncio.ensure_future(self.record_all([(claimed, outcome)]))
         try:
-            await asyncio.shield(pending.done)
+            await asyncio.shield(write)
         except asyncio.CancelledError:
-            if not pending.done.done():
-                await pending.done
+            if not write.done():
+                await write
             raise
 
-    async def _write_while_waiting(self) -> None:
-        batch: list[_Pending] = []
-        try:
-            while self._waiting:
-                batch, self._waiting = self._waiting, []
-                await self._write(batch)
-        except BaseException:  # cancelled with the event loop: nobody may wait forever
-            for pending in [*batch, *self._waiting]:
-                if not pending.done.done():
-                    pending.done.cancel()
-            self._waiting = []
-            raise
-        finally:
-            self._writer = None
-
-    async def _write(self, batch: list[_Pending]) -> None:
-        try:
-            await self._commit(batch)
-        except Exception as error:
-            if len(batch) == 1:
-                _settle(batch[0], error)
-                return
-            log.warning("recording %d outcomes together failed; recording each", len(batch))
-            for pending in batch:
-                await self._write([pending])
-            return
-        for pending in batch:
-            _settle(pending, None)
-
-    async def _commit(self, batch: Sequence[_Pending]) -> None:
+    async def record_all(self, outcomes: Sequence[tuple[ClaimedTarget, Outcome]]) -> None:
         now = self.clock.now()
         async with self.uow_factory() as uow:
-            posts = await uow.posts.get_many({p.claimed.post_id for p in batch}, for_update=True)
+            posts = await uow.posts.get_many({c.post_id for c, _ in outcomes}, for_update=True)
             by_id = {post.id: post for post in posts}
             changed = {}
-            for pending in batch:
-                post = by_id.get(pending.claimed.post_id)
+            for claimed, outcome in outcomes:
+                post = by_id.get(claimed.post_id)
                 if post is None:
                     continue
-                target_id = pending.claimed.target_id
+                target_id = claimed.target_id
                 before = post.target(target_id).status
                 try:
-                    post.record(target_id, pending.outcome, now)
+                    post.record(target_id, outcome, now)
                 except IllegalTransition:
-                    log.warning("late outcome for target %s ignored", pending.claimed.target_id)
+                    log.warning("late outcome for target %s ignored", target_id)
                     continue
                 changed[post.id] = post
                 await uow.outbox.record(*target_events(post, target_id, before, now))
             if changed:
                 await uow.posts.save_many(list(changed.values()))
                 await uow.commit()
-
-
-def _settle(pending: _Pending, error: Exception | None) -> None:
-    if pending.done.done():
-        return
-    if error is None:
-        pending.done.set_result(None)
-    else:
-        pending.done.set_exception(error)

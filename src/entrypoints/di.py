@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import SystemClock
 from adapters.crypto import FernetTokenCipher, generate_key, load_or_create_key_file
+from adapters.decorators.principals import CachedPrincipals
 from adapters.ids import Uuid7Generator
 from adapters.persistence.sqlalchemy.engine import create_engine
 from adapters.persistence.sqlalchemy.reads import ReadConnections, SqlAlchemyReadUnitOfWork
@@ -35,7 +36,7 @@ from adapters.platforms.simulated import (
 )
 from adapters.rate_limit.memory import MemoryRateLimiter
 from application.api_keys import CreateApiKey, ListApiKeys, RevokeApiKey
-from application.authenticate import AuthenticateApiKey
+from application.authenticate import AuthenticateApiKey, StoredPrincipals
 from application.complete_twitter_connect import CompleteTwitterConnect
 from application.connect_bluesky import ConnectBluesky
 from application.delete_queue import DeleteQueue
@@ -45,6 +46,7 @@ from application.get_integration import GetIntegration
 from application.get_queue import GetQueue
 from application.list_integrations import ListIntegrations
 from application.list_slots import ListSlots
+from application.ports.api_keys import PrincipalLookup
 from application.ports.clock import Clock
 from application.ports.ids import IdGenerator
 from application.ports.platform_directory import PlatformDirectory
@@ -278,14 +280,20 @@ class UseCaseProvider(Provider):
         return RefreshPolicy(margin_s=settings.refresh_margin_s)
 
     @provide(scope=Scope.APP)
-    def rendered_answers(self, settings: Settings) -> RenderedAnswers:
-        return RenderedAnswers(settings.read_cache_bytes)
+    def rendered_answers(
+        self, settings: Settings, revisions: IntegrationRevisions
+    ) -> RenderedAnswers:
+        """List and get answers kept as bytes while the workspace's revision holds."""
+        return RenderedAnswers(settings.read_cache_bytes, revisions)
+
+    authenticate = provide(AuthenticateApiKey, scope=Scope.APP)
 
     @provide(scope=Scope.APP)
-    def authenticate(
+    def principals(
         self, factory: ReadOnlyUnitOfWorkFactory, settings: Settings
-    ) -> AuthenticateApiKey:
-        return AuthenticateApiKey(factory, ttl_s=settings.api_key_cache_s)
+    ) -> PrincipalLookup:
+        """Keys are read once per API_KEY_CACHE_S at most, per process."""
+        return CachedPrincipals(StoredPrincipals(factory), ttl_s=settings.api_key_cache_s)
 
 
 def build_container(settings: Settings, *overrides: Provider) -> AsyncContainer:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from dishka import Provider, Scope, provide
 
+from adapters.decorators.outcomes import BatchingOutcomeRecorder
 from application.cancel_post import CancelPost
 from application.claim_due_targets import ClaimDueTargets
 from application.create_post import CreatePost
@@ -21,6 +22,7 @@ from application.ports.media_store import MediaStore
 from application.ports.platform_directory import PlatformDirectory
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.publish_target import PublishTarget
+from application.record_outcomes import RecordOutcomes
 from application.update_post import UpdatePost
 from application.usable_credentials import GetUsableCredentials
 from entrypoints.settings import Settings
@@ -57,9 +59,18 @@ class PostProvider(Provider):
         settings: Settings,
         cards: LinkCardSource,
     ) -> PublishTarget:
+        """Outcomes that arrive together are recorded in one transaction."""
         lease = timedelta(seconds=settings.publish_lease_s)
+        outcomes = BatchingOutcomeRecorder(RecordOutcomes(factory, clock))
         return PublishTarget(
-            factory, clock, platforms, credentials, media_store, lease=lease, cards=cards
+            factory,
+            clock,
+            platforms,
+            credentials,
+            media_store,
+            lease=lease,
+            cards=cards,
+            outcomes=outcomes,
         )
 
     @provide(scope=Scope.APP)

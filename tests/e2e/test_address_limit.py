@@ -16,8 +16,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import ManualClock
+from adapters.decorators.principals import CachedPrincipals
 from adapters.persistence.sqlalchemy.migrate import upgrade
 from application.authenticate import AuthenticateApiKey
+from application.ports.api_keys import PrincipalLookup
 from entrypoints.di import build_container
 from entrypoints.http.app import create_app
 from tests.e2e.conftest import START, Api, ClockOverride, settings_for
@@ -90,16 +92,18 @@ async def test_refused_keys_count_and_past_the_budget_cost_no_lookup(
     api, _ = limited
     ws = await api.workspace()
     authenticate = await api.container.get(AuthenticateApiKey)
+    principals = await api.container.get(PrincipalLookup)
+    assert isinstance(principals, CachedPrincipals)
     for n in range(3):
         made_up = {"Authorization": f"Bearer op_live_{n:032d}"}
         assert (await api.client.get("/v1/integrations", headers=made_up)).status_code == 401
     assert_limited(await api.client.get("/v1/integrations", headers=MADE_UP))
     assert_limited(await api.client.get("/v1/integrations"))
-    looked_up = len(authenticate._misses)
+    looked_up = len(principals._misses)
     for n in range(3, 50):
         made_up = {"Authorization": f"Bearer op_live_{n:032d}"}
         assert_limited(await api.client.get("/v1/integrations", headers=made_up))
-    assert len(authenticate._misses) == looked_up  # refused before any lookup
+    assert len(principals._misses) == looked_up  # refused before any lookup
 
     # A valid key is not held back by the address's budget once this process knows it.
     await authenticate.execute(ws.api_key.plaintext)

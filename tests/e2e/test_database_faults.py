@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from adapters.clock import ManualClock
-from application.authenticate import AuthenticateApiKey
+from adapters.decorators.principals import CachedPrincipals
+from application.ports.api_keys import PrincipalLookup
 from tests.e2e.conftest import START, Api
 from tests.e2e.test_rate_limit import api_with
 from tests.support.postgres import admin_connection, temporary_database
@@ -31,8 +32,9 @@ def assert_unavailable(answer: httpx.Response) -> None:
 
 async def forget_cached_keys(api: Api) -> None:
     """Past the key cache, so the gate itself must ask the database."""
-    authenticate = await api.container.get(AuthenticateApiKey)
-    authenticate._cache.clear()
+    principals = await api.container.get(PrincipalLookup)
+    assert isinstance(principals, CachedPrincipals)
+    principals._found.clear()
 
 
 async def requests_for(api: Api, headers: dict[str, str], integration: str) -> list[httpx.Response]:

@@ -78,15 +78,17 @@ async def test_the_key_is_checked_before_routing(api: Api) -> None:
 
 
 async def test_a_revoked_key_is_refused(api: Api) -> None:
+    from adapters.decorators.principals import CachedPrincipals
     from application.api_keys import RevokeApiKey
-    from application.authenticate import AuthenticateApiKey
+    from application.ports.api_keys import PrincipalLookup
 
     ws = await api.workspace()
     assert (await api.client.get("/v1/integrations", headers=api.auth(ws))).status_code == 200
     async with api.container() as scope:
         await (await scope.get(RevokeApiKey)).execute(ws.api_key.plaintext)
-    authenticate = await api.container.get(AuthenticateApiKey)
-    authenticate.monotonic = lambda: 10**12  # past any cached answer
+    principals = await api.container.get(PrincipalLookup)
+    assert isinstance(principals, CachedPrincipals)
+    principals.monotonic = lambda: 10**12  # past any cached answer
     answer = await api.client.get("/v1/integrations", headers=api.auth(ws))
     assert answer.status_code == 401
 

@@ -36,3 +36,17 @@ class ApiKeyRepository(Protocol):
     @abstractmethod
     async def revoke(self, key_id: UUID, now: datetime) -> None:
         """Marks the key revoked; a key already revoked keeps its first revocation time."""
+
+
+class PrincipalLookup(Protocol):
+    """Finds the principal of a key's hash: the one read that authenticating a request
+    needs. A decorator may answer some lookups from memory (see `known`)."""
+
+    @abstractmethod
+    async def principal_for(self, key_hash: str) -> Principal | None:
+        """The principal of an unrevoked key with this hash, or None."""
+
+    def known(self, key_hash: str) -> Principal | None:
+        """The principal this process already holds for the hash, without any read; None
+        when it holds nothing (always, for a lookup that keeps nothing)."""
+        return None

@@ -83,7 +83,7 @@ class IntegrationController(Controller):
             return msgspec.json.encode(IntegrationList(items, page.has_more))
 
         key = ("list", workspace_id, status, limit, cursor)
-        return JsonAnswer(await kept.answer(key, lambda: use_case.revision(workspace_id), render))
+        return JsonAnswer(await kept.answer(key, workspace_id, render))
 
     @get(
         "/{integration_id:str}",
@@ -108,7 +108,7 @@ class IntegrationController(Controller):
             )
 
         key = ("get", workspace_id, wanted)
-        return JsonAnswer(await kept.answer(key, lambda: use_case.revision(workspace_id), render))
+        return JsonAnswer(await kept.answer(key, workspace_id, render))
 
     @get(
         "/{integration_id:str}/next-slot",

@@ -1,9 +1,11 @@
-"""Answers already rendered to JSON bytes, each kept with the revision of the data it was
-rendered from. A request reads the current revision (one indexed row), and when it equals
+"""Answers already rendered to JSON bytes, each kept with the revision of the workspace's
+integrations it was rendered from (the `IntegrationRevisions` port, given by the composition
+root). A request reads the current revision (one indexed row), and when it equals
 the kept one the bytes are the answer: the same bytes a fresh read would render, since
 nothing it depends on has been written since. Any write, by any process, moves the
 revision on and the next request renders afresh. So the cache is never stale; it only
-saves the read of the rows and their rendering, which are most of a listing's cost.
+saves the read of the rows and their rendering, which are most of a listing's cost. The
+use cases behind the answers know nothing of it: this is the edge's decorator around them.
 
 Bounded by the total size of the kept bodies; the oldest kept answer goes first."""
 
@@ -11,26 +13,30 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
+from uuid import UUID
+
+from application.ports.revisions import IntegrationRevisions
 
 
 class RenderedAnswers:
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, revisions: IntegrationRevisions) -> None:
         self.max_bytes = max_bytes
+        self.revisions = revisions
         self._kept: dict[Hashable, tuple[int, bytes]] = {}
         self._size = 0
 
     async def answer(
         self,
         key: Hashable,
-        revision: Callable[[], Awaitable[int]],
+        workspace_id: UUID,
         render: Callable[[], Awaitable[bytes]],
     ) -> bytes:
-        """The bytes kept for `key` at the current revision, or `render()`'s, then kept.
-        The revision is read before rendering, so what is kept is at least that new; with
-        no budget it is not read at all."""
+        """The bytes kept for `key` at the current revision of the workspace's integrations,
+        or `render()`'s, then kept. The revision is read before rendering, so what is kept is
+        at least that new; with no budget it is not read at all."""
         if self.max_bytes <= 0:
             return await render()
-        current = await revision()
+        current = await self.revisions.of_workspace(workspace_id)
         body = self.get(key, current)
         if body is None:
             body = await render()

@@ -19,7 +19,7 @@ async def test_an_integration_is_found_in_any_status(
     workspace = world.workspace()
     integration = world.integration(workspace, status=status)
 
-    found = await GetIntegration(world.uow, world.revisions).execute(workspace.id, integration.id)
+    found = await GetIntegration(world.uow).execute(workspace.id, integration.id)
 
     assert found.id == integration.id
     assert found.status is status
@@ -29,10 +29,10 @@ async def test_another_workspaces_integration_is_not_found(world: World) -> None
     mine, theirs = world.workspace(), world.workspace()
     foreign = world.integration(theirs)
     with pytest.raises(NotFound):
-        await GetIntegration(world.uow, world.revisions).execute(mine.id, foreign.id)
+        await GetIntegration(world.uow).execute(mine.id, foreign.id)
 
 
 async def test_an_unknown_id_is_not_found(world: World) -> None:
     workspace = world.workspace()
     with pytest.raises(NotFound):
-        await GetIntegration(world.uow, world.revisions).execute(workspace.id, UUID(int=42))
+        await GetIntegration(world.uow).execute(workspace.id, UUID(int=42))

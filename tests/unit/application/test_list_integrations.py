@@ -22,7 +22,7 @@ DISCONNECTED = IntegrationStatus.DISCONNECTED
 
 
 async def listed(world: World, query: ListIntegrationsQuery) -> list[UUID]:
-    page = await ListIntegrations(world.uow, world.revisions).execute(query)
+    page = await ListIntegrations(world.uow).execute(query)
     return [integration.id for integration in page.items]
 
 
@@ -68,7 +68,7 @@ async def test_newest_connection_first_then_highest_id(world: World) -> None:
 async def test_a_limit_cuts_the_page_and_says_there_is_more(world: World) -> None:
     workspace = world.workspace()
     made = [world.integration(workspace, connected_at=START + timedelta(days=n)) for n in range(3)]
-    use_case = ListIntegrations(world.uow, world.revisions)
+    use_case = ListIntegrations(world.uow)
 
     first = await use_case.execute(ListIntegrationsQuery(workspace.id, limit=2))
     assert ids(*first.items) == ids(made[2], made[1])
@@ -85,7 +85,7 @@ async def test_a_page_that_holds_everything_has_no_more(world: World) -> None:
     workspace = world.workspace()
     for _ in range(3):
         world.integration(workspace)
-    page = await ListIntegrations(world.uow, world.revisions).execute(ListIntegrationsQuery(workspace.id, limit=3))
+    page = await ListIntegrations(world.uow).execute(ListIntegrationsQuery(workspace.id, limit=3))
     assert len(page.items) == 3
     assert not page.has_more
 
@@ -144,7 +144,7 @@ def test_walking_the_pages_lists_every_integration_once_in_order(
         cursor: UUID | None = None
         while True:
             query = ListIntegrationsQuery(workspace.id, limit=limit, starting_after=cursor)
-            page = await ListIntegrations(world.uow, world.revisions).execute(query)
+            page = await ListIntegrations(world.uow).execute(query)
             assert len(page.items) <= limit
             seen += [i.id for i in page.items]
             if not page.has_more:

@@ -3,14 +3,31 @@ bodies kept never pass the byte budget."""
 
 from __future__ import annotations
 
+from uuid import UUID, uuid4
+
 from hypothesis import given
 from hypothesis import strategies as st
 
+from application.ports.revisions import IntegrationRevisions
 from entrypoints.http.rendered import RenderedAnswers
 
 
+class Revisions(IntegrationRevisions):
+    """A revision the test moves by hand; counts its reads."""
+
+    def __init__(self) -> None:
+        self.current, self.reads = 1, 0
+
+    async def of_workspace(self, workspace_id: UUID) -> int:
+        self.reads += 1
+        return self.current
+
+
+REVISIONS = Revisions()
+
+
 def test_an_answer_is_given_back_for_its_own_revision_only() -> None:
-    answers = RenderedAnswers(max_bytes=1000)
+    answers = RenderedAnswers(1000, REVISIONS)
     answers.put("k", 7, b"seven")
     assert answers.get("k", 7) == b"seven"
     assert answers.get("k", 8) is None
@@ -18,7 +35,7 @@ def test_an_answer_is_given_back_for_its_own_revision_only() -> None:
 
 
 def test_a_newer_rendering_replaces_the_older() -> None:
-    answers = RenderedAnswers(max_bytes=1000)
+    answers = RenderedAnswers(1000, REVISIONS)
     answers.put("k", 1, b"one")
     answers.put("k", 2, b"two!")
     assert answers.get("k", 1) is None
@@ -27,7 +44,7 @@ def test_a_newer_rendering_replaces_the_older() -> None:
 
 
 def test_the_oldest_answers_go_first_when_the_budget_is_spent() -> None:
-    answers = RenderedAnswers(max_bytes=10)
+    answers = RenderedAnswers(10, REVISIONS)
     answers.put("a", 1, b"aaaa")
     answers.put("b", 1, b"bbbb")
     answers.put("c", 1, b"cccc")
@@ -36,14 +53,14 @@ def test_the_oldest_answers_go_first_when_the_budget_is_spent() -> None:
 
 
 def test_a_body_larger_than_the_budget_is_not_kept() -> None:
-    answers = RenderedAnswers(max_bytes=3)
+    answers = RenderedAnswers(3, REVISIONS)
     answers.put("k", 1, b"four")
     assert answers.get("k", 1) is None
     assert answers.size == 0
 
 
 def test_a_zero_budget_keeps_nothing() -> None:
-    answers = RenderedAnswers(max_bytes=0)
+    answers = RenderedAnswers(0, REVISIONS)
     answers.put("k", 1, b"x")
     assert (answers.get("k", 1), len(answers)) == (None, 0)
 
@@ -55,7 +72,7 @@ def test_a_zero_budget_keeps_nothing() -> None:
 def test_the_budget_holds_and_the_last_kept_rendering_is_the_one_given(
     budget: int, puts: list[tuple[int, int, bytes]]
 ) -> None:
-    answers = RenderedAnswers(max_bytes=budget)
+    answers = RenderedAnswers(budget, REVISIONS)
     last: dict[int, tuple[int, bytes]] = {}
     for key, revision, body in puts:
         answers.put(key, revision, body)
@@ -67,25 +84,20 @@ def test_the_budget_holds_and_the_last_kept_rendering_is_the_one_given(
 
 
 async def test_answer_renders_once_per_revision_and_reads_none_without_a_budget() -> None:
-    revision, rendered, revision_reads = 1, 0, 0
-
-    async def current() -> int:
-        nonlocal revision_reads
-        revision_reads += 1
-        return revision
+    revisions, rendered, workspace = Revisions(), 0, uuid4()
 
     async def render() -> bytes:
         nonlocal rendered
         rendered += 1
         return f"render {rendered}".encode()
 
-    answers = RenderedAnswers(max_bytes=100)
-    assert await answers.answer("k", current, render) == b"render 1"
-    assert await answers.answer("k", current, render) == b"render 1"
-    revision = 2
-    assert await answers.answer("k", current, render) == b"render 2"
-    assert (rendered, revision_reads) == (2, 3)
+    answers = RenderedAnswers(100, revisions)
+    assert await answers.answer("k", workspace, render) == b"render 1"
+    assert await answers.answer("k", workspace, render) == b"render 1"
+    revisions.current = 2
+    assert await answers.answer("k", workspace, render) == b"render 2"
+    assert (rendered, revisions.reads) == (2, 3)
 
-    off = RenderedAnswers(max_bytes=0)
-    assert await off.answer("k", current, render) == b"render 3"
-    assert revision_reads == 3
+    off = RenderedAnswers(0, revisions)
+    assert await off.answer("k", workspace, render) == b"render 3"
+    assert revisions.reads == 3

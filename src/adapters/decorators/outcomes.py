@@ -1,0 +1,98 @@
+"""An outcome recorder that records many outcomes to a transaction.
+
+A worker's publishes answer within milliseconds of each other. Each outcome used to take
+a transaction of its own (lock and read the post, let it record, write it back, commit);
+here the outcomes that arrive while one transaction is being written wait for it and go
+together in the next one: no timer, no added wait when the worker is idle, and under load
+one transaction carries as many outcomes as arrived during the last.
+
+If a group's transaction fails, its outcomes are tried one transaction each, so one bad
+outcome cannot lose the others; an outcome whose own transaction fails reaches its caller
+as the error (its lease then expires into `outcome_unknown`, as before).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from application.ports.outcomes import OutcomeRecorder
+from application.ports.publish_queue import ClaimedTarget
+from domain.outcomes import Outcome
+
+log = logging.getLogger("openpost.publisher")
+
+
+@dataclass(slots=True)
+class _Pending:
+    claimed: ClaimedTarget
+    outcome: Outcome
+    done: asyncio.Future[None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class BatchingOutcomeRecorder(OutcomeRecorder):
+    def __init__(self, inner: OutcomeRecorder) -> None:
+        self.inner = inner
+        self._waiting: list[_Pending] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def record(self, claimed: ClaimedTarget, outcome: Outcome) -> None:
+        """Returns once the outcome is committed (or refused as late). A caller cancelled
+        meanwhile (a worker's shutdown grace running out) still waits for the write, then
+        the cancellation goes through: what the platform answered is known by then, and
+        dropping it would let a published post expire into `outcome_unknown`."""
+        pending = _Pending(claimed, outcome)
+        self._waiting.append(pending)
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_while_waiting())
+        try:
+            await asyncio.shield(pending.done)
+        except asyncio.CancelledError:
+            if not pending.done.done():
+                await pending.done
+            raise
+
+    async def record_all(self, outcomes: Sequence[tuple[ClaimedTarget, Outcome]]) -> None:
+        await self.inner.record_all(outcomes)
+
+    async def _write_while_waiting(self) -> None:
+        batch: list[_Pending] = []
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting, []
+                await self._write(batch)
+        except BaseException:  # cancelled with the event loop: nobody may wait forever
+            for pending in [*batch, *self._waiting]:
+                if not pending.done.done():
+                    pending.done.cancel()
+            self._waiting = []
+            raise
+        finally:
+            self._writer = None
+
+    async def _write(self, batch: list[_Pending]) -> None:
+        try:
+            await self.inner.record_all([(p.claimed, p.outcome) for p in batch])
+        except Exception as error:
+            if len(batch) == 1:
+                _settle(batch[0], error)
+                return
+            log.warning("recording %d outcomes together failed; recording each", len(batch))
+            for pending in batch:
+                await self._write([pending])
+            return
+        for pending in batch:
+            _settle(pending, None)
+
+
+def _settle(pending: _Pending, error: Exception | None) -> None:
+    if pending.done.done():
+        return
+    if error is None:
+        pending.done.set_result(None)
+    else:
+        pending.done.set_exception(error)

@@ -1,0 +1,162 @@
+"""The batching outcome recorder: outcomes that arrive while one transaction is written
+go together in the next; a failed batch is retried one by one; the post still decides."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from datetime import timedelta
+from uuid import UUID
+
+import pytest
+
+from adapters.decorators.outcomes import BatchingOutcomeRecorder
+from adapters.persistence.memory import MemoryUnitOfWork
+from adapters.persistence.memory.posts import MemoryPostRepository
+from adapters.persistence.memory.store import MemoryStore
+from application.claim_due_targets import ClaimDueTargets
+from application.ports.publish_queue import ClaimedTarget
+from application.record_outcomes import RecordOutcomes
+from domain.outcomes import Failed, LeaseExpired, Published
+from domain.post import Post
+from domain.post_target import TargetStatus
+from tests.unit.application.posts_world import LEASE, START, World
+
+AT = START + timedelta(hours=1)
+
+
+class FlakyPosts(MemoryPostRepository):
+    """Fails any save that includes a post of `poisoned`."""
+
+    def __init__(self, store: MemoryStore, poisoned: set[UUID]) -> None:
+        super().__init__(store)
+        self.poisoned = poisoned
+
+    async def save_many(self, posts: Sequence[Post]) -> None:
+        if any(p.id in self.poisoned for p in posts):
+            raise RuntimeError("the disk is full")
+        await super().save_many(posts)
+
+
+class Counted:
+    """A unit-of-work factory over the world's store that counts commits."""
+
+    def __init__(self, store: MemoryStore, poisoned: set[UUID] | None = None) -> None:
+        self.store, self.poisoned, self.commits = store, poisoned or set(), 0
+
+    def __call__(self) -> MemoryUnitOfWork:
+        uow = MemoryUnitOfWork(self.store)
+        uow.posts = FlakyPosts(self.store, self.poisoned)
+        commit = uow.commit
+
+        async def counted() -> None:
+            self.commits += 1
+            await commit()
+
+        uow.commit = counted  # type: ignore[method-assign]
+        return uow
+
+
+async def _claimed(count: int) -> tuple[World, list[ClaimedTarget]]:
+    world = await World().setup()
+    for n in range(count):
+        await world.create(world.twitter, schedule_at=AT, content=f"post {n}")
+    world.clock.set(AT)
+    claimed = await ClaimDueTargets(world.uow, world.clock, LEASE).execute(count)
+    assert len(claimed) == count
+    return world, claimed
+
+
+def _published(n: int) -> Published:
+    return Published(str(n), f"https://x.test/{n}")
+
+
+async def _statuses(world: World) -> list[TargetStatus]:
+    return sorted(p.targets[0].status for p in world.store.posts.values())
+
+
+async def test_outcomes_that_arrive_together_share_one_transaction() -> None:
+    world, claimed = await _claimed(5)
+    factory = Counted(world.store)
+    recorder = BatchingOutcomeRecorder(RecordOutcomes(factory, world.clock))
+    await asyncio.gather(*(recorder.record(c, _published(n)) for n, c in enumerate(claimed)))
+    assert factory.commits == 1
+    assert await _statuses(world) == [TargetStatus.PUBLISHED] * 5
+
+
+async def test_outcomes_that_arrive_during_a_write_go_together_in_the_next() -> None:
+    world, claimed = await _claimed(5)
+    factory = Counted(world.store)
+    recorder = BatchingOutcomeRecorder(RecordOutcomes(factory, world.clock))
+    async with world.store.lock:  # the first write waits for this
+        first = asyncio.create_task(recorder.record(claimed[0], _published(0)))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        rest = [
+            asyncio.create_task(recorder.record(c, _published(n)))
+            for n, c in enumerate(claimed[1:])
+        ]
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert factory.commits == 0
+    await asyncio.gather(first, *rest)
+    assert factory.commits == 2, "one write for the first, one for the four that waited"
+    assert await _statuses(world) == [TargetStatus.PUBLISHED] * 5
+
+
+async def test_a_failed_batch_is_retried_one_by_one() -> None:
+    world, claimed = await _claimed(3)
+    factory = Counted(world.store, poisoned={claimed[1].post_id})
+    recorder = BatchingOutcomeRecorder(RecordOutcomes(factory, world.clock))
+    results = await asyncio.gather(
+        *(recorder.record(c, _published(n)) for n, c in enumerate(claimed)),
+        return_exceptions=True,
+    )
+    assert results[0] is None and results[2] is None
+    assert isinstance(results[1], RuntimeError)
+    by_post = {p.id: p.targets[0].status for p in world.store.posts.values()}
+    assert by_post[claimed[0].post_id] is TargetStatus.PUBLISHED
+    assert by_post[claimed[1].post_id] is TargetStatus.PUBLISHING, "left to its lease"
+    assert by_post[claimed[2].post_id] is TargetStatus.PUBLISHED
+
+
+async def test_a_late_outcome_is_skipped_and_the_others_land() -> None:
+    world, claimed = await _claimed(2)
+    recorder = BatchingOutcomeRecorder(RecordOutcomes(world.uow, world.clock))
+    world.clock.advance(LEASE)
+    await recorder.record(claimed[0], LeaseExpired())
+    await asyncio.gather(
+        recorder.record(claimed[0], Failed("content_rejected", "too late to say")),
+        recorder.record(claimed[1], _published(1)),
+    )
+    late, on_time = (world.store.posts[c.post_id].targets[0] for c in claimed)
+    assert late.status is TargetStatus.FAILED and late.error.code == "outcome_unknown"
+    assert on_time.status is TargetStatus.PUBLISHED
+
+
+async def test_two_targets_of_one_post_in_one_batch_are_both_recorded() -> None:
+    world = await World().setup()
+    post = await world.create(world.twitter, world.bluesky, schedule_at=AT)
+    world.clock.set(AT)
+    claimed = await ClaimDueTargets(world.uow, world.clock, LEASE).execute(10)
+    assert {c.post_id for c in claimed} == {post.id} and len(claimed) == 2
+    recorder = BatchingOutcomeRecorder(RecordOutcomes(world.uow, world.clock))
+    await asyncio.gather(*(recorder.record(c, _published(n)) for n, c in enumerate(claimed)))
+    targets = world.store.posts[post.id].targets
+    assert [t.status for t in targets] == [TargetStatus.PUBLISHED] * 2
+
+
+async def test_a_cancelled_caller_still_waits_for_its_write() -> None:
+    world, claimed = await _claimed(1)
+    recorder = BatchingOutcomeRecorder(RecordOutcomes(world.uow, world.clock))
+    async with world.store.lock:
+        recording = asyncio.create_task(recorder.record(claimed[0], _published(0)))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        recording.cancel()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert not recording.done(), "it waits for the write before letting the cancel through"
+    with pytest.raises(asyncio.CancelledError):
+        await recording
+    assert await _statuses(world) == [TargetStatus.PUBLISHED]
