@@ -24,7 +24,7 @@ from application.ports.twitter import TwitterGateway
 from application.ports.unit_of_work import UnitOfWork
 from application.start_connect import MEDIA_SCOPE, TWITTER_SCOPES
 from application.webhook_events import integration_event
-from domain.integration import Integration, IntegrationWarning, Profile
+from domain.integration import Connection, IntegrationWarning, Profile, connect_account
 from domain.platform import Platform
 from domain.webhooks.events import EventType
 from domain.workspace import WorkspaceMode
@@ -47,19 +47,14 @@ class TwitterCallback:
     error: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class ConnectedAccount:
-    integration: Integration
-    reconnected: bool
-
-
 class CompleteTwitterConnect:
     """Spends the state, exchanges the code, reads the profile, stores the account.
 
     Rules: the state is spent in its own committed transaction before X is called, so a
     callback that fails still spends it. The code is exchanged within the request (X's codes
     live 30 s). The same X account connected again in the same workspace reactivates its
-    integration (same id, new tokens); elsewhere it is a new integration. Tokens are stored
+    integration (same id, new tokens; `domain.integration.connect_account`); elsewhere it is a
+    new integration. Tokens are stored
     encrypted, never returned. Tokens X granted but that we refuse (missing scopes) are
     revoked at X, best effort.
     """
@@ -72,7 +67,7 @@ class CompleteTwitterConnect:
         self.ids = ids
         self.platforms = platforms
 
-    async def execute(self, callback: TwitterCallback) -> ConnectedAccount:
+    async def execute(self, callback: TwitterCallback) -> Connection:
         now = self.clock.now()
         pending, mode = await self._spend(callback.state, now)
         if callback.error:
@@ -117,7 +112,7 @@ class CompleteTwitterConnect:
 
     async def _store(
         self, workspace_id: UUID, profile: Profile, credentials: Credentials, now: datetime
-    ) -> ConnectedAccount:
+    ) -> Connection:
         async with self.uow:
             existing = await self.uow.integrations.find_by_account(
                 workspace_id, Platform.TWITTER, profile.platform_user_id
@@ -127,26 +122,26 @@ class CompleteTwitterConnect:
                 if MEDIA_SCOPE in credentials.scopes
                 else (IntegrationWarning.MEDIA_SCOPE_MISSING,)
             )
-            if existing is not None:
-                existing.reconnect(profile, now, warnings)
-                await self.uow.integrations.save(existing)
-                integration = existing
+            connection = connect_account(
+                existing,
+                new_id=self.ids.new_id,
+                workspace_id=workspace_id,
+                platform=Platform.TWITTER,
+                profile=profile,
+                now=now,
+                warnings=warnings,
+            )
+            integration = connection.integration
+            if connection.reactivated:
+                await self.uow.integrations.save(integration)
             else:
-                integration = Integration.connect(
-                    id=self.ids.new_id(),
-                    workspace_id=workspace_id,
-                    platform=Platform.TWITTER,
-                    profile=profile,
-                    now=now,
-                    warnings=warnings,
-                )
                 await self.uow.integrations.add(integration)
             await self.uow.credentials.put(integration.id, credentials)
             await self.uow.outbox.record(
                 integration_event(EventType.INTEGRATION_CONNECTED, integration, now)
             )
             await self.uow.commit()
-        return ConnectedAccount(integration, reconnected=existing is not None)
+        return connection
 
 
 async def _revoke(gateway: TwitterGateway, credentials: Credentials) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
@@ -15,7 +14,7 @@ from application.ports.ids import IdGenerator
 from application.ports.platform_directory import PlatformDirectory
 from application.ports.unit_of_work import UnitOfWork
 from application.webhook_events import integration_event
-from domain.integration import Integration
+from domain.integration import Connection, connect_account
 from domain.platform import Platform
 from domain.webhooks.events import EventType
 from domain.workspace import WorkspaceMode
@@ -23,18 +22,12 @@ from domain.workspace import WorkspaceMode
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class BlueskyConnected:
-    integration: Integration
-    created: bool  # False when an integration of the same DID was reactivated
-
-
 class ConnectBluesky:
     """Logs in, then records the integration and its encrypted session in one unit of work.
 
     - The login happens before the unit of work opens: no transaction waits on the network.
     - The same account (DID) connected again in the workspace reactivates its integration
-      (same id, new session), whatever its status; otherwise a new integration is created.
+      (same id, new session), whatever its status (`domain.integration.connect_account`).
     - Test workspaces log in to the simulated platform (password `test-test-test-test`).
     - Sessions this leaves unused (the replaced one, or the new one when storing fails) are
       ended at Bluesky, best effort.
@@ -56,7 +49,7 @@ class ConnectBluesky:
 
     async def execute(
         self, workspace_id: UUID, mode: WorkspaceMode, identifier: str, password: str
-    ) -> BlueskyConnected:
+    ) -> Connection:
         now = self.clock.now()
         gateway = self.platforms.bluesky(mode)
         await self.throttle.check(workspace_id, identifier)
@@ -82,36 +75,36 @@ class ConnectBluesky:
 
     async def _store(
         self, workspace_id: UUID, login: BlueskyLogin, now: datetime
-    ) -> tuple[BlueskyConnected, Credentials | None]:
+    ) -> tuple[Connection, Credentials | None]:
         profile = login.profile
         async with self.uow:
-            integration = await self.uow.integrations.find_by_account(
+            existing = await self.uow.integrations.find_by_account(
                 workspace_id, Platform.BLUESKY, profile.platform_user_id
             )
             replaced = None
-            if integration is None:
-                integration = Integration.connect(
-                    id=self.ids.new_id(),
-                    workspace_id=workspace_id,
-                    platform=Platform.BLUESKY,
-                    profile=profile,
-                    now=now,
-                    warnings=login.warnings,
-                )
-                await self.uow.integrations.add(integration)
-                created = True
-            else:
-                stored = await self.uow.credentials.get(integration.id)
+            if existing is not None:
+                stored = await self.uow.credentials.get(existing.id)
                 replaced = stored.credentials if stored else None
-                integration.reconnect(profile, now, login.warnings)
+            connection = connect_account(
+                existing,
+                new_id=self.ids.new_id,
+                workspace_id=workspace_id,
+                platform=Platform.BLUESKY,
+                profile=profile,
+                now=now,
+                warnings=login.warnings,
+            )
+            integration = connection.integration
+            if connection.reactivated:
                 await self.uow.integrations.save(integration)
-                created = False
+            else:
+                await self.uow.integrations.add(integration)
             await self.uow.credentials.put(integration.id, login.credentials)
             await self.uow.outbox.record(
                 integration_event(EventType.INTEGRATION_CONNECTED, integration, now)
             )
             await self.uow.commit()
-        return BlueskyConnected(integration, created), replaced
+        return connection, replaced
 
 
 async def _end(gateway: BlueskyGateway, credentials: Credentials) -> None:

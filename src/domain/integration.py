@@ -7,6 +7,7 @@ It owns its status. Every move goes through `_move`, which consults one explicit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
@@ -167,3 +168,41 @@ class Integration:
             setattr(self, name, value)
         if before != self:
             self.updated_at = now
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """What connecting an account came to: its integration, and whether that integration
+    already existed and was reactivated (same id) rather than created."""
+
+    integration: Integration
+    reactivated: bool
+
+
+def connect_account(
+    existing: Integration | None,
+    *,
+    new_id: Callable[[], UUID],
+    workspace_id: UUID,
+    platform: Platform,
+    profile: Profile,
+    now: datetime,
+    warnings: tuple[IntegrationWarning, ...] = (),
+) -> Connection:
+    """Connect or reactivate: the account's integration in the workspace, found by the
+    platform's user id (`existing`), is reactivated whatever its status (same id, fresh
+    profile, active); with none, a new integration is made under `new_id()`."""
+    if existing is None:
+        integration = Integration.connect(
+            id=new_id(),
+            workspace_id=workspace_id,
+            platform=platform,
+            profile=profile,
+            now=now,
+            warnings=warnings,
+        )
+        return Connection(integration, reactivated=False)
+    if existing.workspace_id != workspace_id or existing.platform is not platform:
+        raise ValueError("only the workspace's own integration of the platform reactivates")
+    existing.reconnect(profile, now, warnings)
+    return Connection(existing, reactivated=True)

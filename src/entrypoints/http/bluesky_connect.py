@@ -90,7 +90,9 @@ class BlueskyConnectController(Controller):
         done = await use_case.execute(
             who.workspace_id, who.workspace_mode, data.identifier, data.password
         )
-        return Response(integration_out(done.integration), status_code=201 if done.created else 200)
+        return Response(
+            integration_out(done.integration), status_code=200 if done.reactivated else 201
+        )
 
     @get(
         "/bluesky/connect",

@@ -127,7 +127,7 @@ class TwitterCallbackController(Controller):
         account = f"@{integration.username}"
         if integration.display_name and integration.display_name != integration.username:
             account += f" ({integration.display_name})"
-        verb = "reconnected" if done.reconnected else "connected"
+        verb = "reconnected" if done.reactivated else "connected"
         return page(200, "Account connected", f"The X account {account} is {verb}.", ok=True)
 
     @get(

@@ -50,7 +50,7 @@ async def test_five_failures_for_an_account_refuse_it_without_asking_bluesky(
     assert calls(world) == 5
 
     other = await world.connect(ws, "someone-else.bsky.social", SIMULATED_APP_PASSWORD)
-    assert other.created
+    assert not other.reactivated
 
 
 async def test_the_window_slides_from_each_failure(world: World) -> None:
@@ -90,7 +90,9 @@ async def test_twenty_failures_across_a_workspace_refuse_every_login_there(
     assert calls(world) == 20
 
     elsewhere = await world.workspace(WorkspaceMode.TEST)
-    assert (await world.connect(elsewhere, "victim.bsky.social", SIMULATED_APP_PASSWORD)).created
+    assert not (
+        await world.connect(elsewhere, "victim.bsky.social", SIMULATED_APP_PASSWORD)
+    ).reactivated
 
 
 async def test_each_failure_is_a_warning_without_the_password(

@@ -39,7 +39,7 @@ async def test_a_consented_code_connects_the_account(world: TwitterWorld) -> Non
     done = await world.complete().execute(await world.authorize(ws))
 
     integration = done.integration
-    assert not done.reconnected
+    assert not done.reactivated
     assert integration.platform is Platform.TWITTER
     assert integration.workspace_id == ws.workspace.id
     assert integration.status is IntegrationStatus.ACTIVE
@@ -78,7 +78,7 @@ async def test_the_same_account_again_reactivates_the_same_integration(
 
     again = await world.complete().execute(await world.authorize(ws))
 
-    assert again.reconnected and again.integration.id == first.id
+    assert again.reactivated and again.integration.id == first.id
     assert again.integration.status is IntegrationStatus.ACTIVE
     assert again.integration.status_reason is None
     assert again.integration.connected_at == NOW + timedelta(hours=1)
@@ -203,7 +203,7 @@ async def test_a_grant_without_media_write_connects_with_the_media_scope_warning
     with pytest.raises(MediaScopeMissing):
         connected.integration.ensure_can_post_media()
     again = await world.complete().execute(await world.authorize(ws))
-    assert again.reconnected and again.integration.warnings == ()
+    assert again.reactivated and again.integration.warnings == ()
     again.integration.ensure_can_post_media()
 
 
@@ -244,7 +244,7 @@ async def test_a_test_workspace_connects_its_synthetic_account_offline(
 
     done = await world.complete().execute(await world.authorize(ws))
 
-    assert done.reconnected and done.integration.id == synthetic.id
+    assert done.reactivated and done.integration.id == synthetic.id
     assert done.integration.username == SYNTHETIC_PROFILES[Platform.TWITTER].username
     stored = await world.stored(synthetic.id)
     assert stored is not None and stored.credentials.access_token.startswith("simulated-")

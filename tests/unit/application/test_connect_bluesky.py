@@ -15,14 +15,14 @@ from adapters.platforms.bluesky import AtprotoBlueskyGateway
 from adapters.platforms.directory import StaticPlatformDirectory
 from adapters.platforms.simulated import SIMULATED_APP_PASSWORD, SimulatedBlueskyGateway
 from adapters.rate_limit.failed_attempts_memory import MemoryFailedAttempts
-from application.connect_bluesky import BlueskyConnected, ConnectBluesky
+from application.connect_bluesky import ConnectBluesky
 from application.disconnect_integration import DisconnectIntegration
 from application.errors import DatabaseUnavailable
 from application.login_throttle import LoginLimits, LoginThrottle
 from application.ports.bluesky import BlueskyLogin, InvalidCredentials
 from application.ports.credentials import Credentials
 from application.workspaces import CreatedWorkspace, CreateWorkspace
-from domain.integration import Integration, IntegrationStatus, IntegrationWarning
+from domain.integration import Connection, Integration, IntegrationStatus, IntegrationWarning
 from domain.platform import Platform
 from domain.workspace import WorkspaceMode
 from tests.peers.bluesky_pds import LocalPds
@@ -76,9 +76,13 @@ class World:
 
     async def connect(
         self, workspace: CreatedWorkspace, identifier: str, password: str
-    ) -> BlueskyConnected:
+    ) -> Connection:
         use_case = ConnectBluesky(
-            MemoryUnitOfWork(self.store), self.clock, Uuid7Generator(), self.directory, self.throttle
+            MemoryUnitOfWork(self.store),
+            self.clock,
+            Uuid7Generator(),
+            self.directory,
+            self.throttle,
         )
         ws = workspace.workspace
         return await use_case.execute(ws.id, ws.mode, identifier, password)
@@ -112,7 +116,7 @@ async def test_a_test_workspace_connects_any_handle_with_the_test_password(world
 
     done = await world.connect(ws, "@Someone.bsky.social", SIMULATED_APP_PASSWORD)
 
-    assert done.created is True
+    assert done.reactivated is False
     integration = done.integration
     assert integration.platform is Platform.BLUESKY
     assert integration.username == "someone.bsky.social"
@@ -141,7 +145,7 @@ async def test_connecting_the_same_account_again_reactivates_it(world: World) ->
 
     again = await world.connect(ws, "someone.bsky.social", SIMULATED_APP_PASSWORD)
 
-    assert again.created is False
+    assert again.reactivated is True
     assert again.integration.id == first.integration.id
     assert again.integration.status is IntegrationStatus.ACTIVE
     assert again.integration.status_reason is None
@@ -155,7 +159,7 @@ async def test_the_demo_handle_reactivates_the_synthetic_account(world: World) -
 
     done = await world.connect(ws, synthetic.username, SIMULATED_APP_PASSWORD)
 
-    assert done.created is False and done.integration.id == synthetic.id
+    assert done.reactivated is True and done.integration.id == synthetic.id
 
 
 async def test_reconnecting_ends_the_replaced_session(world: World) -> None:
@@ -178,7 +182,7 @@ async def test_a_connect_that_raced_another_reactivates_the_winner(world: World)
     world.simulated.during_login = a_concurrent_connect
     done = await world.connect(ws, "someone.bsky.social", SIMULATED_APP_PASSWORD)
 
-    assert done.created is False
+    assert done.reactivated is True
     assert (
         len([i for i in world.store.integrations.values() if i.username == "someone.bsky.social"])
         == 1
@@ -214,7 +218,7 @@ async def test_a_live_workspace_connects_through_bluesky(
 
     done = await live_world.connect(ws, account.handle, app_password)
 
-    assert done.created is True
+    assert done.reactivated is False
     assert (done.integration.platform_user_id, done.integration.username) == (
         account.did,
         account.handle,
@@ -238,7 +242,7 @@ async def test_a_live_reconnect_keeps_the_id_and_ends_the_old_session(
 
     again = await live_world.connect(ws, account.handle, app_password)
 
-    assert again.created is False and again.integration.id == first.integration.id
+    assert again.reactivated is True and again.integration.id == first.integration.id
     refused = bluesky_pds.xrpc(
         "com.atproto.server.refreshSession", post=True, token=old.refresh_token
     )
