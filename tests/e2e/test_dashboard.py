@@ -455,3 +455,39 @@ async def test_webhook_endpoints_deliveries_and_a_test_event(dash: Api) -> None:
     gone = await dash.client.post(f"{link.group(1)}/delete", data={"csrf_token": csrf})
     assert gone.status_code == 303
     assert "The endpoint is deleted." in (await dash.client.get(gone.headers["location"])).text
+
+
+async def test_a_signed_in_person_counts_against_the_key_not_the_address(sqlite_url: str) -> None:
+    """The address budget (3 a minute here) guards the sign-in form; once signed in, the
+    pages count against the key's own limit (5 a minute here), as the API does."""
+    settings = settings_for(
+        sqlite_url,
+        OPENPOST_UNAUTHENTICATED_RATE_LIMIT="3/minute",
+        OPENPOST_RATE_LIMIT="5/minute",
+    )
+    container = build_container(settings, ClockOverride(ManualClock(START)))
+    await upgrade(await container.get(AsyncEngine))
+    app = create_app(settings, container)
+    try:
+        async with client_for(app) as client:
+            api = Api(client=client, container=container, clock=ManualClock(START))
+            ws = await api.workspace()
+            await sign_in(client, ws.api_key.plaintext)  # 2 by address, then 1 by key
+            for _ in range(4):
+                assert (await client.get("/dashboard/posts")).status_code == 200
+            over = await client.get("/dashboard/posts")
+            assert over.status_code == 429 and over.json()["code"] == "rate_limited"
+            client.cookies.clear()
+            assert (await client.get("/dashboard/sign-in")).status_code == 200
+            refused = await client.get("/dashboard/sign-in")
+            assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    finally:
+        await container.close()
+
+
+async def test_assets_are_named_by_their_version(dash: Api) -> None:
+    page = await dash.client.get("/dashboard/sign-in")
+    found = re.search(r'href="(/dashboard/static/dashboard.css\?v=[0-9a-f]{12})"', page.text)
+    assert found is not None
+    css = await dash.client.get(found.group(1))
+    assert css.status_code == 200 and "max-age=86400" in css.headers["cache-control"]

@@ -24,9 +24,12 @@ from litestar.utils import normalize_path
 
 from application.authenticate import AuthenticateApiKey
 from application.errors import DatabaseUnavailable
+from application.ports.api_keys import Principal
 from application.ports.rate_limiter import RateLimiter
 from entrypoints.http.address_limit import AddressLimit, address_limited, client_address
 from entrypoints.http.caller import PRINCIPAL
+from entrypoints.http.dashboard.session import COOKIE_PATH as DASHBOARD
+from entrypoints.http.dashboard.session import SessionSealer, session_cookie_of
 from entrypoints.http.docs_page import missing_page_headers
 from entrypoints.http.envelope import REQUEST_ID, new_request_id, send_refusal
 from entrypoints.http.errors import UNAUTHENTICATED, refusal_for
@@ -83,6 +86,7 @@ class Gate:
         self._authenticate: AuthenticateApiKey | None = None
         self._limiter: RateLimiter | None = None
         self._address_limit: AddressLimit | None = None
+        self._sealer: SessionSealer | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -135,7 +139,16 @@ class Gate:
         api = is_api_path(scope["path"])
         mcp = self.mcp if not api and self.mcp and is_mcp_path(scope["path"]) else None
         if mcp is None and not api:
-            if limit is not None:
+            person = await self._dashboard_principal(scope) if limit is not None else None
+            if person is not None:
+                # A signed-in person's pages count against their key's budget, as the API.
+                if self.rate_limits:
+                    limiter = self._limiter or await self._resolve_limiter()
+                    decision = await limiter.hit(person.key_id.hex)
+                    if not decision.allowed:
+                        await send_refusal(send, rate_limited(decision), request_id)
+                        return
+            elif limit is not None:
                 decision = await limit.hit(address)
                 if not decision.allowed:
                     await send_refusal(send, address_limited(decision.reset_s), request_id)
@@ -177,6 +190,28 @@ class Gate:
             await self.idempotent(scope, receive, send)
         else:
             await self.app(scope, receive, send)
+
+    async def _dashboard_principal(self, scope: dict[str, Any]) -> Principal | None:
+        """The principal of a dashboard request's valid session, if it carries one."""
+        if not scope["path"].startswith(DASHBOARD):
+            return None
+        cookie = session_cookie_of(scope["headers"])
+        if cookie is None:
+            return None
+        sealer = self._sealer or await self._resolve_sealer()
+        session = sealer.open(cookie)
+        if session is None:
+            return None
+        authenticate = self._authenticate or await self._resolve_authenticate()
+        try:
+            return await authenticate.execute(session.api_key)
+        except DatabaseUnavailable:
+            return None
+
+    async def _resolve_sealer(self) -> SessionSealer:
+        sealer: SessionSealer = await self.container.get(SessionSealer)
+        self._sealer = sealer
+        return sealer
 
     async def _resolve_authenticate(self) -> AuthenticateApiKey:
         authenticate: AuthenticateApiKey = await self.container.get(AuthenticateApiKey)

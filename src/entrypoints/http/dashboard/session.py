@@ -16,6 +16,7 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
@@ -66,3 +67,17 @@ class SessionSealer:
             return Session(api_key=str(payload["k"]), csrf=str(payload["c"]))
         except (InvalidToken, UnicodeEncodeError, ValueError, KeyError, TypeError):
             return None
+
+
+def session_cookie_of(headers: list[tuple[bytes, bytes]]) -> str | None:
+    """The session cookie's value in a request's raw ASGI headers, if any."""
+    for name, value in headers:
+        if name == b"cookie" and COOKIE.encode() in value:
+            jar: SimpleCookie = SimpleCookie()
+            try:
+                jar.load(value.decode("latin-1"))
+            except CookieError:
+                return None
+            morsel = jar.get(COOKIE)
+            return morsel.value if morsel is not None else None
+    return None

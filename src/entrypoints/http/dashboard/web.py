@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 
 from application.authenticate import AuthenticateApiKey
 from application.ports.api_keys import Principal
+from entrypoints.http.dashboard.assets import version
 from entrypoints.http.dashboard.session import (
     COOKIE,
     COOKIE_PATH,
@@ -151,7 +152,7 @@ def render(
 ) -> Template:
     return Template(
         template_name=name,
-        context={"base": BASE, "csrf_field": CSRF_FIELD, **context},
+        context={"base": BASE, "csrf_field": CSRF_FIELD, "assets": version(), **context},
         status_code=status,
         headers=page_headers(settings),
         cookies=cookies or [],
