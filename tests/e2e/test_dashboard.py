@@ -15,7 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.clock import ManualClock
 from adapters.persistence.sqlalchemy.migrate import upgrade
 from application.api_keys import RevokeApiKey
+from application.ports.unit_of_work import UnitOfWork
 from application.workspaces import CreatedWorkspace
+from domain.integration import StatusReason
+from domain.platform import Platform
 from entrypoints.di import build_container
 from entrypoints.http.app import create_app
 from entrypoints.http.dashboard.posts import count
@@ -491,3 +494,29 @@ async def test_assets_are_named_by_their_version(dash: Api) -> None:
     assert found is not None
     css = await dash.client.get(found.group(1))
     assert css.status_code == 200 and "max-age=86400" in css.headers["cache-control"]
+
+
+async def test_an_account_that_needs_refresh_says_why_and_reconnects(dash: Api) -> None:
+    ws, csrf = await signed_in(dash)
+    async with dash.container() as scope:
+        uow = await scope.get(UnitOfWork)
+        async with uow:
+            demo_x = next(i for i in ws.integrations if i.platform is Platform.TWITTER)
+            x = await uow.integrations.get(ws.workspace.id, demo_x.id)
+            assert x is not None
+            x.credentials_rejected(StatusReason.TOKEN_EXPIRED, START)
+            await uow.integrations.save(x)
+            await uow.commit()
+    page = await dash.client.get("/dashboard/integrations")
+    assert 'data-platform="twitter" data-status="needs_refresh"' in page.text
+    assert "Its access expired: reconnect it." in page.text
+    assert "Reconnect @openpost_demo" in page.text
+    started = await dash.client.post(
+        "/dashboard/integrations/connect/twitter", data={"csrf_token": csrf}
+    )
+    approved = await dash.client.get(
+        started.headers["location"].removeprefix("http://127.0.0.1:8000")
+    )
+    back = await dash.client.get(approved.headers["location"].removeprefix("http://127.0.0.1:8000"))
+    again = await dash.client.get(back.headers["location"])
+    assert 'data-platform="twitter" data-status="active"' in again.text
