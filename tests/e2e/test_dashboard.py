@@ -520,3 +520,51 @@ async def test_an_account_that_needs_refresh_says_why_and_reconnects(dash: Api) 
     back = await dash.client.get(approved.headers["location"].removeprefix("http://127.0.0.1:8000"))
     again = await dash.client.get(back.headers["location"])
     assert 'data-platform="twitter" data-status="active"' in again.text
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "content_type"),
+    [
+        ("/dashboard/posts", b"--x\r\nbroken", "multipart/form-data; boundary=x"),
+        ("/dashboard/posts", b"--x\r\nbroken", "multipart/form-data"),
+        ("/dashboard/posts", b"\xff\xfe=\xff", "application/x-www-form-urlencoded"),
+        ("/dashboard/posts", b'{"content": "hi"}', "application/json"),
+        (
+            "/dashboard/sign-in",
+            b"api_key=%ff%fe&csrf_token=%00",
+            "application/x-www-form-urlencoded",
+        ),
+        ("/dashboard/posts/count", b"\xff\xfe\xfd", "text/plain"),
+        ("/dashboard/webhooks", b"url=%00&events=%ff", "application/x-www-form-urlencoded"),
+    ],
+)
+async def test_hostile_form_bodies_are_refused_never_a_500(
+    dash: Api, path: str, body: bytes, content_type: str
+) -> None:
+    _, csrf = await signed_in(dash)
+    answer = await dash.client.post(
+        path, content=body, headers={"Content-Type": content_type, "X-CSRF-Token": csrf}
+    )
+    assert answer.status_code < 500, answer.text
+
+
+async def test_hostile_form_values_are_refused_on_the_page(dash: Api) -> None:
+    _, csrf = await signed_in(dash)
+    for data in (
+        {"content": "hi", "integrations": ["not-an-id"], "when": "draft"},
+        {
+            "content": "hi",
+            "integrations": ["01a23c16-cc03-775b-a085-d924dc2abf58"],
+            "when": "draft",
+        },
+        {"content": "hi", "integrations": ["x"], "when": "at", "at": "yesterday"},
+        {"content": "hi", "integrations": ["x"], "when": "at", "at": "2020-01-01T00:00"},
+    ):
+        answer = await dash.client.post("/dashboard/posts", data={**data, "csrf_token": csrf})
+        assert 400 <= answer.status_code < 500 and 'role="alert"' in answer.text, data
+    week = await dash.client.get("/dashboard/posts/calendar?week=not-a-date")
+    assert week.status_code == 200
+    dash.client.cookies.set("openpost_tz", "../../etc/passwd", path="/dashboard")
+    assert (await dash.client.get("/dashboard/posts")).status_code == 200
+    dash.client.cookies.set("openpost_tz", "Not/AZone", path="/dashboard")
+    assert "Times are shown in UTC" in (await dash.client.get("/dashboard/posts")).text
