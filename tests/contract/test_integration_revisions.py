@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from adapters.persistence.memory.repositories import MemoryIntegrationRevisions
+from adapters.persistence.memory.revisions import MemoryIntegrationRevisions
 from adapters.persistence.sqlalchemy.reads import ReadConnections
 from adapters.persistence.sqlalchemy.revisions import SqlAlchemyIntegrationRevisions
 from application.ports.revisions import IntegrationRevisions

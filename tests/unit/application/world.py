@@ -11,7 +11,7 @@ from uuid import UUID
 from adapters.clock import ManualClock
 from adapters.ids import Uuid7Generator
 from adapters.persistence.memory import MemoryStore, MemoryUnitOfWork
-from adapters.persistence.memory.repositories import MemoryIntegrationRevisions
+from adapters.persistence.memory.revisions import MemoryIntegrationRevisions
 from domain.integration import Integration, IntegrationStatus, Profile, StatusReason
 from domain.platform import Platform
 from domain.workspace import Workspace, WorkspaceMode

@@ -3,28 +3,24 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Any, Self
 
+from adapters.persistence.memory.api_keys import MemoryApiKeyRepository
+from adapters.persistence.memory.busy_times import MemoryBusyTimeReader
+from adapters.persistence.memory.credentials import MemoryCredentialRepository
+from adapters.persistence.memory.idempotency import MemoryIdempotencyStore
+from adapters.persistence.memory.integrations import MemoryIntegrationRepository
 from adapters.persistence.memory.media import MemoryMediaRepository
+from adapters.persistence.memory.oauth_states import MemoryOAuthStateRepository
 from adapters.persistence.memory.outbox import MemoryOutbox
-from adapters.persistence.memory.posts import (
-    MemoryIdempotencyStore,
-    MemoryPostRepository,
-    MemoryPublishQueue,
-)
+from adapters.persistence.memory.posts import MemoryPostRepository
+from adapters.persistence.memory.publish_queue import MemoryPublishQueue
 from adapters.persistence.memory.queues import MemoryQueueRepository
-from adapters.persistence.memory.repositories import (
-    MemoryApiKeyRepository,
-    MemoryBusyTimeReader,
-    MemoryCredentialRepository,
-    MemoryIntegrationRepository,
-    MemoryOAuthStateRepository,
-    MemoryWorkspaceRepository,
-)
 from adapters.persistence.memory.store import MemoryStore
 from adapters.persistence.memory.webhook_deliveries import (
     MemoryDeliveryQueue,
     MemoryDeliveryRepository,
 )
 from adapters.persistence.memory.webhook_endpoints import MemoryWebhookEndpointRepository
+from adapters.persistence.memory.workspaces import MemoryWorkspaceRepository
 from application.ports.unit_of_work import UnitOfWork
 
 

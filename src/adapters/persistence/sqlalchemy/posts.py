@@ -30,7 +30,7 @@ from domain.post import Post, PostStatus
 _T = post_targets.alias("t")
 
 # Saving writes every column an entity can change, by primary key, as one executemany per
-# table; built once (see integration_repositories on why).
+# table; built once (see integrations.py on why).
 _FIXED = {"id", "post_id", "workspace_id", "created_at"}
 
 

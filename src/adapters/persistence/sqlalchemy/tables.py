@@ -1,4 +1,4 @@
-"""Explicit tables. Domain classes are not mapped; `mappers.py` converts rows."""
+"""Explicit tables. Domain classes are not mapped; the `*_mappers.py` modules convert rows."""
 
 from sqlalchemy import (
     BigInteger,

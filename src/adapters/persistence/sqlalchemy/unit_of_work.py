@@ -6,27 +6,25 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.persistence.sqlalchemy.api_keys import SqlAlchemyApiKeyRepository
+from adapters.persistence.sqlalchemy.busy_times import SqlAlchemyBusyTimeReader
+from adapters.persistence.sqlalchemy.credentials import SqlAlchemyCredentialRepository
 from adapters.persistence.sqlalchemy.engine import take_turn
 from adapters.persistence.sqlalchemy.errors import as_unavailable, translate_database_errors
 from adapters.persistence.sqlalchemy.idempotency import SqlAlchemyIdempotencyStore
+from adapters.persistence.sqlalchemy.integrations import SqlAlchemyIntegrationRepository
 from adapters.persistence.sqlalchemy.media import SqlAlchemyMediaRepository
+from adapters.persistence.sqlalchemy.oauth_states import SqlAlchemyOAuthStateRepository
 from adapters.persistence.sqlalchemy.outbox import SqlAlchemyOutbox
 from adapters.persistence.sqlalchemy.posts import SqlAlchemyPostRepository
 from adapters.persistence.sqlalchemy.publish_queue import SqlAlchemyPublishQueue
 from adapters.persistence.sqlalchemy.queues import SqlAlchemyQueueRepository
-from adapters.persistence.sqlalchemy.repositories import (
-    SqlAlchemyApiKeyRepository,
-    SqlAlchemyBusyTimeReader,
-    SqlAlchemyCredentialRepository,
-    SqlAlchemyIntegrationRepository,
-    SqlAlchemyOAuthStateRepository,
-    SqlAlchemyWorkspaceRepository,
-)
 from adapters.persistence.sqlalchemy.webhook_deliveries import (
     SqlAlchemyDeliveryQueue,
     SqlAlchemyDeliveryRepository,
 )
 from adapters.persistence.sqlalchemy.webhook_endpoints import SqlAlchemyWebhookEndpointRepository
+from adapters.persistence.sqlalchemy.workspaces import SqlAlchemyWorkspaceRepository
 from application.errors import DatabaseUnavailable
 from application.ports.clock import Clock
 from application.ports.token_cipher import TokenCipher

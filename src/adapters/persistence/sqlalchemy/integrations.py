@@ -1,24 +1,22 @@
-"""Integrations and the busy times that block their slots, in SQL."""
+"""Integrations, in SQL."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import String, and_, bindparam, insert, or_, select, type_coerce, update
+from sqlalchemy import and_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.persistence.sqlalchemy import mappers
-from adapters.persistence.sqlalchemy.locks import lock_rows
+from adapters.persistence.sqlalchemy.integration_mappers import (
+    integration_from_row,
+    integration_to_row,
+)
 from adapters.persistence.sqlalchemy.tables import (
-    BUSY_TARGET,
     integrations,
-    post_targets,
 )
 from application.errors import DuplicateIntegration
-from application.ports.busy_times import BusyTimeReader
 from application.ports.integrations import IntegrationRepository
 from domain.integration import Integration, IntegrationStatus
 from domain.platform import Platform
@@ -49,19 +47,6 @@ _PAGE_AFTER = _PAGE.where(
         ),
     )
 )
-# A next-slot read returns up to a few thousand times: they skip the column type's per-row
-# processing (SQLAlchemy's and `UtcDateTime`'s, most of the read's cost) and are made aware
-# UTC datetimes in one pass by `_as_utc`. The SQL is the same.
-_BUSY = select(type_coerce(post_targets.c.scheduled_at, String())).where(
-    post_targets.c.integration_id == bindparam("integration_id"),
-    BUSY_TARGET,
-    post_targets.c.scheduled_at >= bindparam("start"),
-    post_targets.c.scheduled_at <= bindparam("end"),
-)
-_BUSY_BUT = _BUSY.where(post_targets.c.post_id != bindparam("post_id")).order_by(
-    post_targets.c.scheduled_at
-)
-_BUSY = _BUSY.order_by(post_targets.c.scheduled_at)  # the index's own order: no sort step
 
 
 class SqlAlchemyIntegrationRepository(IntegrationRepository):
@@ -72,7 +57,7 @@ class SqlAlchemyIntegrationRepository(IntegrationRepository):
         try:
             async with self.conn.begin_nested():
                 await self.conn.execute(
-                    insert(integrations).values(mappers.integration_to_row(integration))
+                    insert(integrations).values(integration_to_row(integration))
                 )
         except IntegrityError as error:
             if "uq_integrations_account" in str(error.orig) or "UNIQUE" in str(error.orig):
@@ -80,7 +65,7 @@ class SqlAlchemyIntegrationRepository(IntegrationRepository):
             raise
 
     async def save(self, integration: Integration) -> None:
-        row = mappers.integration_to_row(integration)
+        row = integration_to_row(integration)
         del row["id"]
         await self.conn.execute(
             update(integrations).where(integrations.c.id == integration.id).values(row)
@@ -91,7 +76,7 @@ class SqlAlchemyIntegrationRepository(IntegrationRepository):
             _ONE, {"integration_id": integration_id, "workspace_id": workspace_id}
         )
         row = found.mappings().first()
-        return mappers.integration_from_row(row) if row else None
+        return integration_from_row(row) if row else None
 
     async def get_any(self, integration_id: UUID) -> Integration | None:
         row = (
@@ -103,13 +88,13 @@ class SqlAlchemyIntegrationRepository(IntegrationRepository):
             .mappings()
             .first()
         )
-        return mappers.integration_from_row(row) if row else None
+        return integration_from_row(row) if row else None
 
     async def get_many(self, integration_ids: Collection[UUID]) -> dict[UUID, Integration]:
         if not integration_ids:
             return {}
         rows = await self.conn.execute(_MANY, {"ids": list(integration_ids)})
-        found = (mappers.integration_from_row(row) for row in rows.mappings())
+        found = (integration_from_row(row) for row in rows.mappings())
         return {integration.id: integration for integration in found}
 
     async def find_by_account(
@@ -128,7 +113,7 @@ class SqlAlchemyIntegrationRepository(IntegrationRepository):
             .mappings()
             .first()
         )
-        return mappers.integration_from_row(row) if row else None
+        return integration_from_row(row) if row else None
 
     async def list(
         self,
@@ -147,37 +132,4 @@ class SqlAlchemyIntegrationRepository(IntegrationRepository):
         else:
             after = {"at": starting_after.connected_at, "last_id": starting_after.id}
             rows = await self.conn.execute(_PAGE_AFTER, params | after)
-        return [mappers.integration_from_row(r) for r in rows.mappings()]
-
-
-class SqlAlchemyBusyTimeReader(BusyTimeReader):
-    """Reads through the partial index `ix_post_targets_busy` (integration, scheduled_at)."""
-
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
-    async def busy_times(
-        self,
-        integration_id: UUID,
-        start: datetime,
-        end: datetime,
-        *,
-        excluding_post: UUID | None = None,
-    ) -> list[datetime]:
-        params = {"integration_id": integration_id, "start": start, "end": end}
-        if excluding_post is None:
-            rows = await self.conn.execute(_BUSY, params)
-        else:
-            rows = await self.conn.execute(_BUSY_BUT, params | {"post_id": excluding_post})
-        return [_as_utc(value) for value in rows.scalars().all()]
-
-    async def hold(self, integration_ids: Collection[UUID]) -> None:
-        if integration_ids:
-            await lock_rows(self.conn, integrations, integrations.c.id.in_(sorted(integration_ids)))
-
-
-def _as_utc(value: str | datetime) -> datetime:
-    """SQLite gives naive UTC text, asyncpg an aware datetime (in UTC for timestamptz)."""
-    if isinstance(value, str):  # (`.replace(tzinfo=UTC)` costs six times the parse)
-        return datetime.fromisoformat(value + "+00:00")
-    return value if value.tzinfo is UTC else value.astimezone(UTC)
+        return [integration_from_row(r) for r in rows.mappings()]

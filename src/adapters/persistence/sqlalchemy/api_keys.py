@@ -1,64 +1,20 @@
-"""Workspaces and API keys in SQL."""
+"""API keys (stored as hashes) and the principal a key names, in SQL."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import bindparam, exists, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.persistence.sqlalchemy import mappers
 from adapters.persistence.sqlalchemy.tables import (
     api_keys,
     workspaces,
 )
+from adapters.persistence.sqlalchemy.workspace_mappers import api_key_from_row
 from application.ports.api_keys import ApiKeyRepository, Principal
-from application.ports.workspaces import WorkspaceRepository
-from domain.workspace import ApiKey, Workspace, WorkspaceMode
-
-_MANY = select(workspaces).where(workspaces.c.id.in_(bindparam("ids", expanding=True)))
-
-
-class SqlAlchemyWorkspaceRepository(WorkspaceRepository):
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
-    async def add(self, workspace: Workspace) -> None:
-        await self.conn.execute(
-            insert(workspaces).values(
-                id=workspace.id,
-                name=workspace.name,
-                mode=workspace.mode.value,
-                created_at=workspace.created_at,
-            )
-        )
-
-    async def get(self, workspace_id: UUID) -> Workspace | None:
-        row = (
-            (await self.conn.execute(select(workspaces).where(workspaces.c.id == workspace_id)))
-            .mappings()
-            .first()
-        )
-        return mappers.workspace_from_row(row) if row else None
-
-    async def get_many(self, workspace_ids: Collection[UUID]) -> dict[UUID, Workspace]:
-        if not workspace_ids:
-            return {}
-        rows = await self.conn.execute(_MANY, {"ids": list(workspace_ids)})
-        found = (mappers.workspace_from_row(row) for row in rows.mappings())
-        return {workspace.id: workspace for workspace in found}
-
-    async def list(self) -> list[Workspace]:
-        rows = await self.conn.execute(
-            select(workspaces).order_by(workspaces.c.created_at, workspaces.c.id)
-        )
-        return [mappers.workspace_from_row(r) for r in rows.mappings()]
-
-    async def exists_any(self) -> bool:
-        return bool(await self.conn.scalar(select(exists().select_from(workspaces))))
-
+from domain.workspace import ApiKey, WorkspaceMode
 
 # Built once: a key lookup runs on every cache miss of the gate.
 _PRINCIPAL = (
@@ -90,7 +46,7 @@ class SqlAlchemyApiKeyRepository(ApiKeyRepository):
             .mappings()
             .first()
         )
-        return mappers.api_key_from_row(row) if row else None
+        return api_key_from_row(row) if row else None
 
     async def find_by_hash(self, key_hash: str) -> ApiKey | None:
         row = (
@@ -98,7 +54,7 @@ class SqlAlchemyApiKeyRepository(ApiKeyRepository):
             .mappings()
             .first()
         )
-        return mappers.api_key_from_row(row) if row else None
+        return api_key_from_row(row) if row else None
 
     async def principal_for(self, key_hash: str) -> Principal | None:
         row = (await self.conn.execute(_PRINCIPAL, {"key_hash": key_hash})).first()
@@ -112,7 +68,7 @@ class SqlAlchemyApiKeyRepository(ApiKeyRepository):
             .where(api_keys.c.workspace_id == workspace_id)
             .order_by(api_keys.c.created_at, api_keys.c.id)
         )
-        return [mappers.api_key_from_row(r) for r in rows.mappings()]
+        return [api_key_from_row(r) for r in rows.mappings()]
 
     async def revoke(self, key_id: UUID, now: datetime) -> None:
         await self.conn.execute(

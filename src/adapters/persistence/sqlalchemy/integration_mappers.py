@@ -1,4 +1,4 @@
-"""Row <-> entity conversions, in one place."""
+"""Integrations, their OAuth states and their credentials: rows <-> entities."""
 
 from __future__ import annotations
 
@@ -12,27 +12,6 @@ from application.ports.credentials import Credentials
 from application.ports.oauth_states import OAuthState
 from domain.integration import Integration, IntegrationStatus, IntegrationWarning, StatusReason
 from domain.platform import Platform
-from domain.workspace import ApiKey, Workspace, WorkspaceMode
-
-
-def workspace_from_row(row: RowMapping) -> Workspace:
-    return Workspace(
-        id=row["id"],
-        name=row["name"],
-        mode=WorkspaceMode(row["mode"]),
-        created_at=row["created_at"],
-    )
-
-
-def api_key_from_row(row: RowMapping) -> ApiKey:
-    return ApiKey(
-        id=row["id"],
-        workspace_id=row["workspace_id"],
-        prefix=row["prefix"],
-        key_hash=row["key_hash"],
-        created_at=row["created_at"],
-        revoked_at=row["revoked_at"],
-    )
 
 
 def integration_to_row(integration: Integration) -> dict[str, Any]:

@@ -1,73 +1,26 @@
-"""OAuth states and encrypted platform credentials, in SQL."""
+"""Encrypted platform credentials, in SQL."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.persistence.sqlalchemy import mappers
+from adapters.persistence.sqlalchemy.integration_mappers import (
+    credentials_from_bytes,
+    credentials_to_bytes,
+)
 from adapters.persistence.sqlalchemy.locks import lock_rows
 from adapters.persistence.sqlalchemy.tables import (
     integration_credentials,
-    oauth_states,
 )
 from application.ports.clock import Clock
 from application.ports.credentials import CredentialRepository, Credentials, StoredCredentials
-from application.ports.oauth_states import OAuthState, OAuthStateRepository
 from application.ports.token_cipher import TokenCipher
-
-
-class SqlAlchemyOAuthStateRepository(OAuthStateRepository):
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
-    async def add(self, state: OAuthState) -> None:
-        await self.conn.execute(
-            insert(oauth_states).values(
-                state=state.state,
-                workspace_id=state.workspace_id,
-                platform=state.platform.value,
-                code_verifier=state.code_verifier,
-                redirect_uri=state.redirect_uri,
-                created_at=state.created_at,
-                expires_at=state.expires_at,
-            )
-        )
-
-    async def get(self, state: str) -> OAuthState | None:
-        row = (
-            (await self.conn.execute(select(oauth_states).where(oauth_states.c.state == state)))
-            .mappings()
-            .first()
-        )
-        return mappers.oauth_state_from_row(row) if row else None
-
-    async def consume(self, state: str) -> OAuthState | None:
-        row = (
-            (
-                await self.conn.execute(
-                    delete(oauth_states)
-                    .where(oauth_states.c.state == state)
-                    .returning(*oauth_states.c)
-                )
-            )
-            .mappings()
-            .first()
-        )
-        return mappers.oauth_state_from_row(row) if row else None
-
-    async def purge_expired(self, now: datetime) -> int:
-        result = await self.conn.execute(
-            delete(oauth_states).where(oauth_states.c.expires_at <= now)
-        )
-        return int(result.rowcount or 0)
-
 
 _MANY = select(
     integration_credentials.c.integration_id,
@@ -101,16 +54,14 @@ class SqlAlchemyCredentialRepository(CredentialRepository):
         if row is None:
             return None
         plain = self.cipher.decrypt(row[0])
-        return StoredCredentials(mappers.credentials_from_bytes(plain), row[1])
+        return StoredCredentials(credentials_from_bytes(plain), row[1])
 
     async def get_many(self, integration_ids: Collection[UUID]) -> dict[UUID, StoredCredentials]:
         if not integration_ids:
             return {}
         rows = await self.conn.execute(_MANY, {"ids": list(integration_ids)})
         return {
-            row[0]: StoredCredentials(
-                mappers.credentials_from_bytes(self.cipher.decrypt(row[1])), row[2]
-            )
+            row[0]: StoredCredentials(credentials_from_bytes(self.cipher.decrypt(row[1])), row[2])
             for row in rows
         }
 
@@ -125,7 +76,7 @@ class SqlAlchemyCredentialRepository(CredentialRepository):
     async def put(self, integration_id: UUID, credentials: Credentials) -> int:
         """One upsert, so racing puts (two connects of one account) serialize on the row:
         neither fails on the primary key, and each gets a version of its own."""
-        sealed = self.cipher.encrypt(mappers.credentials_to_bytes(credentials))
+        sealed = self.cipher.encrypt(credentials_to_bytes(credentials))
         upsert = _dialect_insert(self.conn)(integration_credentials).values(
             integration_id=integration_id,
             ciphertext=sealed,
@@ -145,7 +96,7 @@ class SqlAlchemyCredentialRepository(CredentialRepository):
     async def replace(
         self, integration_id: UUID, credentials: Credentials, expected_version: int
     ) -> bool:
-        sealed = self.cipher.encrypt(mappers.credentials_to_bytes(credentials))
+        sealed = self.cipher.encrypt(credentials_to_bytes(credentials))
         result = await self.conn.execute(
             update(integration_credentials)
             .where(
