@@ -13,6 +13,7 @@ from weakref import WeakValueDictionary
 from application.errors import NotFound
 from application.ports.clock import Clock
 from application.ports.credentials import Credentials, StoredCredentials
+from application.ports.metrics import NO_METRICS, Metrics
 from application.ports.platform_directory import PlatformDirectory
 from application.ports.platforms import CredentialsRejected, PlatformUnreachable
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -62,11 +63,13 @@ class RefreshCredentials:
         clock: Clock,
         platforms: PlatformDirectory,
         policy: RefreshPolicy,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
         self.platforms = platforms
         self.policy = policy
+        self.metrics = metrics
         self._locks: WeakValueDictionary[UUID, asyncio.Lock] = WeakValueDictionary()
 
     async def execute(
@@ -118,21 +121,27 @@ class RefreshCredentials:
         now: datetime,
     ) -> StoredCredentials:
         gateway = self.platforms.gateway(integration.platform, mode)
+        platform = integration.platform.value
         try:
             fresh = await gateway.refresh(stored.credentials)
         except CredentialsRejected:
             again = await uow.credentials.get(integration.id)
             if again is not None and again.version != stored.version:
+                self.metrics.token_refreshed(platform, "superseded")
                 return again
+            self.metrics.token_refreshed(platform, "rejected")
             await _reject(uow, integration, StatusReason.TOKEN_REVOKED, now)
         except PlatformUnreachable as error:
+            self.metrics.token_refreshed(platform, "unreachable")
             raise PlatformUnreachable(str(error), sent=False) from error
         if not await uow.credentials.replace(integration.id, fresh, stored.version):
             # Only a store without locks gets here: a newer connect won; use its tokens.
             log.warning("credentials of integration %s changed during refresh", integration.id)
+            self.metrics.token_refreshed(platform, "superseded")
             again = await uow.credentials.get(integration.id)
             return again or StoredCredentials(fresh, stored.version)
         await uow.commit()
+        self.metrics.token_refreshed(platform, "refreshed")
         return StoredCredentials(fresh, stored.version + 1)
 
 

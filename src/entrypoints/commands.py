@@ -102,10 +102,11 @@ async def serve(settings: Settings, args: argparse.Namespace) -> int:
             )
         app = create_app(settings, container)
         server = _QuietServer(http_config(app, args.host, args.port, settings.shutdown_grace_s))
+        servers = [server, *_metrics_server(container, settings)]
         settle_heap()
         stop = asyncio.Event()
-        _stop_on_signals(stop, lambda: setattr(server, "should_exit", True))
-        tasks = [server.serve()]
+        _stop_on_signals(stop, lambda: _exit(servers))
+        tasks = [s.serve() for s in servers]
         if not args.no_worker:
             tasks.append(_worker(container, settings, stop))
         await asyncio.gather(*tasks)
@@ -121,6 +122,22 @@ class _QuietServer(uvicorn.Server):
         return nullcontext()
 
 
+def _metrics_server(container: AsyncContainer, settings: Settings) -> list[_QuietServer]:
+    """The server of `/metrics` alone on METRICS_PORT, if it is set."""
+    if settings.metrics_port is None:
+        return []
+    from entrypoints.http.metrics import metrics_server_app
+
+    app = metrics_server_app(container)
+    config = http_config(app, settings.metrics_host, settings.metrics_port, grace_s=1)
+    return [_QuietServer(config)]
+
+
+def _exit(servers: list[_QuietServer]) -> None:
+    for server in servers:
+        server.should_exit = True
+
+
 async def _worker(container: AsyncContainer, settings: Settings, stop: asyncio.Event) -> None:
     from entrypoints.worker import run_worker
 
@@ -132,8 +149,9 @@ async def worker(settings: Settings, args: argparse.Namespace) -> int:
     async with _container(settings) as container:
         await _prepare(container)
         stop = asyncio.Event()
-        _stop_on_signals(stop)
-        await _worker(container, settings, stop)
+        servers = _metrics_server(container, settings)
+        _stop_on_signals(stop, lambda: _exit(servers))
+        await asyncio.gather(_worker(container, settings, stop), *(s.serve() for s in servers))
     return 0
 
 

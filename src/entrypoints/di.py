@@ -68,6 +68,7 @@ from application.start_connect import ConnectConfig, StartConnect
 from application.workspaces import CreateWorkspace, EnsureDemoWorkspace, ListWorkspaces
 from domain.platform import Platform
 from entrypoints.di_media import MediaProvider
+from entrypoints.di_metrics import MetricsProvider
 from entrypoints.di_posts import PostProvider
 from entrypoints.di_security import LoginLimitProvider
 from entrypoints.di_webhooks import WebhookProvider
@@ -306,6 +307,7 @@ def build_container(settings: Settings, *overrides: Provider) -> AsyncContainer:
         LoginLimitProvider(),
         MediaProvider(),
         WebhookProvider(),
+        MetricsProvider(),
         *overrides,
         context={Settings: settings},
     )

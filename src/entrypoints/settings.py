@@ -90,6 +90,17 @@ class Settings:
     # Longer than the timeout: only a worker that died loses its claim.
     webhook_lease_s: float = 60.0
     webhook_concurrency: int = 128
+    # GET /metrics (Prometheus), unauthenticated: on the API's port when enabled, and/or on a
+    # port of its own; with several processes on one machine, a directory they share.
+    metrics_enabled: bool = False
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
+    metrics_dir: Path | None = None
+
+    @property
+    def metrics_on(self) -> bool:
+        """Whether this process counts at all (otherwise nothing of it is even loaded)."""
+        return self.metrics_enabled or self.metrics_port is not None
 
     @property
     def is_sqlite(self) -> bool:
@@ -258,6 +269,10 @@ def _parse(raw: Mapping[str, str]) -> Settings:
         webhook_timeout_s=webhook_timeout_s,
         webhook_lease_s=webhook_lease_s,
         webhook_concurrency=number("WEBHOOK_CONCURRENCY", defaults.webhook_concurrency, 1, 1024),
+        metrics_enabled=flag("METRICS_ENABLED"),
+        metrics_port=number("METRICS_PORT", 0, 1, 65535) if text("METRICS_PORT") else None,
+        metrics_host=text("METRICS_HOST", defaults.metrics_host) or defaults.metrics_host,
+        metrics_dir=Path(metrics_dir) if (metrics_dir := text("METRICS_DIR")) else None,
     )
 
 

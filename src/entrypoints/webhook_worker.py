@@ -17,20 +17,33 @@ import logging
 
 from dishka import AsyncContainer
 
+from application.ports.metrics import NO_METRICS, Metrics
 from application.ports.webhook_deliveries import ClaimedDelivery
 from application.webhooks.claim_deliveries import ClaimDeliveries
 from application.webhooks.deliver_webhook import DeliverWebhook
+from domain.webhooks.delivery import DeliveryStatus
 from entrypoints.settings import Settings
 
 log = logging.getLogger("openpost.webhooks")
 
 POLL_INTERVAL_S = 0.2
 ERROR_PAUSE_S = 2.0
+OUTCOME_NAMES = {
+    DeliveryStatus.SUCCEEDED: "succeeded",
+    DeliveryStatus.PENDING: "retrying",
+    DeliveryStatus.FAILED: "failed",
+}
 
 
 class Deliverer:
-    def __init__(self, claim: ClaimDeliveries, deliver: DeliverWebhook, concurrency: int) -> None:
-        self.claim, self.deliver = claim, deliver
+    def __init__(
+        self,
+        claim: ClaimDeliveries,
+        deliver: DeliverWebhook,
+        concurrency: int,
+        metrics: Metrics = NO_METRICS,
+    ) -> None:
+        self.claim, self.deliver, self.metrics = claim, deliver, metrics
         self.concurrency = max(1, concurrency)
         self.in_flight: set[asyncio.Task[None]] = set()
         self._freed = asyncio.Event()
@@ -94,8 +107,10 @@ class Deliverer:
         try:
             delivery = await self.deliver.execute(claimed)
         except Exception:
+            self.metrics.webhook_delivered("error")
             log.exception("delivery %s failed; its lease will expire", claimed.delivery.id)
             return
+        self.metrics.webhook_delivered(OUTCOME_NAMES.get(delivery.status, "other"))
         log.info(
             "delivery %s of %s: %s (%s)",
             delivery.id,
@@ -110,4 +125,5 @@ async def build_deliverer(container: AsyncContainer, settings: Settings) -> Deli
         claim=await container.get(ClaimDeliveries),
         deliver=await container.get(DeliverWebhook),
         concurrency=settings.webhook_concurrency,
+        metrics=await container.get(Metrics),
     )

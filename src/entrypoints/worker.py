@@ -21,9 +21,18 @@ from dishka import AsyncContainer
 from application.claim_due_targets import ClaimDueTargets
 from application.expire_leases import ExpireLeases
 from application.idempotency import IdempotencyGuard
+from application.ports.metrics import NO_METRICS, Metrics
 from application.ports.publish_queue import ClaimedTarget
 from application.publish_target import PublishTarget
-from domain.outcomes import Failed, Published
+from domain.outcomes import (
+    Failed,
+    LeaseExpired,
+    Outcome,
+    PartPublished,
+    Published,
+    RateLimited,
+    Transient,
+)
 from entrypoints.settings import Settings
 from entrypoints.webhook_worker import POLL_INTERVAL_S as DELIVERY_POLL_S
 from entrypoints.webhook_worker import build_deliverer
@@ -33,6 +42,14 @@ log = logging.getLogger("openpost.worker")
 POLL_INTERVAL_S = 0.25
 HOUSEKEEPING_EVERY_S = 600.0
 ERROR_PAUSE_S = 2.0
+OUTCOME_NAMES: dict[type[Outcome], str] = {
+    Published: "published",
+    Failed: "failed",
+    Transient: "transient",
+    RateLimited: "rate_limited",
+    LeaseExpired: "lease_expired",
+    PartPublished: "part_published",
+}
 
 
 class Publisher:
@@ -45,8 +62,10 @@ class Publisher:
         expire: ExpireLeases,
         concurrency: int,
         idempotency: IdempotencyGuard | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.claim, self.publish, self.expire = claim, publish, expire
+        self.metrics = metrics
         self.concurrency = max(1, concurrency)
         self.idempotency = idempotency
         self.in_flight: set[asyncio.Task[None]] = set()
@@ -124,11 +143,14 @@ class Publisher:
             await asyncio.gather(*pending, return_exceptions=True)
 
     async def _publish(self, target: ClaimedTarget) -> None:
+        platform = target.platform.value
         try:
             outcome = await self.publish.execute(target)
         except Exception:
+            self.metrics.publish_finished(platform, "error")
             log.exception("publishing target %s failed; its lease will expire", target.target_id)
             return
+        self.metrics.publish_finished(platform, OUTCOME_NAMES.get(type(outcome), "other"))
         if isinstance(outcome, Published):
             log.info("target %s published: %s", target.target_id, outcome.url)
         elif isinstance(outcome, Failed):
@@ -156,6 +178,7 @@ async def build_publisher(container: AsyncContainer, settings: Settings) -> Publ
         expire=await container.get(ExpireLeases),
         concurrency=settings.worker_concurrency,
         idempotency=await container.get(IdempotencyGuard),
+        metrics=await container.get(Metrics),
     )
 
 

@@ -86,8 +86,8 @@ def test_an_up_to_date_database_starts_without_loading_what_it_does_not_use(
 ) -> None:
     """Alembic is loaded only when a migration is due, the platforms' HTTP clients (aiohttp,
     httpx) on a first publish or connect, the MCP SDK on a first `/mcp` request, and
-    pydantic's v1 layer (Litestar's pydantic plugin) not at all: each was a tenth of a
-    second or more of every start."""
+    pydantic's v1 layer (Litestar's pydantic plugin) and prometheus-client (metrics are off
+    by default) not at all: each was a tenth of a second or more of every start."""
     traced = base_env(PYTHONPROFILEIMPORTTIME="1")
     first = run_cli("db", "upgrade", cwd=tmp_path, env=traced)
     assert first.returncode == 0, first.stderr
@@ -96,7 +96,8 @@ def test_an_up_to_date_database_starts_without_loading_what_it_does_not_use(
         assert server.stop() == 0
     modules = imported(server.logs())
     assert {"litestar", "sqlalchemy", "pydantic"} <= modules
-    assert not {"alembic", "pydantic.v1", "redis", "aiohttp", "httpx", "atproto", "mcp"} & modules
+    unused = {"alembic", "pydantic.v1", "redis", "aiohttp", "httpx", "atproto", "mcp"}
+    assert not {*unused, "prometheus_client"} & modules
 
 
 def test_connect_urls_follow_the_served_port_unless_public_url_is_set(tmp_path: Path) -> None:

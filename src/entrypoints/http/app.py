@@ -1,5 +1,5 @@
 """The Litestar application factory: one container, one error table, one gate (and the
-MCP endpoint behind it, at `/mcp`)."""
+MCP endpoint behind it, at `/mcp`; `/metrics` in front of it when METRICS_ENABLED)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from entrypoints.http.litestar_private import (
 )
 from entrypoints.http.mcp_mount import McpMount
 from entrypoints.http.media import MediaController
+from entrypoints.http.metrics import MetricsPage
 from entrypoints.http.openapi import SECURITY_COMPONENTS
 from entrypoints.http.posts import PostController
 from entrypoints.http.queues import QueueController
@@ -120,6 +121,8 @@ def create_app(settings: Settings, container: AsyncContainer | None = None) -> A
         rate_limits=settings.rate_limit is not None,
         address_limits=settings.unauthenticated_rate_limit is not None,
         mcp=mcp,
+        metrics_page=MetricsPage(container) if settings.metrics_enabled else None,
+        counting=settings.metrics_on,
     )
     gate.litestar = app  # type: ignore[attr-defined]
     return gate

@@ -25,6 +25,7 @@ from litestar.utils import normalize_path
 from application.authenticate import AuthenticateApiKey
 from application.errors import DatabaseUnavailable
 from application.ports.api_keys import Principal
+from application.ports.metrics import Metrics
 from application.ports.rate_limiter import RateLimiter
 from entrypoints.http.address_limit import AddressLimit, address_limited, client_address
 from entrypoints.http.caller import PRINCIPAL
@@ -33,6 +34,7 @@ from entrypoints.http.dashboard.session import SessionSealer, session_cookie_of
 from entrypoints.http.docs_page import missing_page_headers
 from entrypoints.http.envelope import REQUEST_ID, new_request_id, send_refusal
 from entrypoints.http.errors import UNAUTHENTICATED, refusal_for
+from entrypoints.http.metrics import METRICS_PATH, route_of
 from entrypoints.http.rate_limit import limit_headers, rate_limited
 
 ASGIApp = Any  # Litestar, or any ASGI callable
@@ -72,17 +74,23 @@ class Gate:
         rate_limits: bool,
         address_limits: bool = False,
         mcp: ASGIApp | None = None,
+        metrics_page: ASGIApp | None = None,
+        counting: bool = False,
     ) -> None:
         """`app` answers everything; `idempotent` is `app` behind the `Idempotency-Key`
         layer, for authenticated POSTs; `mcp` answers `/mcp`. `rate_limits` False: no
         limiter is asked for; `address_limits` False: unauthenticated requests are not
-        counted per address."""
+        counted per address. `metrics_page` answers `/metrics` (None: an unknown route);
+        `counting` True: every answer and refusal is counted in the `Metrics` service."""
         self.app = app
         self.idempotent = idempotent
         self.mcp = mcp
         self.container = container
         self.rate_limits = rate_limits
         self.address_limits = address_limits
+        self.metrics_page = metrics_page
+        self.counting = counting
+        self._metrics: Metrics | None = None
         self._authenticate: AuthenticateApiKey | None = None
         self._limiter: RateLimiter | None = None
         self._address_limit: AddressLimit | None = None
@@ -95,6 +103,11 @@ class Gate:
         method = scope["method"]
         if method == "HEAD":  # answered as the GET, without its body (RFC 9110, 9.3.2)
             scope = {**scope, "method": "GET"}
+        if self.metrics_page is not None and scope["path"] == METRICS_PATH:
+            await self.metrics_page(scope, receive, send)
+            return
+        if self.counting and self._metrics is None:
+            self._metrics = await self.container.get(Metrics)
         request_id = new_request_id()
         scope[REQUEST_ID] = request_id
         added = [(b"request-id", request_id.encode())]
@@ -114,6 +127,10 @@ class Gate:
         try:
             await self._handle(scope, receive, send_with_headers, request_id, added)
         finally:
+            if self._metrics is not None:
+                elapsed = time.perf_counter() - started
+                route = route_of(scope, status, self.app)
+                self._metrics.request_served(method, route, status, elapsed)
             if access_log.isEnabledFor(logging.INFO):
                 # The path only: a query string may hold an OAuth code.
                 access_log.info(
@@ -146,11 +163,13 @@ class Gate:
                     limiter = self._limiter or await self._resolve_limiter()
                     decision = await limiter.hit(person.key_id.hex)
                     if not decision.allowed:
+                        self._refused("key")
                         await send_refusal(send, rate_limited(decision), request_id)
                         return
             elif limit is not None:
                 decision = await limit.hit(address)
                 if not decision.allowed:
+                    self._refused("address")
                     await send_refusal(send, address_limited(decision.reset_s), request_id)
                     return
             await self.app(scope, receive, send)
@@ -161,6 +180,7 @@ class Gate:
             # An address over its budget costs no lookup, unless its key is known here.
             wait = limit.over_for(address)
             if wait is not None and (token is None or authenticate.cached(token) is None):
+                self._refused("address")
                 await send_refusal(send, address_limited(wait), request_id)
                 return
         try:
@@ -172,6 +192,7 @@ class Gate:
             if limit is not None:
                 decision = await limit.hit(address)
                 if not decision.allowed:
+                    self._refused("address")
                     await send_refusal(send, address_limited(decision.reset_s), request_id)
                     return
             await send_refusal(send, UNAUTHENTICATED, request_id)
@@ -182,6 +203,7 @@ class Gate:
             decision = await limiter.hit(principal.key_id.hex)
             added.extend(limit_headers(decision))
             if not decision.allowed:
+                self._refused("key")
                 await send_refusal(send, rate_limited(decision), request_id)
                 return
         if mcp is not None:
@@ -190,6 +212,10 @@ class Gate:
             await self.idempotent(scope, receive, send)
         else:
             await self.app(scope, receive, send)
+
+    def _refused(self, budget: str) -> None:
+        if self._metrics is not None:
+            self._metrics.rate_limit_refused(budget)
 
     async def _dashboard_principal(self, scope: dict[str, Any]) -> Principal | None:
         """The principal of a dashboard request's valid session, if it carries one."""

@@ -76,3 +76,25 @@ def test_webhook_settings_are_read_and_shortened() -> None:
 def test_bad_webhook_settings_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=f"OPENPOST_{name}"):
         load_settings({f"OPENPOST_{name}": value}, dotenv=None)
+
+
+def test_metrics_are_off_by_default() -> None:
+    loaded = settings()
+    assert not loaded.metrics_on  # type: ignore[attr-defined]
+    assert loaded.metrics_port is None and loaded.metrics_dir is None  # type: ignore[attr-defined]
+
+
+def test_metrics_settings_are_read() -> None:
+    on_api_port = settings(METRICS_ENABLED="true")
+    assert on_api_port.metrics_on and on_api_port.metrics_port is None  # type: ignore[attr-defined]
+    own = settings(METRICS_PORT="9464", METRICS_HOST="0.0.0.0", METRICS_DIR="/run/op")
+    assert own.metrics_on and not own.metrics_enabled  # type: ignore[attr-defined]
+    assert (own.metrics_port, own.metrics_host, str(own.metrics_dir)) == (  # type: ignore[attr-defined]
+        9464, "0.0.0.0", "/run/op"
+    )
+
+
+@pytest.mark.parametrize(("name", "value"), [("METRICS_PORT", "0"), ("METRICS_ENABLED", "maybe")])
+def test_bad_metrics_settings_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=f"^OPENPOST_{name} "):
+        settings(**{name: value})

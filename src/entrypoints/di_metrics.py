@@ -1,0 +1,30 @@
+"""Wiring of what the service counts: Prometheus series when METRICS_ENABLED or
+METRICS_PORT is set (prometheus-client is imported only then), nothing otherwise."""
+
+from __future__ import annotations
+
+from dishka import Provider, Scope, provide
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.persistence.sqlalchemy.backlog import SqlAlchemyPublishBacklog
+from application.measure_backlog import MeasureBacklog
+from application.ports.metrics import NO_METRICS, Metrics
+from application.ports.publish_backlog import PublishBacklog
+from entrypoints.settings import Settings
+
+
+class MetricsProvider(Provider):
+    scope = Scope.APP
+    measure_backlog = provide(MeasureBacklog)
+
+    @provide
+    def metrics(self, settings: Settings) -> Metrics:
+        if not settings.metrics_on:
+            return NO_METRICS
+        from adapters.metrics.prometheus import PrometheusMetrics
+
+        return PrometheusMetrics(settings.metrics_dir)
+
+    @provide
+    def backlog(self, engine: AsyncEngine) -> PublishBacklog:
+        return SqlAlchemyPublishBacklog(engine)
