@@ -3,6 +3,8 @@ METRICS_PORT is set (prometheus-client is imported only then), nothing otherwise
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -18,12 +20,15 @@ class MetricsProvider(Provider):
     measure_backlog = provide(MeasureBacklog)
 
     @provide
-    def metrics(self, settings: Settings) -> Metrics:
+    def metrics(self, settings: Settings) -> Iterator[Metrics]:
         if not settings.metrics_on:
-            return NO_METRICS
+            yield NO_METRICS
+            return
         from adapters.metrics.prometheus import PrometheusMetrics
 
-        return PrometheusMetrics(settings.metrics_dir)
+        metrics = PrometheusMetrics(settings.metrics_dir)
+        yield metrics
+        metrics.flush()  # what the last second counted, for the other processes' scrapes
 
     @provide
     def backlog(self, engine: AsyncEngine) -> PublishBacklog:

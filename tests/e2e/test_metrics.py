@@ -164,9 +164,10 @@ def test_two_processes_add_up_in_one_directory(tmp_path: Path) -> None:
             assert httpx.get(second.url + "/healthz").status_code == 200
         # The second serves /metrics on its own port only: on the API's, an unknown route.
         assert httpx.get(second.url + "/metrics").status_code == 404
-        for samples in (scrape(first.url), scrape(f"http://127.0.0.1:{metrics_port}")):
-            assert requests(samples, "/healthz", 200) == 7
-            assert requests(samples, "unmatched", 404) == 1
+        # A process hands its counts over within a second of its first uncounted request.
+        for url in (first.url, f"http://127.0.0.1:{metrics_port}"):
+            wait_for(lambda url=url: requests(scrape(url), "/healthz", 200) == 7)
+            assert requests(scrape(url), "unmatched", 404) == 1
         assert first.stop() == 0 and second.stop() == 0
     # Each process kept its own file; the next process to start removes them (a unit test
     # of `remove_stale_files` shows which).
