@@ -1,7 +1,9 @@
 """(a) HTTP throughput and latency of `GET /v1/integrations` (10 integrations),
 `GET /v1/integrations/{id}` and `GET /v1/integrations/{id}/next-slot` (150 busy posts in the window) against one
 `openpost serve --no-worker` process per database (SQLite, PostgreSQL), versus the
-framework's ceiling (`bench.bare_app`: the same bytes, no auth, no database).
+framework's ceiling (`bench.bare_app`: the same bytes, no auth, no database). The list
+route also against a second `openpost serve` with `GET /metrics` on (METRICS_ENABLED, and a
+METRICS_DIR: multiprocess mode, the costlier of the two), for what counting costs.
 
 Every server is up for the whole run, pinned to the same CPU, and the measurement is split
 into rounds that visit the bare app and each service in turn, so that a change in the
@@ -39,6 +41,8 @@ TITLE = "HTTP: the service against the framework's ceiling"
 CONNECTIONS = 64
 ROOT = Path(__file__).resolve().parent.parent
 BARE = "bare Litestar"
+SERVE = "openpost serve"
+METRICS_ON = "serve, metrics on"
 BARE_ROUTES = {
     "list": "/v1/integrations",
     "get": "/v1/integrations/{integration_id:str}",
@@ -112,7 +116,22 @@ async def run(ctx: Context) -> Section:
                     "next-slot": f"/v1/integrations/{seeded.busy_integration_id}/next-slot",
                 }
                 headers = {"Authorization": f"Bearer {seeded.api_key}"}
-                targets.append(Target("openpost serve", kind, server.base_url, headers, paths, server))
+                targets.append(Target(SERVE, kind, server.base_url, headers, paths, server))
+                if not ctx.quick or kind == ctx.databases[0]:
+                    port = free_port()
+                    env = {
+                        **db.env,
+                        "OPENPOST_METRICS_ENABLED": "true",
+                        "OPENPOST_METRICS_DIR": str(db.home / f"metrics-{port}"),
+                    }
+                    argv = openpost_argv("serve", "--port", str(port), "--no-worker")
+                    counted = servers.enter_context(
+                        Server(argv, env=env, cwd=db.home, pin=ctx.pin, port=port)
+                    )
+                    only_list = {"list": paths["list"]}
+                    targets.append(
+                        Target(METRICS_ON, kind, counted.base_url, headers, only_list, counted)
+                    )
                 if ctx.baseline is not None:
                     # The same database served by another source tree, for before/after.
                     env = dict(db.env)
@@ -137,11 +156,12 @@ async def run(ctx: Context) -> Section:
                 target.rss_idle = target.process.rss_mib()
             for endpoint in BARE_ROUTES:
                 ctx.log(f"{endpoint}: warm-up, then {rounds} round(s) of {seconds} s per server")
-                for target in targets:
+                serving = [t for t in targets if endpoint in t.paths]
+                for target in serving:
                     url = target.base_url + target.paths[endpoint]
                     run_load(url, headers=target.headers, connections=CONNECTIONS, seconds=warmup, pin=ctx.pin)
                 for _ in range(rounds):
-                    for target in targets:
+                    for target in serving:
                         url = target.base_url + target.paths[endpoint]
                         result = run_load(
                             url,
@@ -152,6 +172,11 @@ async def run(ctx: Context) -> Section:
                         )
                         target.rounds.setdefault(endpoint, []).append(result)
             rss_after = {id(t): t.process.rss_mib() for t in targets}
+            for target in targets:
+                if target.server == METRICS_ON:  # it counted, and a scrape answers
+                    scraped = fetch(target.base_url + "/metrics", {}).decode()
+                    if 'route="/v1/integrations",status="200"' not in scraped:
+                        raise RuntimeError("the list route is missing from /metrics")
     return report(targets, rss_after, rounds, seconds)
 
 
@@ -163,6 +188,8 @@ def report(
     rows, goals, errors = [], [], 0
     for target in targets:
         for endpoint in BARE_ROUTES:
+            if endpoint not in target.rounds:
+                continue
             lo = combine(target.rounds[endpoint])
             errors += lo.errors
             ratio = lo.rps / ceiling[endpoint]
@@ -182,7 +209,13 @@ def report(
                     memory if endpoint == "list" else "",
                 ]
             )
-            if target.server != "openpost serve" or endpoint != "list":
+            if target.server == METRICS_ON:
+                off = next(t for t in targets if (t.server, t.database) == (SERVE, target.database))
+                cost = lo.rps / combine(off.rounds["list"]).rps
+                goals.append(
+                    Goal(f"list on {target.database}: metrics on vs off", ">= 0.95", f"{cost:.2f}", cost >= 0.95)
+                )
+            if target.server != SERVE or endpoint != "list":
                 continue
             goals.append(
                 Goal(f"list on {target.database}: throughput vs ceiling", ">= 0.50", f"{ratio:.2f}", ratio >= 0.5)
