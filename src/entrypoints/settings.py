@@ -99,8 +99,9 @@ class Settings:
 
     @property
     def metrics_on(self) -> bool:
-        """Whether this process counts at all (otherwise nothing of it is even loaded)."""
-        return self.metrics_enabled or self.metrics_port is not None
+        """Whether this process counts at all (otherwise nothing of it is even loaded): a
+        process with only METRICS_DIR (a worker) counts for the others to serve."""
+        return self.metrics_enabled or self.metrics_port is not None or bool(self.metrics_dir)
 
     @property
     def is_sqlite(self) -> bool:

@@ -92,6 +92,7 @@ def test_metrics_settings_are_read() -> None:
     assert (own.metrics_port, own.metrics_host, str(own.metrics_dir)) == (  # type: ignore[attr-defined]
         9464, "0.0.0.0", "/run/op"
     )
+    assert settings(METRICS_DIR="/run/op").metrics_on  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(("name", "value"), [("METRICS_PORT", "0"), ("METRICS_ENABLED", "maybe")])
