@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dishka import Provider, Scope, provide
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from adapters.persistence.sqlalchemy.backlog import SqlAlchemyPublishBacklog
+from adapters.persistence.sqlalchemy.publish_backlog import SqlAlchemyPublishBacklog
 from application.measure_backlog import MeasureBacklog
 from application.ports.metrics import NO_METRICS, Metrics
 from application.ports.publish_backlog import PublishBacklog
