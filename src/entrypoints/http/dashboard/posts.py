@@ -141,6 +141,7 @@ class PostPages(Controller):
                 "notice": notice,
                 "error": error,
                 "form": form,
+                "counts": count(str(form.get("content", ""))[:MAX_COUNTED]),
                 "local": lambda moment: local(moment, who.zone),
                 "zone": who.zone,
             },
