@@ -280,7 +280,10 @@ async def test_a_refused_post_shows_the_reason_and_keeps_the_text(dash: Api) -> 
     assert answer.status_code == 422
     assert 'role="alert"' in answer.text and "x" * 300 in answer.text
     # Without a script the counters still say why: the server counted the kept text.
-    assert 'class="counter over" data-platform="twitter">X: <output name="twitter_count">300<' in answer.text
+    assert (
+        'class="counter over" data-platform="twitter">X: <output name="twitter_count">300<'
+        in answer.text
+    )
     none = await dash.client.post(
         "/dashboard/posts", data={"csrf_token": csrf, "content": "hi", "when": "draft"}
     )
