@@ -141,7 +141,7 @@ def _exit(servers: list[_QuietServer]) -> None:
 async def _worker(container: AsyncContainer, settings: Settings, stop: asyncio.Event) -> None:
     from entrypoints.worker import run_worker
 
-    await run_worker(container, settings, stop, shutdown_grace_s=settings.shutdown_grace_s)
+    await run_worker(container, settings, stop)
 
 
 async def worker(settings: Settings, args: argparse.Namespace) -> int:
