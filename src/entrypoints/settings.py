@@ -124,16 +124,13 @@ class Settings:
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    values: dict[str, str] = {}
+    """The file's assignments as python-dotenv reads them (quotes, escapes, `export`,
+    comments), taken literally: a `$` in a secret is not expanded. No file: none."""
     if not path.is_file():
-        return values
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        name, _, value = line.partition("=")
-        values[name.strip()] = value.strip().strip("'\"")
-    return values
+        return {}
+    from dotenv import dotenv_values
+
+    return {k: v for k, v in dotenv_values(path, interpolate=False).items() if v is not None}
 
 
 def load_settings(

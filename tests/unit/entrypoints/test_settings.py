@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from entrypoints.settings import SettingsError, load_settings
@@ -99,3 +101,26 @@ def test_metrics_settings_are_read() -> None:
 def test_bad_metrics_settings_name_the_variable(name: str, value: str) -> None:
     with pytest.raises(SettingsError, match=f"^OPENPOST_{name} "):
         settings(**{name: value})
+
+
+def test_a_dotenv_file_is_read_as_the_usual_tools_write_it(tmp_path: Path) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "# a comment\n"
+        "export OPENPOST_LOG_LEVEL=debug\n"
+        'OPENPOST_PUBLIC_URL="https://posts.example/" # where clients reach it\n'
+        "OPENPOST_SECRET_KEY='k$EY=with=signs'\n"
+        "OPENPOST_RATE_LIMIT=10/minute\n"
+        "NOT_OURS=1\n"
+        "A_LINE_WITHOUT_A_VALUE\n"
+    )
+    loaded = load_settings({"OPENPOST_RATE_LIMIT": "20/minute"}, dotenv=dotenv)
+    assert loaded.log_level == "DEBUG"
+    assert loaded.public_url == "https://posts.example"
+    assert loaded.secret_keys == ("k$EY=with=signs",)
+    assert loaded.rate_limit == (20, "minute"), "the environment wins over the file"
+
+
+def test_no_dotenv_file_is_no_settings(tmp_path: Path) -> None:
+    loaded = load_settings({}, dotenv=tmp_path / "missing.env")
+    assert loaded.log_level == "INFO"
