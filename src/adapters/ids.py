@@ -1,4 +1,5 @@
 import os
+import threading
 import time
 from uuid import UUID
 
@@ -6,15 +7,30 @@ from application.ports.ids import IdGenerator
 
 
 class Uuid7Generator(IdGenerator):
-    """RFC 9562 UUIDv7: 48 bits of Unix milliseconds, then randomness. Time-ordered ids
-    keep B-tree inserts at the right edge of the index."""
+    """RFC 9562 UUIDv7: 48 bits of Unix milliseconds, then 74 random bits. Time-ordered
+    ids keep B-tree inserts at the right edge of the index.
+
+    Monotonic within a process (RFC 9562, section 6.2, method 2): an id made in the same
+    millisecond as the one before it, or after the clock stepped back, is the previous one
+    plus one. Whatever is ordered by id (the webhook outbox, lists) then keeps the order in
+    which it was made, not a random order within each millisecond."""
+
+    def __init__(self) -> None:
+        self._last = 0
+        self._lock = threading.Lock()
 
     def new_id(self) -> UUID:
         millis = time.time_ns() // 1_000_000
-        value = (millis & ((1 << 48) - 1)) << 80
-        value |= int.from_bytes(os.urandom(10), "big") & ((1 << 80) - 1)
-        value &= ~(0xF << 76)
-        value |= 0x7 << 76
-        value &= ~(0x3 << 62)
-        value |= 0x2 << 62
-        return UUID(int=value)
+        # The 122 bits that are not version or variant: milliseconds, then randomness.
+        value = (millis & ((1 << 48) - 1)) << 74 | int.from_bytes(os.urandom(10), "big") >> 6
+        with self._lock:
+            if value <= self._last:
+                value = self._last + 1
+            self._last = value
+        return UUID(int=_layout(value))
+
+
+def _layout(value: int) -> int:
+    """Place 122 bits around the version (7) and variant (0b10) fields."""
+    millis, rand_a, rand_b = value >> 74, (value >> 62) & 0xFFF, value & ((1 << 62) - 1)
+    return millis << 80 | 0x7 << 76 | rand_a << 64 | 0x2 << 62 | rand_b
