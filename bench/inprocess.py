@@ -1,9 +1,11 @@
 """CPU per request with no network: the ASGI app driven directly, alternating with the bare
 app, the minimum of several rounds (less disturbed by a busy machine than wrk runs).
 
-`python -m bench.inprocess [--path /v1/integrations] [--log-level INFO] [--rounds 7]`
-serves a throwaway SQLite database seeded like the HTTP benchmark (`bench.seed`). With
-`PYTHONPATH=<other checkout>/src:.` it measures another source tree on the same harness.
+`python -m bench.inprocess [--path /v1/integrations] [--log-level INFO] [--rounds 7]
+[--metrics]` serves a throwaway SQLite database seeded like the HTTP benchmark
+(`bench.seed`). With `PYTHONPATH=<other checkout>/src:.` it measures another source tree on
+the same harness. `--metrics` also drives the same app with `/metrics` on (and a
+METRICS_DIR: multiprocess mode), in the same rounds, for what counting costs a request.
 """
 
 from __future__ import annotations
@@ -74,18 +76,30 @@ async def main(args: argparse.Namespace) -> None:
     configure_logging(settings.log_level, settings.log_format)
     app = create_app(settings)
     inbox, task = await started(app)
+    counted, counted_started = None, None
+    if args.metrics:
+        on = {**env, "OPENPOST_METRICS_ENABLED": "true", "OPENPOST_METRICS_DIR": str(home / "m")}
+        counted = create_app(load_settings(on, dotenv=None))
+        counted_started = await started(counted)
+        await per_request_us(counted, args.path, seeded.api_key, 500)
     path = args.path.replace("{id}", str(seeded.busy_integration_id))
     bare = create_bare_app({LIST: b"[]", GET: b"{}", NEXT_SLOT: b"{}"})
     bare_path = NEXT_SLOT.replace("{integration_id:str}", "x") if "next-slot" in path else LIST
     await per_request_us(app, path, seeded.api_key, 500)
     await per_request_us(bare, bare_path, "", 500)
-    served, ceiling = [], []
+    served, ceiling, with_metrics = [], [], []
     for _ in range(args.rounds):
         served.append(await per_request_us(app, path, seeded.api_key, args.requests))
         ceiling.append(await per_request_us(bare, bare_path, "", args.requests))
+        if counted is not None:
+            with_metrics.append(await per_request_us(counted, path, seeded.api_key, args.requests))
     print(f"{path}: service {min(served):.1f} us, bare Litestar {min(ceiling):.1f} us a request")
-    await inbox.put({"type": "lifespan.shutdown"})
-    await task
+    if with_metrics:
+        ratio = min(served) / min(with_metrics)
+        print(f"  with /metrics on: {min(with_metrics):.1f} us a request; throughput {ratio:.3f} of off")
+    for queue, running in [(inbox, task), *([counted_started] if counted_started else [])]:
+        await queue.put({"type": "lifespan.shutdown"})
+        await running
 
 
 if __name__ == "__main__":
@@ -94,4 +108,5 @@ if __name__ == "__main__":
     parser.add_argument("--log-level", default="INFO")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--metrics", action="store_true", help="also with /metrics on")
     asyncio.run(main(parser.parse_args()))
