@@ -1,16 +1,28 @@
 """Threads in the PostRepository contract (memory, SQLite, PostgreSQL): a thread's settings
-and every target's parts read back whole, and a part's progress is saved."""
+and every target's parts read back whole, and a part's progress is saved, alone."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from uuid import uuid4
 
+import pytest
+from sqlalchemy import select
+
+from adapters.persistence.sqlalchemy.tables import post_targets, posts
+from application.ports.publish_queue import ClaimedTarget
+from application.record_outcomes import RecordOutcomes
+from domain.outcomes import PartPublished
 from domain.platform import Platform
 from domain.post import Post, TargetSpec
+from domain.post_part import PartStatus
 from domain.thread import PartSpec, PostType, ThreadSettings
 from tests.contract.builders import committed_integration, committed_workspace
-from tests.contract.conftest import START, Backend
+from tests.contract.conftest import START, Backend, SqlBackend
+
+LEASE = timedelta(minutes=2)
+WAIT_AT_MOST_S = 10  # a bound on a hang, not a timing: without the fix it waits forever
 
 
 async def a_thread(backend: Backend) -> Post:
@@ -68,3 +80,56 @@ async def test_a_part_s_progress_is_saved(uow_factory: Backend) -> None:
     async with uow_factory() as uow:
         found = await uow.posts.get_any(post.id)
     assert found is not None and found.targets[1].parts == post.targets[1].parts
+
+
+async def test_a_target_s_progress_is_saved_alone(uow_factory: Backend) -> None:
+    """`save_targets` writes the target's own row: a change made meanwhile to its post or to
+    the post's other target stays."""
+    post = await a_thread(uow_factory)
+    sky = post.targets[1]
+    async with uow_factory() as uow:
+        [target] = await uow.posts.get_targets([sky.id], for_update=True)
+    assert target == sky
+    async with uow_factory() as uow:
+        edited = await uow.posts.get_any(post.id, for_update=True)
+        assert edited is not None
+        edited.retag(["meanwhile"], START)
+        edited.targets[0].parts[0].failed()
+        await uow.posts.save(edited)
+        await uow.commit()
+    target.parts[0].published("at://did:plc:abc/app.bsky.feed.post/1", "https://b", "bafy")
+    async with uow_factory() as uow:
+        await uow.posts.save_targets([target])
+        await uow.commit()
+    async with uow_factory() as uow:
+        found = await uow.posts.get_any(post.id)
+    assert found is not None and found.tags == ("meanwhile",)
+    assert found.targets[0].parts[0].status is PartStatus.FAILED
+    assert found.targets[1].parts == target.parts
+
+
+async def test_a_part_is_recorded_while_its_post_and_the_other_target_are_locked(
+    uow_factory: Backend,
+) -> None:
+    """Many threads in flight: a part published locks and writes its own target's row only,
+    so it never waits for a transaction holding the post or another target."""
+    if not isinstance(uow_factory, SqlBackend) or not uow_factory.overlapping_units:
+        pytest.skip("only PostgreSQL runs two transactions side by side")
+    post = await a_thread(uow_factory)
+    x, sky = post.targets
+    claimed = ClaimedTarget(
+        post.id, sky.id, post.workspace_id, sky.integration_id, sky.platform, sky.content, 1,
+        parts=tuple(sky.parts), links=sky.links,
+    )  # fmt: skip
+    outcome = PartPublished(0, "at://did:plc:abc/app.bsky.feed.post/1", "https://b", "bafy", LEASE)
+    async with uow_factory.second.connect() as holder:
+        await holder.begin()
+        for table, row in ((posts, post.id), (post_targets, x.id)):
+            await holder.execute(select(table.c.id).where(table.c.id == row).with_for_update())
+        recorder = RecordOutcomes(uow_factory, uow_factory.clock)
+        await asyncio.wait_for(recorder.record(claimed, outcome), WAIT_AT_MOST_S)
+        await holder.rollback()
+    async with uow_factory() as uow:
+        [target] = await uow.posts.get_targets([sky.id])
+    assert target.parts[0].status is PartStatus.PUBLISHED and target.parts[0].cid == "bafy"
+    assert target.platform_post_id == outcome.platform_post_id

@@ -5,6 +5,7 @@ from typing import Protocol
 from uuid import UUID
 
 from domain.post import Post, PostStatus
+from domain.post_target import PostTarget
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +46,18 @@ class PostRepository(Protocol):
         """Unscoped, like `get_any`: those of `post_ids` that exist, in one read; with
         `for_update`, locked as `get` locks one (the publisher records many outcomes per
         transaction)."""
+
+    @abstractmethod
+    async def get_targets(
+        self, target_ids: Collection[UUID], *, for_update: bool = False
+    ) -> list[PostTarget]:
+        """Those of `target_ids` that exist, without their posts, in one read; with
+        `for_update`, only these targets' rows are locked (not their posts, nor the posts'
+        other targets): a thread's part recorded touches nothing else."""
+
+    @abstractmethod
+    async def save_targets(self, targets: Sequence[PostTarget]) -> None:
+        """Writes these targets' own rows and nothing else."""
 
     @abstractmethod
     async def list(

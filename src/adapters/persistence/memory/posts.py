@@ -10,6 +10,7 @@ from uuid import UUID
 from adapters.persistence.memory.store import MemoryStore
 from application.ports.posts import PostFilter, PostRepository
 from domain.post import Post
+from domain.post_target import PostTarget
 
 
 class MemoryPostRepository(PostRepository):
@@ -43,6 +44,24 @@ class MemoryPostRepository(PostRepository):
     async def get_many(self, post_ids: Collection[UUID], *, for_update: bool = False) -> list[Post]:
         found = (self.store.posts.get(i) for i in post_ids)
         return [copy.deepcopy(p) for p in found if p is not None]
+
+    async def get_targets(
+        self, target_ids: Collection[UUID], *, for_update: bool = False
+    ) -> list[PostTarget]:
+        wanted = set(target_ids)
+        return [
+            copy.deepcopy(target)
+            for post in self.store.posts.values()
+            for target in post.targets
+            if target.id in wanted
+        ]
+
+    async def save_targets(self, targets: Sequence[PostTarget]) -> None:
+        by_id = {target.id: target for target in targets}
+        for post in self.store.posts.values():
+            post.targets = [
+                copy.deepcopy(by_id[t.id]) if t.id in by_id else t for t in post.targets
+            ]
 
     async def list(
         self, where: PostFilter, limit: int, starting_after: Post | None = None

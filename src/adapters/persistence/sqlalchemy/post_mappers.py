@@ -41,10 +41,13 @@ def post_to_row(post: Post) -> dict[str, Any]:
 
 
 def target_to_row(post: Post, target: PostTarget) -> dict[str, Any]:
+    return {"post_id": post.id, "workspace_id": post.workspace_id, **target_values(target)}
+
+
+def target_values(target: PostTarget) -> dict[str, Any]:
+    """A target's own columns, all but its post's (`post_id`, `workspace_id`)."""
     return {
         "id": target.id,
-        "post_id": post.id,
-        "workspace_id": post.workspace_id,
         "integration_id": target.integration_id,
         "platform": target.platform.value,
         "content": target.content,

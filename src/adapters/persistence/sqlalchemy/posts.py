@@ -26,6 +26,7 @@ from adapters.persistence.sqlalchemy.locks import lock_rows
 from adapters.persistence.sqlalchemy.tables import post_targets, posts
 from application.ports.posts import PostFilter, PostRepository
 from domain.post import Post, PostStatus
+from domain.post_target import PostTarget
 
 _T = post_targets.alias("t")
 
@@ -44,6 +45,7 @@ def _save_statement(table: Table) -> Update:
 
 
 _SAVE_POSTS, _SAVE_TARGETS = _save_statement(posts), _save_statement(post_targets)
+_TARGETS = select(post_targets).where(post_targets.c.id.in_(bindparam("ids", expanding=True)))
 _POSTS = select(posts).where(posts.c.id.in_(bindparam("ids", expanding=True)))
 _TARGETS_OF = (
     select(post_targets)
@@ -114,6 +116,22 @@ class SqlAlchemyPostRepository(PostRepository):
             await lock_rows(self.conn, posts, posts.c.id.in_(ids))
         rows = (await self.conn.execute(_POSTS, {"ids": ids})).mappings().all()
         return await _with_targets(self.conn, rows)
+
+    async def get_targets(
+        self, target_ids: Collection[UUID], *, for_update: bool = False
+    ) -> list[PostTarget]:
+        if not target_ids:
+            return []
+        ids = list(target_ids)
+        if for_update:
+            await lock_rows(self.conn, post_targets, post_targets.c.id.in_(ids))
+        rows: Sequence[Any] = (await self.conn.execute(_TARGETS, {"ids": ids})).mappings().all()
+        return [mappers.target_from_row(row) for row in rows]
+
+    async def save_targets(self, targets: Sequence[PostTarget]) -> None:
+        if targets:
+            rows = [_by_key(mappers.target_values(t)) for t in targets]
+            await self.conn.execute(_SAVE_TARGETS, rows)
 
     async def list(
         self, where: PostFilter, limit: int, starting_after: Post | None = None
