@@ -83,7 +83,7 @@ class CreatePost:
                 media_overrides=own_media,
                 thread=command.thread,
             )
-            await check_part_media(self.uow, command.workspace_id, post.thread)
+            await check_part_media(self.uow, command.workspace_id, post.thread, post.platforms)
             for index, integration in enumerate(integrations):
                 if post.sends_media_to(integration.platform):
                     integration.ensure_can_post_media(f"integrations[{index}]")

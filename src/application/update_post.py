@@ -54,7 +54,9 @@ class UpdatePost:
                 post.reschedule(at, now)
             if command.thread is not None:
                 post.rethread(command.thread.applied_to(post.thread), now)
-                await check_part_media(self.uow, post.workspace_id, post.thread)
+                await check_part_media(
+                    self.uow, post.workspace_id, post.thread, post.platforms
+                )
             media = None
             if command.media is not None:
                 media = await load_media(self.uow, post.workspace_id, command.media, "media")

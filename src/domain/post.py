@@ -174,8 +174,12 @@ class Post:
 
     @property
     def attached_media_ids(self) -> frozenset[UUID]:
-        """Every media id the post uses, for any platform."""
-        return frozenset(self.media).union(*self.media_overrides.values())
+        """Every media id the post uses, for any platform, its thread's parts included."""
+        settings = self.thread
+        parts = [*settings.parts, *(p for own in settings.part_overrides.values() for p in own)]
+        return frozenset(self.media).union(
+            *self.media_overrides.values(), *(part.media for part in parts)
+        )
 
     def media_for(self, platform: Platform) -> tuple[UUID, ...]:
         """The platform's own media list if it has one, else the post's."""

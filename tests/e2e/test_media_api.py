@@ -300,3 +300,77 @@ async def test_media_a_platform_refuses_stores_no_post(api: Api) -> None:
         assert answer.status_code == 422, (body, answer.text)
         assert (answer.json()["code"], answer.json()["details"]["field"]) == (code, field)
     assert (await api.client.get("/v1/posts", headers=auth)).json()["data"] == []
+
+
+async def test_thread_parts_media_follow_each_platform_s_rules_and_are_held(api: Api) -> None:
+    """Each part's media is checked as a single post's is, for every platform it goes to,
+    at create and at PATCH, the refusal naming the part; a part's media is in use."""
+    auth = api.auth(await api.workspace())
+    ids = await _integrations(api, auth)
+    both = [ids["twitter"], ids["bluesky"]]
+    gif = (await upload(api, auth, samples.gif(3))).json()["id"]
+    images = [(await upload(api, auth, samples.png(10 + i, 10))).json()["id"] for i in range(5)]
+
+    def thread(first: list[str], second: list[str]) -> list[dict[str, object]]:
+        return [{"content": "one", "media": first}, {"content": "two", "media": second}]
+
+    cases = [
+        ({"thread_parts": thread([], [gif])}, both, "media_not_supported", "thread_parts[1].media"),
+        (
+            {"thread_parts": thread([gif, images[0]], [])},
+            [ids["twitter"]],
+            "validation_error",
+            "thread_parts[0].media",
+        ),
+        ({"thread_parts": thread(images, [])}, both, "validation_error", "thread_parts[0].media"),
+        (
+            {"thread_parts": thread([images[0], images[0]], [])},
+            both,
+            "validation_error",
+            "thread_parts[0].media[1]",
+        ),
+        (
+            {
+                "thread_parts": thread([], []),
+                "platform_overrides": {"bluesky": {"thread_parts": thread([gif], [])}},
+            },
+            both,
+            "media_not_supported",
+            "platform_overrides.bluesky.thread_parts[0].media",
+        ),
+    ]
+    for body, integrations, code, field in cases:
+        answer = await api.client.post(
+            "/v1/posts", headers=auth, json={"content": "", "integrations": integrations, **body}
+        )
+        assert answer.status_code == 422, (body, answer.text)
+        assert (answer.json()["code"], answer.json()["details"]["field"]) == (code, field)
+    assert (await api.client.get("/v1/posts", headers=auth)).json()["data"] == []
+
+    # A PATCH of the parts is checked the same way, and a refused one changes nothing.
+    body = {"content": "", "integrations": both, "thread_parts": thread([images[0]], [])}
+    post = (await api.client.post("/v1/posts", headers=auth, json=body)).json()
+    url = f"/v1/posts/{post['id']}"
+    refused = await api.client.patch(url, headers=auth, json={"thread_parts": thread([], [gif])})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "media_not_supported"
+    assert refused.json()["details"]["field"] == "thread_parts[1].media"
+    assert (await api.client.get(url, headers=auth)).json() == post
+
+    held = await api.client.delete(f"/v1/media/{images[0]}", headers=auth)
+    assert held.status_code == 409 and held.json()["code"] == "media_in_use"
+    patched = await api.client.patch(url, headers=auth, json={"thread_parts": thread([], [])})
+    assert patched.status_code == 200, patched.text
+    assert (await api.client.delete(f"/v1/media/{images[0]}", headers=auth)).status_code == 200
+
+    overridden = {"bluesky": {"thread_parts": thread([], [images[1]])}}
+    body = {"content": "", "integrations": both, "thread_parts": thread([], [])}
+    other = await api.client.post(
+        "/v1/posts", headers=auth, json={**body, "platform_overrides": overridden}
+    )
+    assert other.status_code == 201, other.text
+    held = await api.client.delete(f"/v1/media/{images[1]}", headers=auth)
+    assert held.status_code == 409 and held.json()["code"] == "media_in_use"
+    canceled = await api.client.delete(f"/v1/posts/{other.json()['id']}", headers=auth)
+    assert canceled.status_code == 200
+    assert (await api.client.delete(f"/v1/media/{images[1]}", headers=auth)).status_code == 200

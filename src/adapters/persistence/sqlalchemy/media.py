@@ -81,7 +81,8 @@ class SqlAlchemyMediaRepository(MediaRepository):
 
     async def in_use(self, workspace_id: UUID, media_id: UUID) -> bool:
         """A post that is not canceled and still has a target to send (so a draft, a
-        scheduled or a publishing post) whose media lists name the id. The lists are JSON
+        scheduled or a publishing post) whose media lists, or whose thread's parts (its
+        `thread` settings: the parts and each platform's own), name the id. These are JSON
         text; a UUID's text cannot appear inside another's, so a substring match is exact."""
         named = str(media_id)
         unsent = exists().where(
@@ -93,6 +94,7 @@ class SqlAlchemyMediaRepository(MediaRepository):
             or_(
                 posts.c.media.contains(named, autoescape=True),
                 posts.c.media_overrides.contains(named, autoescape=True),
+                posts.c.thread.contains(named, autoescape=True),
             ),
             unsent,
         )
