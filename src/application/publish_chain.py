@@ -7,6 +7,11 @@
   next one is sent: a worker that dies between two parts leaves the truth behind, and at
   most once holds per part.
 - A retry starts at the first part not yet published and never sends an earlier one again.
+- A part whose earlier send answered 5xx is sent again on the retry; where the platform then
+  says "duplicate content" and can look posts up (`RecentPostFinder`, X), the post the
+  earlier send created is searched among the account's recent ones (same text, same reply
+  parent) and recorded as that part, published; only if none is found does the refusal
+  stand. Only the first part a retry sends can have been sent before.
 - Once a part is out, a later failure is wrapped in `ThreadBroken` with how many parts went
   out, so the publisher can tell a retry (nothing sent) from `outcome_unknown` (sent, no
   answer) from `thread_incomplete` (refused for good).
@@ -22,11 +27,14 @@ from application.ports.credentials import Credentials
 from application.ports.link_cards import LinkCardSource
 from application.ports.outcomes import OutcomeRecorder
 from application.ports.outgoing_media import OutgoingMedia
+from application.ports.platforms import ContentRejected, PlatformError, PlatformUnreachable
 from application.ports.publish_queue import ClaimedTarget
+from application.ports.recent_posts import RecentPostFinder
 from application.ports.threads import (
     LinkCard,
     OutgoingPart,
     PlatformPostRef,
+    PublishedPart,
     ReplyRefs,
     ThreadGateway,
 )
@@ -36,6 +44,7 @@ from domain.references import parse_reference
 from domain.text import first_link
 
 THREAD_INCOMPLETE = "thread_incomplete"
+DUPLICATE = "duplicate_content"
 
 
 class ThreadBroken(Exception):
@@ -79,8 +88,9 @@ class PublishChain:
                 parent = links.reply.parent
             for part in parts[start:]:
                 own = [by_id[m] for m in part.media if m in by_id]
+                resent = part.index == start and claimed.attempts > 1
                 parent = await self._send_part(
-                    gateway, credentials, claimed, part, links, root, parent, own
+                    gateway, credentials, claimed, part, links, root, parent, own, resent
                 )
                 root = root or parent
         first = parts[0]
@@ -96,7 +106,10 @@ class PublishChain:
         root: PlatformPostRef | None,
         parent: PlatformPostRef | None,
         media: Sequence[OutgoingMedia],
+        resent: bool = False,
     ) -> PlatformPostRef:
+        """`resent`: this part may have been sent by the attempt before (its first part not
+        yet recorded), so a duplicate refusal may be that earlier send's own post."""
         reply = ReplyRefs(root or parent, parent) if parent is not None else None
         quote = links.quote if part.index == 0 else None
         wants_card = gateway.wants_link_cards
@@ -108,7 +121,7 @@ class PublishChain:
             card=await self._card(claimed, part) if quote is None and wants_card else None,
         )
         try:
-            published = await gateway.publish_part(credentials, outgoing, media)
+            published = await self._publish(gateway, credentials, outgoing, media, resent)
         except Exception as error:
             done = sum(1 for p in claimed.parts if p.is_published)
             if done:
@@ -120,6 +133,31 @@ class PublishChain:
         )
         await self.outcomes.record(claimed, outcome)
         return published.ref
+
+    async def _publish(
+        self,
+        gateway: ThreadGateway,
+        credentials: Credentials,
+        outgoing: OutgoingPart,
+        media: Sequence[OutgoingMedia],
+        resent: bool,
+    ) -> PublishedPart:
+        try:
+            return await gateway.publish_part(credentials, outgoing, media)
+        except ContentRejected as refused:
+            if refused.code != DUPLICATE or not resent:
+                raise
+            if not isinstance(gateway, RecentPostFinder):
+                raise
+            parent = outgoing.reply.parent.id if outgoing.reply else None
+            try:
+                found = await gateway.find_recent(credentials, outgoing.text, parent)
+            except PlatformError as error:
+                message = f"Could not look up an earlier attempt: {error}"
+                raise PlatformUnreachable(message, sent=False) from error
+            if found is None:
+                raise
+            return PublishedPart(found.platform_post_id, found.url)
 
     async def _card(self, claimed: ClaimedTarget, part: PostPart) -> LinkCard | None:
         """Bluesky builds no card itself: a part without media whose text has a link gets

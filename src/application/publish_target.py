@@ -12,7 +12,8 @@ target's business (`domain.post_target`); here errors become outcomes:
 - 429 -> `RateLimited`; any other refusal -> fails with the platform's code and message;
 - "duplicate content" on a later attempt, where a platform can look it up
   (`RecentPostFinder`): the earlier attempt's post was created although the platform
-  answered 5xx, so the one found is recorded as published; none found -> the refusal stands;
+  answered 5xx, so the one found is recorded as published; none found -> the refusal stands
+  (a thread's parts the same, each: `publish_chain`);
 - media: the rows come with the claim's context, the bytes stream from the `MediaStore`
   while the platform adapter uploads them; uploads post nothing, so their failures are
   retried, and a stored object that is gone fails the target `media_missing`.
@@ -50,7 +51,7 @@ from application.ports.publish_queue import ClaimedTarget, PublishContext
 from application.ports.recent_posts import RecentPostFinder
 from application.ports.threads import ThreadGateway
 from application.ports.unit_of_work import UnitOfWorkFactory
-from application.publish_chain import THREAD_INCOMPLETE, PublishChain, ThreadBroken
+from application.publish_chain import DUPLICATE, THREAD_INCOMPLETE, PublishChain, ThreadBroken
 from application.record_outcomes import RecordOutcomes
 from application.usable_credentials import GetUsableCredentials
 from domain.errors import IntegrationDisconnected
@@ -71,7 +72,6 @@ MEDIA_MISSING = Failed(
     "media_missing", "Media attached to the post no longer exists on this server.", False
 )
 Refused = AccessTokenExpired | CredentialsRejected
-DUPLICATE = "duplicate_content"
 
 
 class PublishTarget:

@@ -161,3 +161,25 @@ async def test_a_reply_to_a_deleted_post_fails_reply_target_not_found(live: Live
     await publish_at(live, at)
     failed = await target(live, post_id, "twitter")
     assert (failed["status"], failed["error"]["code"]) == ("failed", "reply_target_not_found")
+
+
+async def test_a_part_created_before_a_5xx_is_found_on_the_retry_and_the_thread_goes_on(
+    live: Live,
+) -> None:
+    x = await live.connect_x()
+    post_id, at = await schedule(live, [x["id"]], thread_parts=PARTS)
+    live.fake_x.delay_next("create_tweet", 0)  # part 1 goes through
+    live.fake_x.fail_next("create_tweet", 503, after_effect=True)  # part 2 made, then 503
+    await publish_at(live, at)
+    assert [p["status"] for p in (await target(live, post_id, "twitter"))["parts"]] == [
+        "published", "pending", "pending",
+    ]  # fmt: skip
+    await retry_when_due(live, post_id)
+    done = await target(live, post_id, "twitter")
+    assert done["status"] == "published", done
+    tweets = live.fake_x.tweets_by(DEFAULT_USER.id)
+    assert [t.text for t in tweets] == [p["content"] for p in PARTS]
+    assert [t.in_reply_to_tweet_id for t in tweets] == [None, tweets[0].id, tweets[1].id]
+    assert [p["platform_post_id"] for p in done["parts"]] == [t.id for t in tweets]
+    assert dict(live.fake_x.responses["create_tweet"]) == {"201": 2, "503": 1, "403": 1}
+    assert live.fake_x.requests["user_tweets"] == 1

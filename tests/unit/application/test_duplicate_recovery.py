@@ -1,5 +1,5 @@
 """A post X created although it answered 5xx: the retry's "duplicate content" is resolved
-by finding the post, not by failing a target whose post is live."""
+by finding the post, not by failing a target whose post is live; for a thread, per part."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from application.ports.recent_posts import RecentPostFinder
 from domain.platform import Platform
 from domain.post_target import TargetStatus
 from tests.unit.application.posts_world import START, ScriptedGateway, World
+from tests.unit.application.test_publish_chain import ThreadScript, run_until_settled, thread
 
 AT = START + timedelta(hours=1)
 DUPLICATE = ContentRejected("duplicate_content", "You are not allowed to create a duplicate.")
@@ -81,3 +82,65 @@ async def test_a_failed_lookup_is_retried_later(failure: Exception) -> None:
     gateway.lookup_failure = failure
     target = await run(gateway)
     assert target.status is TargetStatus.PENDING and target.retries == 2
+
+
+class FindingThread(ThreadScript, RecentPostFinder):
+    """A thread's platform that can look up the account's recent posts by text and parent."""
+
+    def __init__(self, world: World, *script: Any, recent: dict[tuple[str, str | None], str]):
+        super().__init__(world, *script)
+        self.recent = recent
+        self.lookups: list[tuple[str, str | None]] = []
+
+    async def find_recent(
+        self, credentials: Credentials, text: str, in_reply_to: str | None = None
+    ) -> PublishedPost | None:
+        self.lookups.append((text, in_reply_to))
+        found = self.recent.get((text, in_reply_to))
+        return PublishedPost(found, f"https://bsky.app/p/{found}") if found else None
+
+
+FIRST = "at://did:plc:me/app.bsky.feed.post/1"
+EARLIER = "at://did:plc:me/app.bsky.feed.post/earlier"
+
+
+async def run_thread(*script: Any, recent: dict[tuple[str, str | None], str]) -> Any:
+    world = World()
+    gateway = FindingThread(world, *script, recent=recent)
+    world.gateways[Platform.BLUESKY] = gateway
+    await world.setup()
+    post = await thread(world, gateway)
+    return await run_until_settled(world, post), gateway
+
+
+async def test_a_thread_part_created_before_a_5xx_is_found_and_the_thread_goes_on() -> None:
+    target, gateway = await run_thread(
+        None, PlatformUnreachable("503", sent=False), DUPLICATE, recent={("two", FIRST): EARLIER}
+    )
+    assert target.status is TargetStatus.PUBLISHED
+    assert [p.platform_post_id for p in target.parts][:2] == [FIRST, EARLIER]
+    assert gateway.lookups == [("two", FIRST)]
+    [*_, third] = gateway.parts
+    assert third.text == "three" and third.reply.parent.id == EARLIER
+
+
+async def test_a_thread_part_not_found_leaves_the_thread_incomplete() -> None:
+    target, gateway = await run_thread(
+        None, PlatformUnreachable("503", sent=False), DUPLICATE, recent={}
+    )
+    assert (target.status, target.error.code) == (TargetStatus.FAILED, "thread_incomplete")
+    assert [p.status.value for p in target.parts] == ["published", "failed", "skipped"]
+    assert gateway.lookups == [("two", FIRST)]
+
+
+async def test_only_the_part_a_retry_sends_first_can_be_an_earlier_send() -> None:
+    """Part 3 was never sent before this attempt: its duplicate is the user's own."""
+    target, gateway = await run_thread(
+        None,
+        PlatformUnreachable("503", sent=False),
+        None,
+        DUPLICATE,
+        recent={("three", "at://did:plc:me/app.bsky.feed.post/2"): EARLIER},
+    )
+    assert (target.status, target.error.code) == (TargetStatus.FAILED, "thread_incomplete")
+    assert gateway.lookups == []
