@@ -3,6 +3,7 @@ a change made through the API leaving its delivery behind, on SQLite and Postgre
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -140,3 +141,50 @@ async def _succeed_everything(api: Api) -> None:
             [(c.delivery, c.delivery.attempts) for c in claimed]
         )
         await uow.commit()
+
+
+WEBHOOK_OPERATIONS = {
+    ("post", "/v1/webhook_endpoints"): "createWebhookEndpoint",
+    ("get", "/v1/webhook_endpoints"): "listWebhookEndpoints",
+    ("get", "/v1/webhook_endpoints/{endpoint_id}"): "getWebhookEndpoint",
+    ("patch", "/v1/webhook_endpoints/{endpoint_id}"): "updateWebhookEndpoint",
+    ("delete", "/v1/webhook_endpoints/{endpoint_id}"): "deleteWebhookEndpoint",
+    ("post", "/v1/webhook_endpoints/{endpoint_id}/rotate_secret"): "rotateWebhookEndpointSecret",
+    ("post", "/v1/webhook_endpoints/{endpoint_id}/test"): "sendTestWebhook",
+    ("get", "/v1/webhook_endpoints/{endpoint_id}/deliveries"): "listWebhookDeliveries",
+    (
+        "post",
+        "/v1/webhook_endpoints/{endpoint_id}/deliveries/{delivery_id}/retry",
+    ): "retryWebhookDelivery",
+}
+
+
+async def test_the_openapi_document_names_the_webhook_operations_and_objects(api: Api) -> None:
+    document = (await api.client.get("/schema/openapi.json")).json()
+    found = {
+        (method, path): op.get("operationId")
+        for path, item in document["paths"].items()
+        if path.startswith("/v1/webhook_endpoints")
+        for method, op in item.items()
+        if isinstance(op, dict)
+    }
+    assert found == WEBHOOK_OPERATIONS
+    schemas = document["components"]["schemas"]
+    assert not [name for name in schemas if name.startswith("Webhook") and name.endswith("Out")]
+    endpoint, delivery = schemas["WebhookEndpoint"], schemas["WebhookDelivery"]
+    assert set(endpoint["required"]) == {
+        "id", "url", "events", "description", "enabled", "disabled_reason", "created_at",
+        "updated_at",
+    }  # fmt: skip
+    assert "secret" not in endpoint["properties"]
+    assert "secret" in schemas["WebhookEndpointWithSecret"]["properties"]
+    for name in ("created_at", "updated_at"):
+        assert endpoint["properties"][name]["format"] == "date-time"
+        assert endpoint["properties"][name]["examples"]
+    for name in ("next_attempt_at", "created_at", "delivered_at"):
+        assert "date-time" in json.dumps(delivery["properties"][name])
+    assert endpoint["properties"]["url"]["examples"]
+    assert delivery["properties"]["event_id"]["examples"]
+    created = document["paths"]["/v1/webhook_endpoints"]["post"]
+    answer = created["responses"]["201"]["content"]["application/json"]["schema"]
+    assert answer["$ref"].endswith("/WebhookEndpointWithSecret")

@@ -24,14 +24,14 @@ from entrypoints.http.inject import inject
 from entrypoints.http.openapi import API_KEY, errors
 from entrypoints.http.params import parse_cursor, parse_id
 from entrypoints.http.webhook_schemas import (
-    CreateWebhookEndpointIn,
-    QueuedEventOut,
-    UpdateWebhookEndpointIn,
+    NewWebhookEndpoint,
+    QueuedEvent,
+    WebhookDelivery,
     WebhookDeliveryList,
-    WebhookDeliveryOut,
+    WebhookEndpoint,
+    WebhookEndpointChanges,
     WebhookEndpointList,
-    WebhookEndpointOut,
-    WebhookEndpointWithSecretOut,
+    WebhookEndpointWithSecret,
     delivery_out,
     endpoint_out,
     endpoint_with_secret_out,
@@ -46,21 +46,27 @@ class WebhookEndpointController(Controller):
     security = API_KEY
     tags = ["Webhooks"]
 
-    @post("/", status_code=201, responses=errors(400, 413, 422), summary="Create an endpoint")
+    @post(
+        "/",
+        status_code=201,
+        responses=errors(400, 413, 422),
+        summary="Create an endpoint",
+        operation_id="createWebhookEndpoint",
+    )
     @inject
     async def create_webhook_endpoint(
         self,
         request: Req,
         use_case: FromDishka[CreateWebhookEndpoint],
-        data: JSONBody[CreateWebhookEndpointIn],
-    ) -> WebhookEndpointWithSecretOut:
+        data: JSONBody[NewWebhookEndpoint],
+    ) -> WebhookEndpointWithSecret:
         """The answer carries the signing `secret`, shown this once."""
         made = await use_case.execute(
             caller(request).workspace_id, data.url, data.events, data.description
         )
         return endpoint_with_secret_out(made)
 
-    @get("/", responses=errors(422), summary="List endpoints")
+    @get("/", responses=errors(422), summary="List endpoints", operation_id="listWebhookEndpoints")
     @inject
     async def list_webhook_endpoints(
         self,
@@ -74,23 +80,33 @@ class WebhookEndpointController(Controller):
         )
         return WebhookEndpointList([endpoint_out(e) for e in page.items], page.has_more)
 
-    @get("/{endpoint_id:str}", responses=errors(404), summary="Get an endpoint")
+    @get(
+        "/{endpoint_id:str}",
+        responses=errors(404),
+        summary="Get an endpoint",
+        operation_id="getWebhookEndpoint",
+    )
     @inject
     async def get_webhook_endpoint(
         self, request: Req, use_case: FromDishka[GetWebhookEndpoint], endpoint_id: FromPath[str]
-    ) -> WebhookEndpointOut:
+    ) -> WebhookEndpoint:
         found = await use_case.execute(caller(request).workspace_id, parse_id(endpoint_id))
         return endpoint_out(found)
 
-    @patch("/{endpoint_id:str}", responses=errors(400, 404, 413, 422), summary="Edit an endpoint")
+    @patch(
+        "/{endpoint_id:str}",
+        responses=errors(400, 404, 413, 422),
+        summary="Edit an endpoint",
+        operation_id="updateWebhookEndpoint",
+    )
     @inject
     async def update_webhook_endpoint(
         self,
         request: Req,
         use_case: FromDishka[UpdateWebhookEndpoint],
         endpoint_id: FromPath[str],
-        data: JSONBody[UpdateWebhookEndpointIn],
-    ) -> WebhookEndpointOut:
+        data: JSONBody[WebhookEndpointChanges],
+    ) -> WebhookEndpoint:
         """`url`, `events`, `description`, `enabled`; enabling clears `disabled_reason`."""
         changes = EndpointChanges(
             url=None if data.url is msgspec.UNSET else data.url,
@@ -105,12 +121,16 @@ class WebhookEndpointController(Controller):
         return endpoint_out(updated)
 
     @delete(
-        "/{endpoint_id:str}", status_code=200, responses=errors(404), summary="Delete an endpoint"
+        "/{endpoint_id:str}",
+        status_code=200,
+        responses=errors(404),
+        summary="Delete an endpoint",
+        operation_id="deleteWebhookEndpoint",
     )
     @inject
     async def delete_webhook_endpoint(
         self, request: Req, use_case: FromDishka[DeleteWebhookEndpoint], endpoint_id: FromPath[str]
-    ) -> WebhookEndpointOut:
+    ) -> WebhookEndpoint:
         """Nothing more is sent to it; its pending deliveries are dropped."""
         gone = await use_case.execute(caller(request).workspace_id, parse_id(endpoint_id))
         return endpoint_out(gone)
@@ -120,11 +140,12 @@ class WebhookEndpointController(Controller):
         status_code=200,
         responses=errors(404),
         summary="Rotate an endpoint's secret",
+        operation_id="rotateWebhookEndpointSecret",
     )
     @inject
-    async def rotate_webhook_secret(
+    async def rotate_webhook_endpoint_secret(
         self, request: Req, use_case: FromDishka[RotateWebhookSecret], endpoint_id: FromPath[str]
-    ) -> WebhookEndpointWithSecretOut:
+    ) -> WebhookEndpointWithSecret:
         """A new `secret`, shown this once; the old one keeps signing beside it for 24 h."""
         rotated = await use_case.execute(caller(request).workspace_id, parse_id(endpoint_id))
         return endpoint_with_secret_out(rotated)
@@ -134,19 +155,21 @@ class WebhookEndpointController(Controller):
         status_code=202,
         responses=errors(404, 409),
         summary="Send a test event",
+        operation_id="sendTestWebhook",
     )
     @inject
     async def send_test_webhook(
         self, request: Req, use_case: FromDishka[SendTestWebhook], endpoint_id: FromPath[str]
-    ) -> QueuedEventOut:
+    ) -> QueuedEvent:
         """Queues `webhook.test` (`data: {}`) for this endpoint alone."""
         queued = await use_case.execute(caller(request).workspace_id, parse_id(endpoint_id))
-        return QueuedEventOut(queued.event_id)
+        return QueuedEvent(queued.event_id)
 
     @get(
         "/{endpoint_id:str}/deliveries",
         responses=errors(404, 422),
         summary="List an endpoint's deliveries",
+        operation_id="listWebhookDeliveries",
     )
     @inject
     async def list_webhook_deliveries(
@@ -174,6 +197,7 @@ class WebhookEndpointController(Controller):
         status_code=202,
         responses=errors(404, 409),
         summary="Retry a delivery",
+        operation_id="retryWebhookDelivery",
     )
     @inject
     async def retry_webhook_delivery(
@@ -182,7 +206,7 @@ class WebhookEndpointController(Controller):
         use_case: FromDishka[RetryWebhookDelivery],
         endpoint_id: FromPath[str],
         delivery_id: FromPath[str],
-    ) -> WebhookDeliveryOut:
+    ) -> WebhookDelivery:
         """Due now; a failed delivery gets one more attempt. A succeeded one: 409."""
         retried = await use_case.execute(
             caller(request).workspace_id, parse_id(endpoint_id), parse_id(delivery_id)
