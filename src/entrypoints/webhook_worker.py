@@ -1,19 +1,18 @@
 """The delivery loop, beside the publisher in `openpost worker` and in `openpost serve`.
 
-Every pass claims as many due deliveries as there are free slots (WEBHOOK_CONCURRENCY; the
-claim itself keeps each endpoint at 4 in flight across workers) and delivers each in its
-own task. With nothing due it waits `poll_interval_s`, so an event committed while the
-worker is idle goes out within that; with every slot taken it waits until a quarter of
-them are free (a claim per freed slot would cost more than the deliveries).
-When `stop` is set, no more are claimed; deliveries in flight get the grace to finish and
-are then cancelled (their leases expire and the attempt is made again: at least once).
+The loop is the publisher's (`ClaimLoop`): every pass claims as many due deliveries as
+there are free slots (WEBHOOK_CONCURRENCY; the claim itself keeps each endpoint at 4 in
+flight across workers) and delivers each in its own task. With nothing due it waits
+`poll_interval_s`, so an event committed while the worker is idle goes out within that;
+with deliveries in flight it waits until a quarter of them are done, or the poll. When
+`stop` is set, no more are claimed; deliveries in flight get the grace to finish and are
+then cancelled (their leases expire and the attempt is made again: at least once).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
+from collections.abc import Sequence
 
 from dishka import AsyncContainer
 
@@ -22,12 +21,12 @@ from application.ports.webhook_deliveries import ClaimedDelivery
 from application.webhooks.claim_deliveries import ClaimDeliveries
 from application.webhooks.deliver_webhook import DeliverWebhook
 from domain.webhooks.delivery import DeliveryStatus
+from entrypoints.claim_loop import ClaimLoop
 from entrypoints.settings import Settings
 
 log = logging.getLogger("openpost.webhooks")
 
 POLL_INTERVAL_S = 0.2
-ERROR_PAUSE_S = 2.0
 OUTCOME_NAMES = {
     DeliveryStatus.SUCCEEDED: "succeeded",
     DeliveryStatus.PENDING: "retrying",
@@ -35,7 +34,9 @@ OUTCOME_NAMES = {
 }
 
 
-class Deliverer:
+class Deliverer(ClaimLoop[ClaimedDelivery]):
+    name, work, logger = "deliverer", "deliveries", log
+
     def __init__(
         self,
         claim: ClaimDeliveries,
@@ -43,72 +44,18 @@ class Deliverer:
         concurrency: int,
         metrics: Metrics = NO_METRICS,
     ) -> None:
-        self.claim, self.deliver, self.metrics = claim, deliver, metrics
-        self.concurrency = max(1, concurrency)
-        self.in_flight: set[asyncio.Task[None]] = set()
-        self._freed = asyncio.Event()
+        super().__init__(concurrency, wake_share=0.25)
+        self.claim_deliveries, self.deliver, self.metrics = claim, deliver, metrics
 
-    async def run(self, stop: asyncio.Event, poll_interval_s: float, grace_s: float) -> None:
-        while not stop.is_set():
-            pause = poll_interval_s
-            try:
-                claimed = await self.run_once()
-            except Exception:
-                log.exception("delivery pass failed; trying again in %.0f s", ERROR_PAUSE_S)
-                claimed, pause = 0, max(poll_interval_s, ERROR_PAUSE_S)
-            full = len(self.in_flight) >= self.concurrency
-            if claimed and not full:
-                continue
-            await self._wait(stop, pause, until_freed=full)
-        await self.drain(grace_s)
+    async def claim(self, limit: int) -> Sequence[ClaimedDelivery]:
+        return await self.claim_deliveries.execute(limit)
 
-    async def run_once(self) -> int:
-        """One pass; returns how many deliveries it started."""
-        free = self.concurrency - len(self.in_flight)
-        claimed = await self.claim.execute(free) if free > 0 else []
-        for delivery in claimed:
-            task = asyncio.create_task(self._deliver(delivery))
-            self.in_flight.add(task)
-            task.add_done_callback(self._finished)
-        return len(claimed)
-
-    def _finished(self, task: asyncio.Task[None]) -> None:
-        self.in_flight.discard(task)
-        if len(self.in_flight) <= self.concurrency - max(1, self.concurrency // 4):
-            self._freed.set()
-
-    async def _wait(self, stop: asyncio.Event, timeout_s: float, *, until_freed: bool) -> None:
-        self._freed.clear()
-        waits = [asyncio.ensure_future(stop.wait())]
-        if until_freed:
-            waits.append(asyncio.ensure_future(self._freed.wait()))
+    async def handle(self, item: ClaimedDelivery) -> None:
         try:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED), timeout_s
-                )
-        finally:
-            for waiting in waits:
-                waiting.cancel()
-
-    async def drain(self, timeout_s: float | None = None) -> None:
-        if not self.in_flight:
-            return
-        _, pending = await asyncio.wait(set(self.in_flight), timeout=timeout_s)
-        for task in pending:
-            task.cancel()
-        if pending:
-            log.warning(
-                "%d deliveries cut short at shutdown; they will be sent again", len(pending)
-            )
-            await asyncio.gather(*pending, return_exceptions=True)
-
-    async def _deliver(self, claimed: ClaimedDelivery) -> None:
-        try:
-            delivery = await self.deliver.execute(claimed)
+            delivery = await self.deliver.execute(item)
         except Exception:
             self.metrics.webhook_delivered("error")
-            log.exception("delivery %s failed; its lease will expire", claimed.delivery.id)
+            log.exception("delivery %s failed; its lease will expire", item.delivery.id)
             return
         self.metrics.webhook_delivered(OUTCOME_NAMES.get(delivery.status, "other"))
         log.info(

@@ -1,0 +1,152 @@
+"""The one claim loop of both workers (publisher and webhook deliverer): bounded
+concurrency, claims again once there is room, claims nothing once stopped, a bounded
+shutdown, and a failing pass or item that never ends the loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import pytest
+
+from application.webhooks.claim_deliveries import ClaimDeliveries
+from application.webhooks.deliver_webhook import DeliverWebhook
+from entrypoints import claim_loop
+from entrypoints.claim_loop import ClaimLoop
+from entrypoints.webhook_worker import Deliverer
+from entrypoints.worker import Publisher
+
+
+class Jobs(ClaimLoop[int]):
+    """Claims from a list of numbers; each job runs until released."""
+
+    name, work, logger = "jobs", "jobs", logging.getLogger("tests.jobs")
+
+    def __init__(self, count: int, concurrency: int, wake_share: float = 0.5) -> None:
+        super().__init__(concurrency, wake_share)
+        self.due = list(range(count))
+        self.claims: list[int] = []  # how many each claim asked for
+        self.gates: dict[int, asyncio.Event] = {}  # a job runs until its gate opens
+        self.open_all = False
+        self.running = self.most = 0
+        self.done: list[int] = []
+        self.fail_claims = 0
+
+    async def claim(self, limit: int) -> Sequence[int]:
+        if self.fail_claims:
+            self.fail_claims -= 1
+            raise RuntimeError("the database went away")
+        self.claims.append(limit)
+        taken, self.due = self.due[:limit], self.due[limit:]
+        return taken
+
+    async def handle(self, item: int) -> None:
+        self.running += 1
+        self.most = max(self.most, self.running)
+        gate = self.gates.setdefault(item, asyncio.Event())
+        if self.open_all:
+            gate.set()
+        try:
+            await gate.wait()
+            if item == 0:
+                raise RuntimeError("job 0 breaks")
+            self.done.append(item)
+        finally:
+            self.running -= 1
+
+    def release(self) -> None:
+        self.open_all = True
+        for gate in self.gates.values():
+            gate.set()
+
+
+async def _until(condition: object, timeout_s: float = 5.0) -> None:
+    async with asyncio.timeout(timeout_s):
+        while not condition():  # type: ignore[operator]
+            await asyncio.sleep(0)
+
+
+def test_both_workers_run_the_one_loop() -> None:
+    assert issubclass(Publisher, ClaimLoop) and issubclass(Deliverer, ClaimLoop)
+    for method in ("run", "run_once", "drain", "_wait", "_finished"):
+        assert method not in vars(Publisher) and method not in vars(Deliverer)
+
+
+def test_the_deliverer_claims_again_at_a_quarter_done_the_publisher_at_half() -> None:
+    claim, deliver = object.__new__(ClaimDeliveries), object.__new__(DeliverWebhook)
+    deliverer = Deliverer(claim, deliver, 128)
+    assert (deliverer.wake_at(128), deliverer.wake_at(8), deliverer.wake_at(1)) == (96, 6, 0)
+    publisher = Publisher(None, None, None, 10)  # type: ignore[arg-type]
+    assert (publisher.wake_at(10), publisher.wake_at(1)) == (5, 0)
+
+
+async def test_a_full_loop_claims_again_once_there_is_room_not_at_the_poll() -> None:
+    jobs = Jobs(10, concurrency=4, wake_share=0.75)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(jobs.run(stop, 3600, 5))
+    await _until(lambda: jobs.running == 4)
+    jobs.release()
+    await _until(lambda: len(jobs.done) == 9)  # job 0 broke, and was logged
+    stop.set()
+    await loop
+    assert jobs.most == 4 and sorted(jobs.done) == list(range(1, 10))
+    assert max(jobs.claims) == 4 and jobs.claims[1] >= 3, "no claim for a single freed slot"
+
+
+async def test_a_claim_that_took_less_than_it_asked_waits_for_a_share_to_finish() -> None:
+    """Nothing more was due: the next claim waits for half of those in flight to finish
+    (the poll is far off), not for each one."""
+    jobs = Jobs(6, concurrency=10)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(jobs.run(stop, 3600, 5))
+    await _until(lambda: jobs.running == 6)
+    jobs.due = [6, 7]
+    for n, left in ((1, 5), (2, 4)):
+        jobs.gates[n].set()
+        await _until(lambda: jobs.running == left)  # noqa: B023
+    for _ in range(100):
+        await asyncio.sleep(0)
+    assert jobs.claims == [10], "two of six done: no claim yet"
+    jobs.gates[3].set()
+    await _until(lambda: len(jobs.claims) == 2)
+    assert jobs.claims == [10, 7]
+    await _until(lambda: jobs.running == 5)
+    jobs.release()
+    await _until(lambda: len(jobs.done) == 7)
+    stop.set()
+    await loop
+
+
+async def test_a_stopped_loop_claims_nothing_even_mid_pass() -> None:
+    jobs = Jobs(3, concurrency=4, wake_share=0.5)
+    stop = asyncio.Event()
+    stop.set()
+    assert await jobs.run_once(stop) == 0
+    assert jobs.claims == [] and jobs.in_flight == set()
+
+
+async def test_stopping_waits_for_the_grace_then_cancels(caplog: pytest.LogCaptureFixture) -> None:
+    jobs = Jobs(2, concurrency=4, wake_share=0.5)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(jobs.run(stop, 0.01, 0.05))
+    await _until(lambda: jobs.running == 2)
+    stop.set()
+    await asyncio.wait_for(loop, 2)
+    assert jobs.done == [] and jobs.in_flight == set()
+    assert "2 jobs cut short at shutdown" in caplog.text
+
+
+async def test_a_failed_pass_is_logged_and_tried_again(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(claim_loop, "ERROR_PAUSE_S", 0.01)
+    jobs = Jobs(2, concurrency=4, wake_share=0.5)
+    jobs.fail_claims = 1
+    jobs.release()
+    stop = asyncio.Event()
+    loop = asyncio.create_task(jobs.run(stop, 0.01, 5))
+    await _until(lambda: jobs.done == [1])
+    stop.set()
+    await loop
+    assert "jobs pass failed" in caplog.text
