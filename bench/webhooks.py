@@ -10,7 +10,7 @@ import time
 from collections import Counter
 
 from bench.support import Context, Goal, Section, database, fmt_ms, quantile, table
-from bench.webhooks_support import arrivals, receiver, seed, until
+from bench.webhooks_support import arrivals, arrived, receiver, seed, until
 
 NAME = "webhooks"
 TITLE = "Webhook delivery"
@@ -89,7 +89,7 @@ async def kill_one(ctx: Context, kind: str, count: int) -> dict[str, float]:
 
 
 async def _arrived(url: str, count: int) -> bool:
-    return len(await arrivals(url)) >= count
+    return await arrived(url) >= count
 
 
 async def _none_pending(seeded: object) -> bool:

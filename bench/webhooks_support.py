@@ -52,6 +52,13 @@ def receiver() -> Iterator[str]:
         process.wait(timeout=10)
 
 
+async def arrived(base: str) -> int:
+    """How many requests the receiver has had (polled: the whole log is far dearer)."""
+    async with httpx.AsyncClient(timeout=60) as client:
+        count: int = (await client.get(f"{base}/_control/count")).json()
+    return count
+
+
 async def arrivals(base: str) -> list[dict[str, Any]]:
     async with httpx.AsyncClient(timeout=60) as client:
         entries: list[dict[str, Any]] = (await client.get(f"{base}/_control/log")).json()

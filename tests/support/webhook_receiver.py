@@ -13,7 +13,10 @@ path of each request says how to answer:
   /dripbody/...      200 with Content-Length 1000, then one byte a second
 Control (JSON): `POST /_control/secrets {"path", "secrets"}` makes it verify that path's
 requests with the `standardwebhooks` library; `POST /_control/script {"path", "answers"}`;
-`GET /_control/log` lists every request (path, headers, body, verified, arrived at).
+`GET /_control/log` lists every request (path, headers, body, verified, arrived at);
+`GET /_control/count` says how many there were (cheap enough to poll: the log of
+thousands of requests takes the receiver tens of milliseconds to encode, and delays every
+answer meanwhile).
 """
 
 from __future__ import annotations
@@ -113,6 +116,8 @@ class Receiver:
         command = path.removeprefix("/_control/")
         if command == "log":
             return self.log
+        if command == "count":
+            return len(self.log)
         payload = json.loads(request["body"] or b"{}")
         if command == "secrets":
             self.secrets[payload["path"]] = payload["secrets"]
