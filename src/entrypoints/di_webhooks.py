@@ -1,11 +1,13 @@
 """Providers for webhooks: the endpoint use cases of /v1/webhook_endpoints, and the
 process-wide pieces the delivery worker uses (the policy from WEBHOOK_* settings, a guarded
-fetcher of its own whose address policy is WEBHOOK_ALLOW_PRIVATE)."""
+fetcher of its own whose address policy is WEBHOOK_ALLOW_PRIVATE and whose pool has a
+connection for every delivery WEBHOOK_CONCURRENCY lets run at once)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from dishka import Provider, Scope, provide
 
@@ -26,6 +28,19 @@ from application.webhooks.update_endpoint import UpdateWebhookEndpoint
 from domain.webhooks.schedule import RetrySchedule
 from domain.webhooks.urls import UrlPolicy
 from entrypoints.settings import Settings
+
+if TYPE_CHECKING:
+    from adapters.fetch.fetcher import GuardedFetcher
+
+
+def delivery_fetcher(settings: Settings) -> GuardedFetcher:
+    """The worker's fetcher: a connection for each delivery it runs at once (a smaller
+    pool would leave claimed deliveries waiting, their deadline running, for a socket)."""
+    from adapters.fetch.fetcher import GuardedFetcher
+    from adapters.fetch.policy import AddressPolicy
+
+    policy = AddressPolicy(allow_private=settings.webhook_allow_private)
+    return GuardedFetcher(policy, pool_size=settings.webhook_concurrency)
 
 
 class WebhookProvider(Provider):
@@ -61,9 +76,6 @@ class WebhookProvider(Provider):
     ) -> AsyncIterator[DeliverWebhook]:
         """Made on first need (the worker's first pass): the fetcher brings aiohttp, which
         `serve --no-worker` never needs at start-up."""
-        from adapters.fetch.fetcher import GuardedFetcher
-        from adapters.fetch.policy import AddressPolicy
-
-        fetcher = GuardedFetcher(AddressPolicy(allow_private=settings.webhook_allow_private))
+        fetcher = delivery_fetcher(settings)
         yield DeliverWebhook(factory, clock, fetcher, policy)
         await fetcher.close()

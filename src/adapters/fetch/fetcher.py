@@ -34,15 +34,19 @@ _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
 
 
+POOL_SIZE = 100
+
+
 def pinned_session(
-    policy: AddressPolicy, resolver: Resolver | None = None
+    policy: AddressPolicy, resolver: Resolver | None = None, pool_size: int = POOL_SIZE
 ) -> aiohttp.ClientSession:
-    """A session whose every connection goes to an address the policy allowed. IP-literal
-    URLs skip aiohttp's resolver, so callers check them with `check_url` first."""
+    """A session whose every connection goes to an address the policy allowed, at most
+    `pool_size` open at once (a request beyond waits for one, within its deadline).
+    IP-literal URLs skip aiohttp's resolver, so callers check them with `check_url` first."""
     connector = aiohttp.TCPConnector(
         resolver=CheckedResolver(policy, resolver or SystemResolver()),
         use_dns_cache=False,
-        limit=100,
+        limit=pool_size,
     )
     return aiohttp.ClientSession(
         connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar()
@@ -81,10 +85,12 @@ class _Response(FetchedResponse):
 
 
 class GuardedFetcher(UrlFetcher):
-    """Owns one pinned session; `close()` it when done."""
+    """Owns one pinned session of `pool_size` connections; `close()` it when done."""
 
-    def __init__(self, policy: AddressPolicy, resolver: Resolver | None = None) -> None:
-        self._policy, self._resolver = policy, resolver
+    def __init__(
+        self, policy: AddressPolicy, resolver: Resolver | None = None, pool_size: int = POOL_SIZE
+    ) -> None:
+        self._policy, self._resolver, self._pool_size = policy, resolver, pool_size
         self._session: aiohttp.ClientSession | None = None
 
     def open(self, request: FetchRequest) -> AbstractAsyncContextManager[FetchedResponse]:
@@ -131,7 +137,7 @@ class GuardedFetcher(UrlFetcher):
     ) -> aiohttp.ClientResponse:
         check_url(url, self._policy)
         if self._session is None:
-            self._session = pinned_session(self._policy, self._resolver)
+            self._session = pinned_session(self._policy, self._resolver, self._pool_size)
         try:
             return await self._session.request(
                 method, url, headers=headers, data=body, allow_redirects=False
