@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from domain.webhooks.signing import signature_headers
 from tests.support.serve import base_env, demo_key, run_cli, serve
 
 README = Path(__file__).parents[2] / "README.md"
@@ -26,12 +30,23 @@ def readme_examples() -> str:
     return "\n".join(blocks)
 
 
+def readme_webhook_example() -> tuple[str, str]:
+    """The Python block of "Webhooks": what the client runs, and what its receiver runs."""
+    section = README.read_text().split("## Webhooks", 1)[1]
+    block = re.findall(r"```python\n(.*?)```", section, re.S)[0]
+    assert len(block.strip().splitlines()) <= 5
+    client, _, receiver = block.partition("# In your receiver")
+    return client, receiver.partition("\n")[2]
+
+
 def test_first_start_creates_the_demo_workspace_once(tmp_path: Path) -> None:
     env = base_env()
     with serve(tmp_path, env, "--no-worker") as server:
         key = demo_key(server)
         assert re.fullmatch(r"op_test_[A-Za-z0-9_-]{32}", key)
-        listed = httpx.get(server.url + "/v1/integrations", headers={"Authorization": f"Bearer {key}"})
+        listed = httpx.get(
+            server.url + "/v1/integrations", headers={"Authorization": f"Bearer {key}"}
+        )
         assert listed.status_code == 200
         assert {i["platform"] for i in listed.json()["data"]} == {"twitter", "bluesky"}
         assert server.stop() == 0
@@ -45,7 +60,9 @@ def test_first_start_creates_the_demo_workspace_once(tmp_path: Path) -> None:
 def test_the_readme_examples_work_as_written(tmp_path: Path) -> None:
     with serve(tmp_path, base_env(), "--no-worker") as server:
         script = readme_examples().replace("http://127.0.0.1:8000", server.url)
-        script = script.replace("export OPENPOST_KEY=op_test_...", f"export OPENPOST_KEY={demo_key(server)}")
+        script = script.replace(
+            "export OPENPOST_KEY=op_test_...", f"export OPENPOST_KEY={demo_key(server)}"
+        )
         done = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=60
         )
@@ -58,6 +75,13 @@ def test_the_readme_examples_work_as_written(tmp_path: Path) -> None:
         assert "idempotent-replayed: true" in out.lower()
         assert '"status":"canceled"' in out
         assert '"code"' not in out, out  # no example answers with an error
+        client, receiver = readme_webhook_example()
+        scope: dict[str, Any] = {"KEY": demo_key(server)}
+        exec(client.replace("http://127.0.0.1:8000", server.url), scope)
+        body = json.dumps({"id": "evt_1", "type": "webhook.test", "data": {}}).encode()
+        headers = signature_headers([scope["secret"]], "evt_1", int(time.time()), body)
+        exec(receiver, scope := scope | {"body": body, "headers": headers})
+        assert scope["event"]["type"] == "webhook.test"
         assert server.stop() == 0
 
 
@@ -65,7 +89,11 @@ def test_a_bad_setting_is_one_line_and_exit_1(tmp_path: Path) -> None:
     env = base_env(OPENPOST_RATE_LIMIT="lots")
     done = subprocess.run(
         [str(Path(__import__("sys").executable).parent / "openpost"), "serve"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert done.returncode == 1
     assert done.stderr.strip().count("\n") == 0
