@@ -18,6 +18,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.persistence.sqlalchemy.locks import lock_rows
@@ -65,18 +66,15 @@ class SqlAlchemyDeliveryRepository(DeliveryRepository):
         )
 
     async def save_attempts(self, attempts: Sequence[tuple[Delivery, int]]) -> set[UUID]:
-        """Two round trips however many: lock and read the current attempt numbers, then
-        one executemany UPDATE of those still current."""
+        """Two round trips however many: read (on PostgreSQL also lock, in id order) the
+        current attempt numbers, then one executemany UPDATE of those still current."""
         if not attempts:
             return set()
-        ids = [delivery.id for delivery, _ in attempts]
-        await lock_rows(self.conn, webhook_deliveries, _d.id.in_(ids))
-        current = {
-            row[0]: row[1]
-            for row in await self.conn.execute(
-                select(_d.id, _d.attempts).where(_d.id.in_(ids), _d.status == _PENDING)
-            )
-        }
+        ids = sorted(delivery.id for delivery, _ in attempts)
+        query = select(_d.id, _d.attempts, _d.status).where(_d.id.in_(ids))
+        if self.conn.dialect.name != "sqlite":  # SQLite: BEGIN IMMEDIATE holds the lock
+            query = query.order_by(_d.id).with_for_update()
+        current = {row[0]: row[1] for row in await self.conn.execute(query) if row[2] == _PENDING}
         fresh = [d for d, claimed in attempts if current.get(d.id) == claimed]
         if fresh:
             rows = [{"key": d.id, **delivery_to_row(d)} for d in fresh]
@@ -128,26 +126,26 @@ class SqlAlchemyDeliveryQueue(DeliveryQueue):
     ) -> list[ClaimedDelivery]:
         if limit <= 0:
             return []
-        endpoint_ids = list(
-            await self.conn.scalars(
-                select(_e.id)
+        in_flight = (
+            select(func.count())
+            .where(_d.endpoint_id == _e.id, _d.status == _PENDING, _d.lease_expires_at > now)
+            .scalar_subquery()
+        )
+        locked = (
+            await self.conn.execute(
+                select(webhook_endpoints, in_flight.label("in_flight"))
                 .where(_e.enabled.is_(True), exists().where(_d.endpoint_id == _e.id, _due(now)))
                 .limit(limit)
                 .with_for_update(skip_locked=True, of=webhook_endpoints)
             )
-        )
+        ).mappings()
+        endpoints, busy = {}, {}
+        for row in locked:
+            endpoints[row["id"]] = row
+            busy[row["id"]] = row["in_flight"]
+        endpoint_ids = list(endpoints)
         if not endpoint_ids:
             return []
-        in_flight = await self.conn.execute(
-            select(_d.endpoint_id, func.count())
-            .where(
-                _d.endpoint_id.in_(endpoint_ids),
-                _d.status == _PENDING,
-                _d.lease_expires_at > now,
-            )
-            .group_by(_d.endpoint_id)
-        )
-        busy: dict[UUID, int] = {row[0]: row[1] for row in in_flight}
         picks = []
         for endpoint_id in endpoint_ids:
             room = per_endpoint - busy.get(endpoint_id, 0)
@@ -169,10 +167,14 @@ class SqlAlchemyDeliveryQueue(DeliveryQueue):
         chosen: list[UUID] = [row[0] for row in rows[:limit]]
         if not chosen:
             return []
-        return await self._lease(chosen, now, lease)
+        return await self._lease(chosen, now, lease, endpoints)
 
     async def _lease(
-        self, delivery_ids: list[UUID], now: datetime, lease: timedelta
+        self,
+        delivery_ids: list[UUID],
+        now: datetime,
+        lease: timedelta,
+        endpoint_rows: dict[UUID, RowMapping],
     ) -> list[ClaimedDelivery]:
         rows = (
             await self.conn.execute(
@@ -189,11 +191,9 @@ class SqlAlchemyDeliveryQueue(DeliveryQueue):
             )
         )
         bodies = {row[0]: bytes(row[1]) for row in event_rows}
-        endpoint_rows = await self.conn.execute(
-            select(webhook_endpoints).where(_e.id.in_({d.endpoint_id for d in deliveries}))
-        )
         endpoints = {
-            row["id"]: endpoint_from_row(row, self.cipher) for row in endpoint_rows.mappings()
+            endpoint_id: endpoint_from_row(endpoint_rows[endpoint_id], self.cipher)
+            for endpoint_id in {d.endpoint_id for d in deliveries}
         }
         return [
             ClaimedDelivery(d, endpoints[d.endpoint_id], bodies[d.event_id])
