@@ -2,10 +2,10 @@
 
 The loop is the deliverer's (`ClaimLoop`). Every pass: expire dead workers' leases (their
 targets fail `outcome_unknown`), claim as many due targets as there are free publishing
-slots (WORKER_CONCURRENCY), and publish each in its own task. With every slot taken it
-waits until half of those in flight are done (a publish takes tens of milliseconds),
-otherwise until the next poll. Several workers, in one process or many, share the database safely:
-claims skip each other's rows. When `stop` is set (SIGTERM), no more targets are claimed;
+slots (WORKER_CONCURRENCY), and publish each in its own task. Unless the claim took all it
+asked for, it then waits until half of those in flight are done (a publish takes tens of
+milliseconds) or, with slots free, the next poll. Several workers, in one process or many,
+share the database safely: claims skip each other's rows. When `stop` is set (SIGTERM), no more targets are claimed;
 publishes in flight get `shutdown_grace_s` to finish, then are cancelled (their leases
 expire into `outcome_unknown`, never into a second send).
 """
