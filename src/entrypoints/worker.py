@@ -5,9 +5,9 @@ targets fail `outcome_unknown`), claim as many due targets as there are free pub
 slots (WORKER_CONCURRENCY), and publish each in its own task. Unless the claim took all it
 asked for, it then waits until half of those in flight are done (a publish takes tens of
 milliseconds) or, with slots free, the next poll. Several workers, in one process or many,
-share the database safely: claims skip each other's rows. When `stop` is set (SIGTERM), no more targets are claimed;
-publishes in flight get `shutdown_grace_s` to finish, then are cancelled (their leases
-expire into `outcome_unknown`, never into a second send).
+share the database safely: claims skip each other's rows. When `stop` is set (SIGTERM), no
+more targets are claimed; publishes in flight get `shutdown_grace_s` to finish, then are
+cancelled (their leases expire into `outcome_unknown`, never into a second send).
 """
 
 from __future__ import annotations
