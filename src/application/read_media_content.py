@@ -56,6 +56,12 @@ class ReadMediaContent:
     async def execute(
         self, workspace_id: UUID, media_id: UUID, wanted: ByteRange | None = None
     ) -> MediaContent:
-        media = await self.get.execute(workspace_id, media_id)
+        return self.content_of(await self.find(workspace_id, media_id), wanted)
+
+    async def find(self, workspace_id: UUID, media_id: UUID) -> Media:
+        """The media alone, for a caller that decides from it (its ETag) what to read."""
+        return await self.get.execute(workspace_id, media_id)
+
+    def content_of(self, media: Media, wanted: ByteRange | None = None) -> MediaContent:
         start, end = (0, media.size_bytes) if wanted is None else wanted.within(media.size_bytes)
         return MediaContent(media, start, end, self.store.read(media.storage_key, start, end))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -10,6 +10,8 @@ from application.ports.unit_of_work import UnitOfWork
 from application.post_media import load_media
 from application.post_scheduling import NEXT_SLOT, Schedule, load_integrations, next_free_slot
 from application.thread_media import check_part_media
+from domain.media import Media
+from domain.platform import Platform
 from domain.post import Post
 from domain.thread import ThreadChanges
 
@@ -26,11 +28,14 @@ class UpdatePostCommand:
     reschedule: bool = False
     schedule_at: Schedule = None
     media: Sequence[UUID | str] | None = None
+    media_overrides: Mapping[Platform, Sequence[UUID | str] | None] | None = None
+    """Platform media lists to replace; a None list drops the platform's own."""
     thread: ThreadChanges | None = None
 
 
 class UpdatePost:
-    """Edits content, schedule, tags, media and thread settings (`thread`, whole) while the
+    """Edits content, schedule, tags, media (the post's and each platform's) and thread
+    settings (`thread`, whole) while the
     post is a draft or scheduled, with the checks of creation. A new time (explicit or `next_slot`) needs every integration still
     connected; `next_slot` ignores the post's own current time. All or nothing: a refused
     field leaves the post untouched."""
@@ -57,15 +62,13 @@ class UpdatePost:
                 await check_part_media(
                     self.uow, post.workspace_id, post.thread, post.platforms
                 )
-            media = None
-            if command.media is not None:
-                media = await load_media(self.uow, post.workspace_id, command.media, "media")
+            media, own = await self._load_media(post, command)
             # New text first when there is some, so it may replace media the post drops;
             # new media first otherwise, so it may stand in for text the post drops.
             if command.content is not None and command.content.strip():
                 post.rewrite(command.content, now)
             if media is not None:
-                post.attach(media, now)
+                post.attach(media, now, own)
             if media is not None or command.thread is not None:
                 await self._check_media_scopes(post)
             if command.content is not None and not command.content.strip():
@@ -75,6 +78,24 @@ class UpdatePost:
             await self.uow.posts.save(post)
             await self.uow.commit()
         return post
+
+    async def _load_media(
+        self, post: Post, command: UpdatePostCommand
+    ) -> tuple[list[Media] | None, dict[Platform, list[Media] | None]]:
+        """The new post media list (the current one when only platform lists change, as a
+        platform whose list is dropped falls back to it) and the new platform lists."""
+        workspace, own = post.workspace_id, command.media_overrides
+        if command.media is None and own is None:
+            return None, {}
+        ids = post.media if command.media is None else command.media
+        media = await load_media(self.uow, workspace, ids, "media")
+        lists: dict[Platform, list[Media] | None] = {}
+        for platform, named in (own or {}).items():
+            field = f"platform_overrides.{platform.value}.media"
+            lists[platform] = (
+                None if named is None else await load_media(self.uow, workspace, named, field)
+            )
+        return media, lists
 
     async def _check_media_scopes(self, post: Post) -> None:
         """Every account that would get the new media may upload it."""

@@ -195,23 +195,33 @@ class Post:
     def platforms(self) -> set[Platform]:
         return {t.platform for t in self.targets}
 
-    def attach(self, media: Sequence[Media], now: datetime) -> None:
-        """Replaces the post's media list (platform lists stay); checked per platform, and
-        the text must still be there for a platform left without media."""
+    def attach(
+        self,
+        media: Sequence[Media],
+        now: datetime,
+        own: Mapping[Platform, Sequence[Media] | None] | None = None,
+    ) -> None:
+        """Replaces the post's media list and the platform lists named in `own` (None
+        drops a platform's list, so it gets the post's again); other platform lists stay.
+        Checked per platform as at creation, and the text must still be there for a
+        platform left without media."""
         self.ensure_editable()
-        own = self.media_overrides
-        with_media = {p for p in self.platforms if own.get(p, media)}
-        for platform in self.platforms - set(own):
-            check_media_for(platform, media, media_field(None))
+        own = own or {}
+        kept = {p: ids for p, ids in self.media_overrides.items() if p not in own}
+        given = {p: list(ms) for p, ms in own.items() if ms is not None}
+        check_attachments(self.platforms - set(kept), media, given)
+        with_media = {p for p in self.platforms if (kept[p] if p in kept else given.get(p, media))}
         if not self.thread.is_thread:
             check_content(self.content, self.overrides, self.platforms, with_media)
         ids = tuple(m.id for m in media)
-        if ids != self.media:
-            previous, self.media = self.media, ids
+        lists = {**kept, **{p: tuple(m.id for m in ms) for p, ms in given.items()}}
+        if ids != self.media or lists != self.media_overrides:
+            previous = self.media, self.media_overrides
+            self.media, self.media_overrides = ids, lists
             try:
                 self._retime(self.scheduled_at, now)
             except Exception:
-                self.media = previous
+                self.media, self.media_overrides = previous
                 raise
 
     def sends_media_to(self, platform: Platform) -> bool:

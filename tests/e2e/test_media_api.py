@@ -100,6 +100,57 @@ async def test_upload_then_read_list_describe_download_and_delete(
     assert gone.status_code == 404 and gone.json()["code"] == "not_found"
 
 
+async def test_content_answers_conditional_requests(api: Api) -> None:
+    auth = api.auth(await api.workspace())
+    media = (await upload(api, auth, samples.png(30, 20))).json()
+    path, etag = f"/v1/media/{media['id']}/content", f'"{media["sha256"]}"'
+    whole = (await api.client.get(path, headers=auth)).content
+
+    for current in (etag, f'"other", W/{etag}', "*"):
+        same = await api.client.get(path, headers={**auth, "If-None-Match": current})
+        assert same.status_code == 304 and same.content == b"", current
+        assert same.headers["etag"] == etag
+    changed = await api.client.get(path, headers={**auth, "If-None-Match": '"other"'})
+    assert changed.status_code == 200 and changed.content == whole
+
+    ranged = {**auth, "Range": "bytes=0-9"}
+    still = await api.client.get(path, headers={**ranged, "If-Range": etag})
+    assert still.status_code == 206 and still.content == whole[:10]
+    for stale in ('"other"', f"W/{etag}", "Thu, 01 Jan 2026 00:00:00 GMT"):
+        answer = await api.client.get(path, headers={**ranged, "If-Range": stale})
+        assert answer.status_code == 200 and answer.content == whole, stale
+        assert "content-range" not in answer.headers
+
+
+async def test_the_openapi_document_names_media_and_its_binary_content(api: Api) -> None:
+    document = (await api.client.get("/schema/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    assert "Media" in schemas and "MediaOut" not in schemas
+    operations = {
+        op["operationId"]
+        for path, item in document["paths"].items()
+        if path.startswith("/v1/media")
+        for op in item.values()
+    }
+    assert operations == {
+        "uploadMedia",
+        "uploadMediaFromUrl",
+        "listMedia",
+        "getMedia",
+        "updateMedia",
+        "deleteMedia",
+        "getMediaContent",
+    }
+    answers = document["paths"]["/v1/media/{media_id}/content"]["get"]["responses"]
+    assert {"200", "206", "304", "404", "416"} <= set(answers)
+    for status in ("200", "206"):
+        content = answers[status]["content"]
+        assert "application/json" not in content and "image/png" in content
+        assert content["video/mp4"]["schema"] == {"type": "string", "format": "binary"}
+    single = document["paths"]["/v1/media/{media_id}"]["get"]["responses"]["200"]
+    assert single["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Media"}
+
+
 async def test_alt_text_after_the_file_is_kept(api: Api) -> None:
     auth = api.auth(await api.workspace())
     boundary = "xyz"
@@ -254,6 +305,69 @@ async def test_a_post_with_media_keeps_it_in_order_and_holds_it(api: Api) -> Non
     assert patched.status_code == 200 and patched.json()["media"] == [images[0]]
     assert (await api.client.delete(f"/v1/posts/{post['id']}", headers=auth)).status_code == 200
     assert (await api.client.delete(f"/v1/media/{gif}", headers=auth)).status_code == 200
+
+
+async def test_an_edit_changes_one_platforms_media_with_the_checks_of_creation(
+    api: Api,
+) -> None:
+    auth = api.auth(await api.workspace())
+    other = api.auth(await api.workspace("other"))
+    ids = await _integrations(api, auth)
+    image = (await upload(api, auth, samples.png())).json()["id"]
+    gif = (await upload(api, auth, samples.gif(3))).json()["id"]
+    foreign = (await upload(api, other, samples.png())).json()["id"]
+    created = await api.client.post(
+        "/v1/posts",
+        headers=auth,
+        json={"content": "", "integrations": [ids["twitter"], ids["bluesky"]], "media": [image]},
+    )
+    path = f"/v1/posts/{created.json()['id']}"
+
+    def by_platform(post: dict[str, object]) -> dict[str, list[str]]:
+        return {t["platform"]: t["media"] for t in post["post_targets"]}  # type: ignore[attr-defined,index]
+
+    edited = await api.client.patch(
+        path, headers=auth, json={"platform_overrides": {"twitter": {"media": [gif]}}}
+    )
+    assert edited.status_code == 200, edited.text
+    assert by_platform(edited.json()) == {"twitter": [gif], "bluesky": [image]}
+    assert (await api.client.delete(f"/v1/media/{gif}", headers=auth)).status_code == 409
+
+    refusals = [
+        ({"bluesky": {"media": [gif]}}, "media_not_supported", "platform_overrides.bluesky.media"),
+        ({"twitter": {"media": [gif, image]}}, "validation_error", "platform_overrides.twitter.media"),
+        ({"twitter": {"media": [foreign]}}, "validation_error", "platform_overrides.twitter.media[0]"),
+        ({"twitter": {"media": [image, image]}}, "validation_error", "platform_overrides.twitter.media[1]"),
+        ({"twitter": {"media": []}}, "validation_error", "content"),
+    ]  # fmt: skip
+    for overrides, code, field in refusals:
+        answer = await api.client.patch(path, headers=auth, json={"platform_overrides": overrides})
+        assert answer.status_code == 422, (overrides, answer.text)
+        assert (answer.json()["code"], answer.json()["details"]["field"]) == (code, field)
+    for malformed in (
+        {"twitter": {"content": "x"}},
+        {"twitter": None},
+        {"mastodon": {"media": []}},
+    ):
+        answer = await api.client.patch(path, headers=auth, json={"platform_overrides": malformed})
+        assert answer.status_code == 422 and answer.json()["code"] == "validation_error"
+    unchanged = (await api.client.get(path, headers=auth)).json()
+    assert by_platform(unchanged) == {"twitter": [gif], "bluesky": [image]}
+
+    # Dropping X's own list gives it the post's media again; a post media list that one
+    # platform cannot take is refused while that platform has no list of its own.
+    back = await api.client.patch(
+        path,
+        headers=auth,
+        json={"media": [gif], "platform_overrides": {"twitter": {"media": None}, "bluesky": {"media": [image]}}},
+    )  # fmt: skip
+    assert back.status_code == 200, back.text
+    assert by_platform(back.json()) == {"twitter": [gif], "bluesky": [image]}
+    dropped = await api.client.patch(
+        path, headers=auth, json={"platform_overrides": {"bluesky": {"media": None}}}
+    )
+    assert dropped.status_code == 422 and dropped.json()["code"] == "media_not_supported"
+    assert dropped.json()["details"]["field"] == "media"
 
 
 async def test_media_a_platform_refuses_stores_no_post(api: Api) -> None:

@@ -3,12 +3,11 @@ the socket through the inspector to the store; content streams back out of the s
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from dishka import FromDishka
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
@@ -16,19 +15,20 @@ from application.delete_media import DeleteMedia
 from application.describe_media import DescribeMedia
 from application.get_media import GetMedia
 from application.list_media import ListMedia
-from application.read_media_content import ByteRange, ReadMediaContent
+from application.read_media_content import ReadMediaContent
 from application.upload_media import UploadMedia, UploadMediaCommand
 from application.upload_media_from_url import UploadMediaFromUrl, UploadMediaFromUrlCommand
 from domain.media import MediaCaps
 from entrypoints.http.caller import caller
 from entrypoints.http.inject import inject
+from entrypoints.http.media_content import not_modified, parse_range, range_applies
 from entrypoints.http.media_form import MediaForm
-from entrypoints.http.media_openapi import UploadOperation
+from entrypoints.http.media_openapi import ContentOperation, UploadOperation
 from entrypoints.http.media_schemas import (
-    MediaFromUrlIn,
+    Media,
+    MediaChanges,
     MediaList,
-    MediaOut,
-    MediaPatchIn,
+    NewMediaFromUrl,
     media_out,
 )
 from entrypoints.http.openapi import API_KEY, errors
@@ -36,17 +36,7 @@ from entrypoints.http.params import parse_cursor, parse_id
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size, 1-200.")]
 FORM_OVERHEAD_BYTES = 64 * 1024
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)", re.ASCII)
-
-
-def parse_range(header: str | None) -> ByteRange | None:
-    """One `bytes=first-last` range; anything else (several ranges, other units, nonsense)
-    is ignored and the whole object sent, as RFC 9110 allows."""
-    match = _RANGE.fullmatch(header.strip()) if header else None
-    if match is None or match.groups() == ("", ""):
-        return None
-    first, last = (int(v) if v else None for v in match.groups())
-    return ByteRange(first, last)
+CACHE_CONTROL = "private, max-age=31536000, immutable"
 
 
 async def _primed(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
@@ -83,7 +73,7 @@ class MediaController(Controller):
         request: Request[Any, Any, Any],
         use_case: FromDishka[UploadMedia],
         caps: FromDishka[MediaCaps],
-    ) -> MediaOut:
+    ) -> Media:
         """`multipart/form-data` with a `file` and an optional `alt_text` (up to 1,000
         characters). The type comes from the bytes: JPEG, PNG, WebP, GIF, MP4 or MOV.
         Images are stored without EXIF, XMP or IPTC, upright."""
@@ -104,8 +94,8 @@ class MediaController(Controller):
         self,
         request: Request[Any, Any, Any],
         use_case: FromDishka[UploadMediaFromUrl],
-        data: JSONBody[MediaFromUrlIn],
-    ) -> MediaOut:
+        data: JSONBody[NewMediaFromUrl],
+    ) -> Media:
         """The server fetches an http(s) URL (30 s, 3 redirects, public addresses only)."""
         command = UploadMediaFromUrlCommand(caller(request).workspace_id, data.url, data.alt_text)
         return media_out(await use_case.execute(command))
@@ -132,7 +122,7 @@ class MediaController(Controller):
         request: Request[Any, Any, Any],
         use_case: FromDishka[GetMedia],
         media_id: FromPath[str],
-    ) -> MediaOut:
+    ) -> Media:
         return media_out(await use_case.execute(caller(request).workspace_id, parse_id(media_id)))
 
     @patch(
@@ -147,8 +137,8 @@ class MediaController(Controller):
         request: Request[Any, Any, Any],
         use_case: FromDishka[DescribeMedia],
         media_id: FromPath[str],
-        data: JSONBody[MediaPatchIn],
-    ) -> MediaOut:
+        data: JSONBody[MediaChanges],
+    ) -> Media:
         """`alt_text` up to 1,000 characters; null removes it."""
         media = await use_case.execute(
             caller(request).workspace_id, parse_id(media_id), data.alt_text
@@ -168,13 +158,14 @@ class MediaController(Controller):
         request: Request[Any, Any, Any],
         use_case: FromDishka[DeleteMedia],
         media_id: FromPath[str],
-    ) -> MediaOut:
+    ) -> Media:
         """Refused (409 `media_in_use`) while a draft, scheduled or publishing post uses it."""
         return media_out(await use_case.execute(caller(request).workspace_id, parse_id(media_id)))
 
     @get(
         "/{media_id:str}/content",
         responses=errors(404, 416),
+        operation_class=ContentOperation,
         summary="Download media",
         operation_id="getMediaContent",
     )
@@ -184,17 +175,20 @@ class MediaController(Controller):
         request: Request[Any, Any, Any],
         use_case: FromDishka[ReadMediaContent],
         media_id: FromPath[str],
-    ) -> Stream:
-        """The stored bytes, with `ETag` (the SHA-256) and single byte ranges."""
+    ) -> Response[Any]:
+        """The stored bytes, with `ETag` (the SHA-256), single byte ranges (`If-Range`
+        honoured) and 304 for an `If-None-Match` naming the ETag."""
+        workspace, wanted_id = caller(request).workspace_id, parse_id(media_id)
         wanted = parse_range(request.headers.get("range"))
-        content = await use_case.execute(caller(request).workspace_id, parse_id(media_id), wanted)
-        media = content.media
-        headers = {
-            "ETag": f'"{media.sha256}"',
-            "Accept-Ranges": "bytes",
-            "Content-Length": str(content.end - content.start),
-            "Cache-Control": "private, max-age=31536000, immutable",
-        }
+        media = await use_case.find(workspace, wanted_id)
+        etag = f'"{media.sha256}"'
+        headers = {"ETag": etag, "Accept-Ranges": "bytes", "Cache-Control": CACHE_CONTROL}
+        if not_modified(request.headers.get("if-none-match"), etag):
+            return Response(None, status_code=304, headers=headers)
+        if wanted is not None and not range_applies(request.headers.get("if-range"), etag):
+            wanted = None
+        content = use_case.content_of(media, wanted)
+        headers["Content-Length"] = str(content.end - content.start)
         status = 200
         if wanted is not None:
             status = 206

@@ -6,7 +6,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from domain.media import MAX_ALT_TEXT_LENGTH, Media
+from domain import media as domain
+from domain.media import MAX_ALT_TEXT_LENGTH
 from entrypoints.http.schemas import Timestamp, utc_seconds
 
 AltText = (
@@ -18,16 +19,18 @@ AltText = (
 )
 
 
-class MediaFromUrlIn(msgspec.Struct, forbid_unknown_fields=True):
+class NewMediaFromUrl(msgspec.Struct, forbid_unknown_fields=True):
     url: Annotated[str, msgspec.Meta(min_length=1, max_length=2048)]
     alt_text: AltText = None
 
 
-class MediaPatchIn(msgspec.Struct, forbid_unknown_fields=True):
+class MediaChanges(msgspec.Struct, forbid_unknown_fields=True):
     alt_text: AltText
 
 
-class MediaOut(msgspec.Struct):
+class Media(msgspec.Struct):
+    """An uploaded image, GIF or video."""
+
     id: str
     kind: Literal["image", "gif", "video"]
     content_type: str
@@ -41,12 +44,12 @@ class MediaOut(msgspec.Struct):
 
 
 class MediaList(msgspec.Struct):
-    data: list[MediaOut]
+    data: list[Media]
     has_more: bool
 
 
-def media_out(media: Media) -> MediaOut:
-    return MediaOut(
+def media_out(media: domain.Media) -> Media:
+    return Media(
         id=str(media.id),
         kind=media.kind.value,
         content_type=media.content_type,

@@ -70,6 +70,24 @@ class PlatformOverrides(msgspec.Struct, forbid_unknown_fields=True):
         return {platform: o.media for platform, o in given if o.media is not None}
 
 
+class PlatformMediaChange(msgspec.Struct, forbid_unknown_fields=True):
+    media: Annotated[
+        MediaIds | None,
+        msgspec.Meta(description="The platform's own media; null: the post's media again."),
+    ]
+
+
+class PlatformMediaChanges(msgspec.Struct, forbid_unknown_fields=True):
+    """On an edit, platform overrides change only their media."""
+
+    twitter: PlatformMediaChange | msgspec.UnsetType = msgspec.UNSET
+    bluesky: PlatformMediaChange | msgspec.UnsetType = msgspec.UNSET
+
+    def media_map(self) -> dict[Platform, list[str] | None]:
+        given = {Platform.TWITTER: self.twitter, Platform.BLUESKY: self.bluesky}
+        return {p: c.media for p, c in given.items() if isinstance(c, PlatformMediaChange)}
+
+
 class NewPost(msgspec.Struct, forbid_unknown_fields=True):
     """A post to create: a draft, at a time, or at the next free slot; one post or a
     thread (`thread_parts`, or `post_type: "thread"` to split `content`)."""
@@ -99,6 +117,7 @@ class PostChanges(msgspec.Struct, forbid_unknown_fields=True):
     schedule_at: ScheduleAt | msgspec.UnsetType = msgspec.UNSET
     tags: Tags | msgspec.UnsetType = msgspec.UNSET
     media: MediaIds | msgspec.UnsetType = msgspec.UNSET
+    platform_overrides: PlatformMediaChanges | msgspec.UnsetType = msgspec.UNSET
     post_type: Literal["single", "thread"] | msgspec.UnsetType = msgspec.UNSET
     thread_parts: Parts | msgspec.UnsetType | None = msgspec.UNSET
     link_preview: bool | msgspec.UnsetType = msgspec.UNSET

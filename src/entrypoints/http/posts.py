@@ -147,7 +147,8 @@ class PostController(Controller):
         data: JSONBody[PostChanges],
     ) -> Post:
         """Content, schedule, tags, media and thread settings, while the post is a draft or
-        scheduled."""
+        scheduled. `platform_overrides.{platform}.media` replaces one platform's media
+        (null: the post's media again); other override fields are set at creation only."""
         given = data.schedule_at is not msgspec.UNSET
         command = UpdatePostCommand(
             workspace_id=caller(request).workspace_id,
@@ -157,6 +158,11 @@ class PostController(Controller):
             reschedule=given,
             schedule_at=parse_schedule(data.schedule_at) if given else None,  # type: ignore[arg-type]
             media=None if data.media is msgspec.UNSET else data.media,
+            media_overrides=(
+                None
+                if data.platform_overrides is msgspec.UNSET
+                else data.platform_overrides.media_map()
+            ),
             thread=thread_changes(
                 post_type=data.post_type,
                 parts=data.thread_parts,

@@ -11,7 +11,7 @@ import msgspec
 from application.list_slots import DEFAULT_SLOT_COUNT, MAX_SLOT_COUNT
 from domain.integration import IntegrationStatus
 from domain.post import PostStatus
-from entrypoints.http.media_schemas import MediaFromUrlIn
+from entrypoints.http.media_schemas import NewMediaFromUrl
 from entrypoints.http.post_schemas import NewPost, PostChanges
 
 IntegrationId = Annotated[str, msgspec.Meta(description="An integration id (a UUID).")]
@@ -68,7 +68,7 @@ class UpdatePostArgs(PostChanges, kw_only=True, forbid_unknown_fields=True):
 
 
 CreatePostArgs = NewPost
-UploadMediaFromUrlArgs = MediaFromUrlIn
+UploadMediaFromUrlArgs = NewMediaFromUrl
 
 
 def input_schema(arguments: type[msgspec.Struct]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from application.list_slots import ListSlots, ListSlotsQuery
 from application.ports.api_keys import Principal
 from application.update_post import UpdatePost, UpdatePostCommand
 from application.upload_media_from_url import UploadMediaFromUrl, UploadMediaFromUrlCommand
-from entrypoints.http.media_schemas import MediaOut, media_out
+from entrypoints.http.media_schemas import Media, media_out
 from entrypoints.http.params import parse_cursor, parse_filter_id, parse_id, parse_schedule
 from entrypoints.http.post_schemas import Post, PostList, post_out
 from entrypoints.http.queue_schemas import SlotPreviewList, slots_out
@@ -86,7 +86,7 @@ async def list_slots(scope: Scope, caller: Principal, args: ListSlotsArgs) -> Sl
 
 async def upload_media_from_url(
     scope: Scope, caller: Principal, args: UploadMediaFromUrlArgs
-) -> MediaOut:
+) -> Media:
     command = UploadMediaFromUrlCommand(caller.workspace_id, args.url, args.alt_text)
     return media_out(await (await scope.get(UploadMediaFromUrl)).execute(command))
 
@@ -132,6 +132,11 @@ async def update_post(scope: Scope, caller: Principal, args: UpdatePostArgs) -> 
         reschedule=given,
         schedule_at=parse_schedule(args.schedule_at) if given else None,  # type: ignore[arg-type]
         media=None if args.media is msgspec.UNSET else args.media,
+        media_overrides=(
+            None
+            if args.platform_overrides is msgspec.UNSET
+            else args.platform_overrides.media_map()
+        ),
     )
     return post_out(await (await scope.get(UpdatePost)).execute(command))
 
@@ -178,7 +183,7 @@ TOOLS = (
         "Store the image or video at a public http(s) URL as media (with optional alt "
         "text); its id goes in a post's media list.",
         UploadMediaFromUrlArgs,
-        MediaOut,
+        Media,
         upload_media_from_url,
     ),
     Tool(

@@ -59,3 +59,14 @@ async def test_adding_media_to_a_post_for_that_account_is_refused(
     with pytest.raises(MediaScopeMissing):
         await world.update(post, media=[image.id])
     assert (await world.stored(post)).media == ()
+
+
+async def test_giving_that_account_its_own_media_on_an_edit_is_refused(
+    world: World, image: Media
+) -> None:
+    post = await world.create(world.twitter, world.bluesky)
+    await world.update(post, media_overrides={Platform.BLUESKY: [image.id]})
+    with pytest.raises(MediaScopeMissing):
+        await world.update(post, media_overrides={Platform.TWITTER: [image.id]})
+    stored = await world.stored(post)
+    assert stored.media_overrides == {Platform.BLUESKY: (image.id,)}
