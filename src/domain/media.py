@@ -98,6 +98,15 @@ def media_storage_key(workspace_id: UUID, media_id: UUID) -> str:
     return f"{workspace_id}/{media_id}"
 
 
+def parse_storage_key(key: str) -> tuple[UUID, UUID] | None:
+    """The workspace and media ids of a `media_storage_key`; None for any other key."""
+    workspace, _, media = key.partition("/")
+    try:
+        return UUID(workspace), UUID(media)
+    except ValueError:
+        return None
+
+
 @dataclass(slots=True)
 class Media:
     id: UUID

@@ -4,19 +4,23 @@ fetcher for client-given URLs, the caps, and the /v1/media use cases."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 from dishka import Provider, Scope, provide
 
-from adapters.media.filesystem import FileSystemMediaStore
+from adapters.media.filesystem import SPOOL_FOLDER, FileSystemMediaStore
 from adapters.media.inspector import LocalMediaInspector
 from application.delete_media import DeleteMedia
 from application.describe_media import DescribeMedia
 from application.get_media import GetMedia
 from application.list_media import ListMedia
+from application.ports.clock import Clock
 from application.ports.media_inspector import MediaInspector
 from application.ports.media_store import MediaStore
+from application.ports.unit_of_work import ReadOnlyUnitOfWorkFactory
 from application.ports.url_fetcher import UrlFetcher
 from application.read_media_content import ReadMediaContent
+from application.sweep_media import SweepMedia
 from application.upload_media import UploadMedia
 from application.upload_media_from_url import UploadMediaFromUrl
 from domain.media import MediaCaps
@@ -43,11 +47,21 @@ class MediaProvider(Provider):
         )
 
     @provide(scope=Scope.APP)
+    def sweep(
+        self,
+        settings: Settings,
+        uows: ReadOnlyUnitOfWorkFactory,
+        store: MediaStore,
+        clock: Clock,
+    ) -> SweepMedia:
+        return SweepMedia(uows, store, clock, timedelta(seconds=settings.media_sweep_after_s))
+
+    @provide(scope=Scope.APP)
     def inspector(self, settings: Settings) -> MediaInspector:
         """With the filesystem store, uploads spool inside MEDIA_DIR, so a kept upload is
         renamed into place instead of copied."""
         if settings.media_s3_url is None:
-            return LocalMediaInspector(settings.media_folder / ".incoming")
+            return LocalMediaInspector(settings.media_folder / SPOOL_FOLDER)
         return LocalMediaInspector()
 
     @provide(scope=Scope.APP)

@@ -78,6 +78,10 @@ class Settings:
     media_max_image_bytes: int = 20 * 1024 * 1024
     media_max_gif_bytes: int = 15 * 1024 * 1024
     media_max_video_bytes: int = 512 * 1024 * 1024
+    # How often the worker sweeps the media store (0: never), and how old a partial upload
+    # or an object without a media row must be to go.
+    media_sweep_every_s: int = 3600
+    media_sweep_after_s: int = 3600
     fetch_allow_private: bool = False
     # The longest wait between two checks of X's processing of an uploaded GIF or video;
     # X's own `check_after_secs` is followed when shorter. Tests shorten it.
@@ -259,6 +263,8 @@ def _parse(raw: Mapping[str, str]) -> Settings:
             "MEDIA_MAX_VIDEO_BYTES", defaults.media_max_video_bytes, 1, 2**40
         ),
         fetch_allow_private=flag("FETCH_ALLOW_PRIVATE"),
+        media_sweep_every_s=number("MEDIA_SWEEP_EVERY_S", defaults.media_sweep_every_s, 0),
+        media_sweep_after_s=number("MEDIA_SWEEP_AFTER_S", defaults.media_sweep_after_s, 60),
         twitter_media_poll_max_s=number("TWITTER_MEDIA_POLL_MAX_MS", 5000, 0, 60_000) / 1000,
         webhook_allow_http=flag("WEBHOOK_ALLOW_HTTP"),
         webhook_allow_private=flag("WEBHOOK_ALLOW_PRIVATE"),

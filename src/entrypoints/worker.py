@@ -16,15 +16,18 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from datetime import timedelta
 
 from dishka import AsyncContainer
 
 from application.claim_due_targets import ClaimDueTargets
 from application.expire_leases import ExpireLeases
 from application.idempotency import IdempotencyGuard
+from application.ports.clock import Clock
 from application.ports.metrics import NO_METRICS, Metrics
 from application.ports.publish_queue import ClaimedTarget
 from application.publish_target import PublishTarget
+from application.sweep_media import SweepMedia
 from domain.outcomes import (
     Failed,
     LeaseExpired,
@@ -35,6 +38,7 @@ from domain.outcomes import (
     Transient,
 )
 from entrypoints.claim_loop import ClaimLoop
+from entrypoints.media_sweeper import MediaSweeper
 from entrypoints.settings import Settings
 from entrypoints.webhook_worker import POLL_INTERVAL_S as DELIVERY_POLL_S
 from entrypoints.webhook_worker import build_deliverer
@@ -120,6 +124,11 @@ async def build_publisher(container: AsyncContainer, settings: Settings) -> Publ
     )
 
 
+async def build_media_sweeper(container: AsyncContainer, settings: Settings) -> MediaSweeper:
+    every = timedelta(seconds=settings.media_sweep_every_s)
+    return MediaSweeper(await container.get(SweepMedia), await container.get(Clock), every)
+
+
 async def run_worker(
     container: AsyncContainer,
     settings: Settings,
@@ -128,14 +137,17 @@ async def run_worker(
     poll_interval_s: float = POLL_INTERVAL_S,
     shutdown_grace_s: float | None = None,
 ) -> None:
-    """Publishes due targets and delivers due webhooks until `stop` is set, then lets
+    """Publishes due targets, delivers due webhooks and sweeps the media store until
+    `stop` is set, then lets
     in-flight publishes and deliveries finish (at most `shutdown_grace_s`, by default the
     settings' `SHUTDOWN_GRACE_S`) and returns. The caller owns the container and sets `stop`
     on SIGTERM/SIGINT. The schema must be up to date."""
     publisher = await build_publisher(container, settings)
     deliverer = await build_deliverer(container, settings)
+    sweeper = await build_media_sweeper(container, settings)
     grace_s = settings.shutdown_grace_s if shutdown_grace_s is None else shutdown_grace_s
     await asyncio.gather(
         publisher.run(stop, poll_interval_s, grace_s),
         deliverer.run(stop, DELIVERY_POLL_S, grace_s),
+        sweeper.run(stop),
     )

@@ -72,17 +72,18 @@ class InMemoryMediaStore(MediaStore):
 
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
+        self.written_at: dict[str, datetime] = {}
         self.broken = False
 
     async def write(self, key: str, chunks: AsyncIterable[bytes]) -> StoredBytes:
         content = b"".join([chunk async for chunk in chunks])
-        self.objects[key] = content
+        self.objects[key], self.written_at[key] = content, datetime.now(UTC)
         return StoredBytes(len(content), hashlib.sha256(content).hexdigest())
 
     async def keep_file(self, key: str, path: Path, known: StoredBytes | None) -> StoredBytes:
         content = path.read_bytes()
         path.unlink()
-        self.objects[key] = content
+        self.objects[key], self.written_at[key] = content, datetime.now(UTC)
         return known or StoredBytes(len(content), hashlib.sha256(content).hexdigest())
 
     async def read(self, key: str, start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
@@ -97,9 +98,17 @@ class InMemoryMediaStore(MediaStore):
     async def delete(self, key: str) -> None:
         self.objects.pop(key, None)
 
+    async def stored_before(self, cutoff: datetime) -> AsyncIterator[str]:
+        for key, written_at in list(self.written_at.items()):
+            if key in self.objects and written_at < cutoff:
+                yield key
+
+    async def remove_partial(self, cutoff: datetime) -> int:
+        return 0  # every write here completes at once
+
 
 async def stored_media(
-    store: InMemoryMediaStore,
+    store: MediaStore,
     workspace_id: UUID,
     content: bytes,
     *,

@@ -4,7 +4,8 @@ then decodes it off the event loop (Pillow for images, PyAV for video).
 The first bytes decide the family (so unsupported bytes are refused at once) and the
 family's cap stops the spooling as soon as it is passed. Spool files live in `spool_dir`
 (the system's temporary directory by default), are readable by their owner only, and are
-removed when the `inspect` block ends, whatever happened.
+removed when the `inspect` block ends, whatever happened. While a spool file is being
+written it is held (`filesystem.hold`), so a sweep of the spool folder never removes it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppres
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from adapters.media.filesystem import hold
 from adapters.media.sniff import HEAD_BYTES, Sniffed, sniff
 from application.ports.media_inspector import (
     InvalidMedia,
@@ -77,6 +79,7 @@ class LocalMediaInspector(MediaInspector):
             self._spool_dir.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             self._spool_dir.mkdir(mode=0o700, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix="upload-", dir=self._spool_dir)
+        hold(fd)
         return Path(name), os.fdopen(fd, "wb")
 
 

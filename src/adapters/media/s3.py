@@ -4,7 +4,9 @@ for deployments spread over several machines. Credentials come the standard AWS 
 
 An object larger than one part is sent as a multipart upload, one 8 MiB part at a time, so
 memory stays bounded whatever the size; an upload that fails is aborted, leaving nothing.
-Path-style addressing works with every S3-compatible server.
+Path-style addressing works with every S3-compatible server. The sweep aborts multipart
+uploads begun before its cutoff (a process that died mid-upload), which the store would
+otherwise keep, and bill, for ever.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import asyncio
 import hashlib
 from collections.abc import AsyncIterable, AsyncIterator
 from contextlib import AsyncExitStack, suppress
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -112,6 +115,32 @@ class S3MediaStore(MediaStore):
             await client.delete_object(Bucket=self._bucket, Key=self._prefix + key)
         except _FAILURES as exc:
             raise MediaStoreError("the object store refused the delete") from exc
+
+    async def stored_before(self, cutoff: datetime) -> AsyncIterator[str]:
+        client = await self._s3()
+        pages = client.get_paginator("list_objects_v2")
+        try:
+            async for page in pages.paginate(Bucket=self._bucket, Prefix=self._prefix):
+                for item in page.get("Contents", []):
+                    if item["LastModified"] < cutoff:
+                        yield item["Key"][len(self._prefix) :]
+        except _FAILURES as exc:
+            raise MediaStoreError("the object store refused the listing") from exc
+
+    async def remove_partial(self, cutoff: datetime) -> int:
+        client, removed = await self._s3(), 0
+        pages = client.get_paginator("list_multipart_uploads")
+        try:
+            async for page in pages.paginate(Bucket=self._bucket, Prefix=self._prefix):
+                for upload in page.get("Uploads", []):
+                    if upload["Initiated"] < cutoff:
+                        await client.abort_multipart_upload(
+                            Bucket=self._bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                        )
+                        removed += 1
+        except _FAILURES as exc:
+            raise MediaStoreError("the object store refused the listing") from exc
+        return removed
 
     async def _s3(self) -> S3Client:
         if self._client is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from collections.abc import AsyncIterable, AsyncIterator
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -44,3 +45,12 @@ class MediaStore(Protocol):
     @abstractmethod
     async def delete(self, key: str) -> None:
         """Removes the object; deleting a missing one is not an error."""
+
+    @abstractmethod
+    def stored_before(self, cutoff: datetime) -> AsyncIterator[str]:
+        """The keys of the objects last written before `cutoff`, in no particular order."""
+
+    @abstractmethod
+    async def remove_partial(self, cutoff: datetime) -> int:
+        """Removes writes that never completed (a process that died mid-upload) begun
+        before `cutoff`, never one still under way; returns how many it removed."""

@@ -124,3 +124,14 @@ def test_a_dotenv_file_is_read_as_the_usual_tools_write_it(tmp_path: Path) -> No
 def test_no_dotenv_file_is_no_settings(tmp_path: Path) -> None:
     loaded = load_settings({}, dotenv=tmp_path / "missing.env")
     assert loaded.log_level == "INFO"
+
+
+def test_the_media_sweep_settings() -> None:
+    default = load_settings({}, dotenv=None)
+    assert (default.media_sweep_every_s, default.media_sweep_after_s) == (3600, 3600)
+    changed = load_settings(
+        {"OPENPOST_MEDIA_SWEEP_EVERY_S": "0", "OPENPOST_MEDIA_SWEEP_AFTER_S": "600"}, dotenv=None
+    )
+    assert (changed.media_sweep_every_s, changed.media_sweep_after_s) == (0, 600)
+    with pytest.raises(SettingsError, match="MEDIA_SWEEP_AFTER_S"):
+        settings(MEDIA_SWEEP_AFTER_S="5")  # younger than a minute may be an upload committing
