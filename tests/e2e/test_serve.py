@@ -85,6 +85,37 @@ def test_the_readme_examples_work_as_written(tmp_path: Path) -> None:
         assert server.stop() == 0
 
 
+def readme_media_example() -> str:
+    """The Media section's upload and scheduling commands, and its download (the rest of
+    the block reaches the internet)."""
+    block = re.findall(r"```sh\n(.*?)```", README.read_text().split("## Media", 1)[1], re.S)[0]
+    upload_and_schedule, rest = block.split("\n\n", 1)
+    download = next(line for line in rest.splitlines() if "/content" in line)
+    return f"{upload_and_schedule}\n{download}"
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_the_readme_media_example_uploads_and_schedules(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(tmp_path / "photo.jpg", "JPEG")
+    with serve(tmp_path, base_env(), "--no-worker") as server:
+        setup = readme_examples().split("\n\n", 1)[0]  # API, AUTH
+        script = f"{setup}\n{readme_media_example()}".replace("http://127.0.0.1:8000", server.url)
+        script = script.replace(
+            "export OPENPOST_KEY=op_test_...", f"export OPENPOST_KEY={demo_key(server)}"
+        )
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        assert '"status":"scheduled"' in done.stdout and '"code"' not in done.stdout
+        assert re.search(r'"media":\["[0-9a-f-]{36}"\]', done.stdout)
+        assert (tmp_path / "stored.jpg").read_bytes()[:3] == b"\xff\xd8\xff"
+        assert server.stop() == 0
+
+
 def test_a_bad_setting_is_one_line_and_exit_1(tmp_path: Path) -> None:
     env = base_env(OPENPOST_RATE_LIMIT="lots")
     done = subprocess.run(
