@@ -138,9 +138,8 @@ async def run_worker(
     shutdown_grace_s: float | None = None,
 ) -> None:
     """Publishes due targets, delivers due webhooks and sweeps the media store until
-    `stop` is set, then lets
-    in-flight publishes and deliveries finish (at most `shutdown_grace_s`, by default the
-    settings' `SHUTDOWN_GRACE_S`) and returns. The caller owns the container and sets `stop`
+    `stop` is set, then lets in-flight publishes and deliveries finish (at most
+    `shutdown_grace_s`, by default the settings' `SHUTDOWN_GRACE_S`) and returns. The caller owns the container and sets `stop`
     on SIGTERM/SIGINT. The schema must be up to date."""
     publisher = await build_publisher(container, settings)
     deliverer = await build_deliverer(container, settings)
