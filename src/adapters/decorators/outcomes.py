@@ -6,6 +6,12 @@ here the outcomes that arrive while one transaction is being written wait for it
 together in the next one: no timer, no added wait when the worker is idle, and under load
 one transaction carries as many outcomes as arrived during the last.
 
+A thread's parts published (`PartPublished`) go in transactions of their own, and those
+waiting go before the other outcomes waiting: each thread sends its next part only once
+its last is recorded, so a part must not wait for a group of final outcomes (each of which
+reads and writes its whole post) to be written. The two kinds take turns, so neither waits
+for more than one write of the other.
+
 If a group's transaction fails, its outcomes are tried one transaction each, so one bad
 outcome cannot lose the others; an outcome whose own transaction fails reaches its caller
 as the error (its lease then expires into `outcome_unknown`, as before).
@@ -20,7 +26,7 @@ from dataclasses import dataclass, field
 
 from application.ports.outcomes import OutcomeRecorder
 from application.ports.publish_queue import ClaimedTarget
-from domain.outcomes import Outcome
+from domain.outcomes import Outcome, PartPublished
 
 log = logging.getLogger("openpost.publisher")
 
@@ -63,8 +69,11 @@ class BatchingOutcomeRecorder(OutcomeRecorder):
         batch: list[_Pending] = []
         try:
             while self._waiting:
-                batch, self._waiting = self._waiting, []
-                await self._write(batch)
+                for wanted in (True, False):
+                    batch = [p for p in self._waiting if _is_part(p) is wanted]
+                    self._waiting = [p for p in self._waiting if _is_part(p) is not wanted]
+                    if batch:
+                        await self._write(batch)
         except BaseException:  # cancelled with the event loop: nobody may wait forever
             for pending in [*batch, *self._waiting]:
                 if not pending.done.done():
@@ -87,6 +96,10 @@ class BatchingOutcomeRecorder(OutcomeRecorder):
             return
         for pending in batch:
             _settle(pending, None)
+
+
+def _is_part(pending: _Pending) -> bool:
+    return isinstance(pending.outcome, PartPublished)
 
 
 def _settle(pending: _Pending, error: Exception | None) -> None:

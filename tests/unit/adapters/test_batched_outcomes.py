@@ -1,5 +1,6 @@
 """The batching outcome recorder: outcomes that arrive while one transaction is written
-go together in the next; a failed batch is retried one by one; the post still decides."""
+go together in the next, a thread's parts before final outcomes; a failed batch is retried
+one by one; the post still decides."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from adapters.persistence.memory.store import MemoryStore
 from application.claim_due_targets import ClaimDueTargets
 from application.ports.publish_queue import ClaimedTarget
 from application.record_outcomes import RecordOutcomes
-from domain.outcomes import Failed, LeaseExpired, Published
+from domain.outcomes import Failed, LeaseExpired, Outcome, PartPublished, Published
 from domain.post import Post
 from domain.post_target import TargetStatus
 from tests.unit.application.posts_world import LEASE, START, World
@@ -160,3 +161,45 @@ async def test_a_cancelled_caller_still_waits_for_its_write() -> None:
     with pytest.raises(asyncio.CancelledError):
         await recording
     assert await _statuses(world) == [TargetStatus.PUBLISHED]
+
+
+class Gated:
+    """An inner recorder noting each batch's kinds; the first write waits for `gate`."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+        self.gate = asyncio.Event()
+
+    async def record(self, claimed: ClaimedTarget, outcome: Outcome) -> None:
+        await self.record_all([(claimed, outcome)])
+
+    async def record_all(self, outcomes: Sequence[tuple[ClaimedTarget, Outcome]]) -> None:
+        self.batches.append([type(o).__name__ for _, o in outcomes])
+        await self.gate.wait()
+
+
+async def test_parts_waiting_go_before_final_outcomes_waiting() -> None:
+    """A thread sends its next part only once its last is recorded: its part does not wait
+    for a group of final outcomes to be written, and the two kinds take turns."""
+    _, claimed = await _claimed(5)
+    inner = Gated()
+    recorder = BatchingOutcomeRecorder(inner)
+    part = PartPublished(0, "1", "https://x.test/1", None, LEASE)
+    first = asyncio.create_task(recorder.record(claimed[0], _published(0)))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    waiting = [
+        asyncio.create_task(recorder.record(claimed[1], _published(1))),
+        asyncio.create_task(recorder.record(claimed[2], part)),
+        asyncio.create_task(recorder.record(claimed[3], _published(3))),
+        asyncio.create_task(recorder.record(claimed[4], part)),
+    ]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    inner.gate.set()
+    await asyncio.gather(first, *waiting)
+    assert inner.batches == [
+        ["Published"],
+        ["PartPublished", "PartPublished"],
+        ["Published", "Published"],
+    ]
