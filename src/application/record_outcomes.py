@@ -22,6 +22,7 @@ from datetime import datetime
 
 from application.ports.clock import Clock
 from application.ports.outcomes import OutcomeRecorder
+from application.ports.posts import PartProgress
 from application.ports.publish_queue import ClaimedTarget
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.webhook_events import target_events
@@ -64,7 +65,16 @@ Given = Sequence[tuple[ClaimedTarget, Outcome]]
 
 async def _record_parts(uow: UnitOfWork, outcomes: Given, now: datetime) -> None:
     """Parts touch their own target rows only; a part's progress never changes a target's
-    status, so it raises no event."""
+    status, so it raises no event. While the target is still publishing under the claim
+    that sent the part, the progress is written as it is (`PostTarget._record_part`'s
+    rule: the part, the first part's ids, the lease renewed) without reading the target
+    back; otherwise (the lease ran out, the target failed meanwhile) the target is read and
+    records the part itself."""
+    progress = [_progress(claimed, outcome, now) for claimed, outcome in outcomes]
+    written = await uow.posts.write_parts(progress)
+    outcomes = [(c, o) for c, o in outcomes if c.target_id not in written]
+    if not outcomes:
+        return
     ids = {claimed.target_id for claimed, _ in outcomes}
     targets = {t.id: t for t in await uow.posts.get_targets(ids, for_update=True)}
     for claimed, outcome in outcomes:
@@ -72,6 +82,14 @@ async def _record_parts(uow: UnitOfWork, outcomes: Given, now: datetime) -> None
         if target is not None:
             target.record(outcome, now)
     await uow.posts.save_targets(list(targets.values()))
+
+
+def _progress(claimed: ClaimedTarget, outcome: Outcome, now: datetime) -> PartProgress:
+    assert isinstance(outcome, PartPublished)
+    return PartProgress(
+        claimed.target_id, claimed.attempts, outcome.index, outcome.platform_post_id,
+        outcome.url, outcome.cid, now + outcome.lease, now,
+    )  # fmt: skip
 
 
 async def _record_whole(uow: UnitOfWork, outcomes: Given, now: datetime) -> None:

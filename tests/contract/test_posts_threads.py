@@ -1,5 +1,6 @@
 """Threads in the PostRepository contract (memory, SQLite, PostgreSQL): a thread's settings
-and every target's parts read back whole, and a part's progress is saved, alone."""
+and every target's parts read back whole, and a part's progress is saved, alone, and
+written without reading its target while under the claim that sent it."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ import pytest
 from sqlalchemy import select
 
 from adapters.persistence.sqlalchemy.tables import post_targets, posts
+from application.ports.posts import PartProgress
 from application.ports.publish_queue import ClaimedTarget
 from application.record_outcomes import RecordOutcomes
 from domain.outcomes import PartPublished
 from domain.platform import Platform
 from domain.post import Post, TargetSpec
 from domain.post_part import PartStatus
+from domain.post_target import PostTarget
 from domain.thread import PartSpec, PostType, ThreadSettings
 from tests.contract.builders import committed_integration, committed_workspace
 from tests.contract.conftest import START, Backend, SqlBackend
@@ -133,3 +136,61 @@ async def test_a_part_is_recorded_while_its_post_and_the_other_target_are_locked
         [target] = await uow.posts.get_targets([sky.id])
     assert target.parts[0].status is PartStatus.PUBLISHED and target.parts[0].cid == "bafy"
     assert target.platform_post_id == outcome.platform_post_id
+
+
+async def _claimed_sky(backend: Backend) -> tuple[Post, PostTarget]:
+    post = await a_thread(backend)
+    async with backend() as uow:
+        found = await uow.posts.get_any(post.id, for_update=True)
+        assert found is not None
+        found.targets[1].claim(START, LEASE)
+        await uow.posts.save(found)
+        await uow.commit()
+    return found, found.targets[1]
+
+
+def _progress(target: PostTarget, index: int, attempt: int | None = None) -> PartProgress:
+    at = START + timedelta(seconds=index + 1)
+    return PartProgress(
+        target.id, target.attempts if attempt is None else attempt, index,
+        f"at://did:plc:abc/app.bsky.feed.post/{index}", f"https://b/{index}",
+        None if index else "bafy", at + LEASE, at,
+    )  # fmt: skip
+
+
+async def test_a_part_s_progress_is_written_without_reading_the_target(
+    uow_factory: Backend,
+) -> None:
+    """`write_parts` leaves the target as the entity recording the same parts would."""
+    post, sky = await _claimed_sky(uow_factory)
+    steps = [_progress(sky, 0), _progress(sky, 2)]
+    async with uow_factory() as uow:
+        assert await uow.posts.write_parts(steps[:1]) == {sky.id}
+        assert await uow.posts.write_parts(steps[1:]) == {sky.id}
+        await uow.commit()
+    for step in steps:
+        outcome = PartPublished(step.index, step.platform_post_id, step.url, step.cid, LEASE)
+        sky.record(outcome, step.at)
+    async with uow_factory() as uow:
+        found = await uow.posts.get_any(post.id)
+    assert found is not None and found.targets[1] == sky
+    assert found.targets[0] == post.targets[0]
+    assert sky.platform_post_id == steps[0].platform_post_id, "the first part's, not the last"
+    assert [p.status for p in sky.parts] == [
+        PartStatus.PUBLISHED, PartStatus.PENDING, PartStatus.PUBLISHED
+    ]  # fmt: skip
+
+
+async def test_a_part_s_progress_is_not_written_outside_its_claim(uow_factory: Backend) -> None:
+    """Another attempt's part, a target no longer publishing, a part it does not store: not
+    written, left to the entity."""
+    post, sky = await _claimed_sky(uow_factory)
+    async with uow_factory() as uow:
+        stale = [_progress(sky, 0, attempt=sky.attempts - 1), _progress(sky, 3)]
+        assert await uow.posts.write_parts(stale) == set()
+        x = post.targets[0]
+        assert await uow.posts.write_parts([_progress(x, 0)]) == set(), "x is pending"
+        await uow.commit()
+    async with uow_factory() as uow:
+        found = await uow.posts.get_any(post.id)
+    assert found == post

@@ -1,6 +1,7 @@
 from abc import abstractmethod
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
@@ -13,6 +14,23 @@ class PostFilter:
     workspace_id: UUID
     status: PostStatus | None = None
     integration_id: UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PartProgress:
+    """A thread's part published, as written onto its target's row: the part (`index`) is
+    published with these ids, the first part's are the target's own too, and the lease
+    runs to `lease_expires_at`. It applies only while the target is publishing under the
+    claim that sent it (`attempt`, its attempts count) and stores that part."""
+
+    target_id: UUID
+    attempt: int
+    index: int
+    platform_post_id: str
+    url: str
+    cid: str | None
+    lease_expires_at: datetime
+    at: datetime
 
 
 class PostRepository(Protocol):
@@ -54,6 +72,13 @@ class PostRepository(Protocol):
         """Those of `target_ids` that exist, without their posts, in one read; with
         `for_update`, only these targets' rows are locked (not their posts, nor the posts'
         other targets): a thread's part recorded touches nothing else."""
+
+    @abstractmethod
+    async def write_parts(self, progress: Sequence[PartProgress]) -> set[UUID]:
+        """Writes each part's progress onto its target's row without reading and rebuilding
+        the target (its other parts stay as stored), where it applies (`PartProgress`);
+        the rows are locked as `get_targets(for_update=True)` locks them. Returns the
+        targets written; the others are the caller's to record through the entity."""
 
     @abstractmethod
     async def save_targets(self, targets: Sequence[PostTarget]) -> None:

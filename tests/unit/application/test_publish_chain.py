@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from application.claim_due_targets import ClaimDueTargets
 from application.ports.credentials import Credentials
 from application.ports.outgoing_media import OutgoingMedia
 from application.ports.platforms import ContentRejected, PlatformUnreachable
@@ -18,6 +19,8 @@ from application.ports.threads import (
     ReplyRefs,
     ReplyTargetNotFound,
 )
+from application.record_outcomes import RecordOutcomes
+from domain.outcomes import LeaseExpired, PartPublished
 from domain.platform import Platform
 from domain.post import Post
 from domain.post_part import PartStatus
@@ -25,7 +28,7 @@ from domain.post_target import TargetStatus
 from domain.references import PostRef
 from domain.thread import PartSpec, ThreadSettings
 from tests.support.media import stored_media
-from tests.unit.application.posts_world import START, ScriptedGateway, World
+from tests.unit.application.posts_world import LEASE, START, ScriptedGateway, World
 
 AT = START + timedelta(hours=1)
 THREE = ThreadSettings(parts=(PartSpec("one"), PartSpec("two"), PartSpec("three")))
@@ -244,3 +247,29 @@ async def test_each_part_sends_its_own_media_read_from_the_store() -> None:
     target = await run_until_settled(world, post)
     assert target.status is TargetStatus.PUBLISHED
     assert gateway.part_media == [[b"first"], [], [b"third"]]
+
+
+async def test_a_part_is_written_under_its_claim_and_through_the_target_after_it() -> None:
+    """Under the claim that sent it, a part's progress is written straight onto the target
+    (the lease renewed); once the lease has run out into `outcome_unknown`, a part that
+    still arrives is recorded by the target itself, published and the lease not renewed."""
+    world, gateway = await world_with()
+    post = await thread(world, gateway)
+    world.clock.set(AT)
+    [claimed] = await ClaimDueTargets(world.uow, world.clock, LEASE).execute(1)
+    recorder = RecordOutcomes(world.uow, world.clock)
+    first = PartPublished(0, "at://p/1", "https://b/1", "cid1", LEASE)
+    world.clock.advance(timedelta(seconds=30))
+    await recorder.record(claimed, first)
+    target = (await world.stored(post)).targets[0]
+    assert target.status is TargetStatus.PUBLISHING and target.platform_post_id == "at://p/1"
+    assert target.lease_expires_at == world.clock.now() + LEASE
+    world.clock.advance(LEASE)
+    await recorder.record(claimed, LeaseExpired())
+    await recorder.record(claimed, PartPublished(1, "at://p/2", "https://b/2", "cid2", LEASE))
+    target = (await world.stored(post)).targets[0]
+    assert target.status is TargetStatus.FAILED and target.error is not None
+    assert target.error.code == "outcome_unknown" and target.lease_expires_at is None
+    assert [(p.status, p.cid) for p in target.parts] == [
+        (PartStatus.PUBLISHED, "cid1"), (PartStatus.PUBLISHED, "cid2"), (PartStatus.SKIPPED, None)
+    ]  # fmt: skip

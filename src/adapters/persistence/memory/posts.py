@@ -8,9 +8,9 @@ from collections.abc import Collection, Sequence
 from uuid import UUID
 
 from adapters.persistence.memory.store import MemoryStore
-from application.ports.posts import PostFilter, PostRepository
+from application.ports.posts import PartProgress, PostFilter, PostRepository
 from domain.post import Post
-from domain.post_target import PostTarget
+from domain.post_target import PostTarget, TargetStatus
 
 
 class MemoryPostRepository(PostRepository):
@@ -55,6 +55,22 @@ class MemoryPostRepository(PostRepository):
             for target in post.targets
             if target.id in wanted
         ]
+
+    async def write_parts(self, progress: Sequence[PartProgress]) -> set[UUID]:
+        targets = {t.id: t for post in self.store.posts.values() for t in post.targets}
+        written = set()
+        for step in progress:
+            target = targets.get(step.target_id)
+            if target is None or target.status is not TargetStatus.PUBLISHING:
+                continue
+            if target.attempts != step.attempt or step.index >= len(target.parts):
+                continue
+            target.parts[step.index].published(step.platform_post_id, step.url, step.cid)
+            if step.index == 0:
+                target.platform_post_id, target.platform_post_url = step.platform_post_id, step.url
+            target.lease_expires_at, target.updated_at = step.lease_expires_at, step.at
+            written.add(target.id)
+        return written
 
     async def save_targets(self, targets: Sequence[PostTarget]) -> None:
         by_id = {target.id: target for target in targets}

@@ -9,24 +9,32 @@ from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Table,
+    Text,
     Update,
     and_,
     bindparam,
+    case,
+    cast,
     exists,
+    func,
     insert,
+    literal_column,
     or_,
     select,
+    text,
     update,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.persistence.sqlalchemy import post_mappers as mappers
 from adapters.persistence.sqlalchemy.locks import lock_rows
 from adapters.persistence.sqlalchemy.tables import post_targets, posts
-from application.ports.posts import PostFilter, PostRepository
+from application.ports.posts import PartProgress, PostFilter, PostRepository
 from domain.post import Post, PostStatus
-from domain.post_target import PostTarget
+from domain.post_target import PostTarget, TargetStatus
 
 _T = post_targets.alias("t")
 
@@ -52,6 +60,60 @@ _TARGETS_OF = (
     .where(post_targets.c.post_id.in_(bindparam("ids", expanding=True)))
     .order_by(post_targets.c.post_id, post_targets.c.id)
 )
+
+
+_PUBLISHING = TargetStatus.PUBLISHING.value
+
+
+def _stored_parts(dialect: str) -> ColumnElement[Any]:
+    """How many parts a target's `parts` JSON stores (NULL for a row from before parts)."""
+    if dialect == "postgresql":
+        return func.jsonb_array_length(cast(post_targets.c.parts, JSONB)["parts"])
+    return func.json_array_length(post_targets.c.parts, "$.parts")
+
+
+def _parts_written(dialect: str) -> ColumnElement[Any]:
+    """The `parts` JSON with part `_index` published as `_pid`, `_url`, `_cid`, the rest of
+    the text as stored (the database edits it in place)."""
+    if dialect == "postgresql":
+        return cast(
+            text(
+                "jsonb_set(CAST(post_targets.parts AS jsonb),"
+                " ARRAY['parts', CAST(CAST(:_index AS integer) AS text)],"
+                " (CAST(post_targets.parts AS jsonb) -> 'parts' -> CAST(:_index AS integer))"
+                " || jsonb_build_object('status', 'published',"
+                " 'platform_post_id', CAST(:_pid AS text),"
+                " 'platform_post_url', CAST(:_url AS text), 'cid', CAST(:_cid AS text)))"
+            ),
+            Text,
+        )
+    return func.json_set(
+        post_targets.c.parts,
+        bindparam("_status_at"), literal_column("'published'"),
+        bindparam("_pid_at"), bindparam("_pid"),
+        bindparam("_url_at"), bindparam("_url"),
+        bindparam("_cid_at"), bindparam("_cid"),
+    )  # fmt: skip
+
+
+def _write_parts_statement(dialect: str) -> Update:
+    t = post_targets
+    first = bindparam("_index", type_=Integer) == 0
+    return (
+        update(t)
+        .where(
+            t.c.id == bindparam("_id"),
+            t.c.status == _PUBLISHING,
+            t.c.attempts == bindparam("_attempt"),
+        )
+        .values(
+            parts=_parts_written(dialect),
+            platform_post_id=case((first, bindparam("_pid")), else_=t.c.platform_post_id),
+            platform_post_url=case((first, bindparam("_url")), else_=t.c.platform_post_url),
+            lease_expires_at=bindparam("_lease", type_=t.c.lease_expires_at.type),
+            updated_at=bindparam("_at", type_=t.c.updated_at.type),
+        )
+    )
 
 
 def _any_target(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
@@ -128,6 +190,30 @@ class SqlAlchemyPostRepository(PostRepository):
         rows: Sequence[Any] = (await self.conn.execute(_TARGETS, {"ids": ids})).mappings().all()
         return [mappers.target_from_row(row) for row in rows]
 
+    async def write_parts(self, progress: Sequence[PartProgress]) -> set[UUID]:
+        if not progress:
+            return set()
+        dialect = self.conn.dialect.name
+        t = post_targets
+        ids = sorted({step.target_id for step in progress})
+        found = select(t.c.id, t.c.status, t.c.attempts, _stored_parts(dialect))
+        found = found.where(t.c.id.in_(ids)).order_by(t.c.id).with_for_update()
+        rows = {row[0]: row for row in (await self.conn.execute(found)).all()}
+        apply = [
+            step
+            for step in progress
+            if (row := rows.get(step.target_id)) is not None
+            and row[1] == _PUBLISHING
+            and row[2] == step.attempt
+            and row[3] is not None
+            and step.index < row[3]
+        ]
+        if apply:
+            await self.conn.execute(
+                _write_parts_statement(dialect), [_part_params(step) for step in apply]
+            )
+        return {step.target_id for step in apply}
+
     async def save_targets(self, targets: Sequence[PostTarget]) -> None:
         if targets:
             rows = [_by_key(mappers.target_values(t)) for t in targets]
@@ -160,6 +246,17 @@ class SqlAlchemyPostRepository(PostRepository):
         rows = (await self.conn.execute(query)).mappings().all()
         found = await _with_targets(self.conn, rows)
         return found[0] if found else None
+
+
+def _part_params(step: PartProgress) -> dict[str, Any]:
+    at = f"$.parts[{step.index}]."
+    return {
+        "_id": step.target_id, "_attempt": step.attempt, "_index": step.index,
+        "_pid": step.platform_post_id, "_url": step.url, "_cid": step.cid,
+        "_status_at": at + "status", "_pid_at": at + "platform_post_id",
+        "_url_at": at + "platform_post_url", "_cid_at": at + "cid",
+        "_lease": step.lease_expires_at, "_at": step.at,
+    }  # fmt: skip
 
 
 def _by_key(row: dict[str, Any]) -> dict[str, Any]:
