@@ -28,6 +28,7 @@ from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from application.webhook_events import target_events
 from domain.errors import IllegalTransition
 from domain.outcomes import Outcome, PartPublished
+from domain.webhooks.events import EventDraft
 
 log = logging.getLogger("openpost.publisher")
 
@@ -93,10 +94,12 @@ def _progress(claimed: ClaimedTarget, outcome: Outcome, now: datetime) -> PartPr
 
 
 async def _record_whole(uow: UnitOfWork, outcomes: Given, now: datetime) -> None:
-    """Other outcomes through the post, which decides each and says what events follow."""
+    """Other outcomes through the post, which decides each and says what events follow
+    (all of the group's events recorded together)."""
     posts = await uow.posts.get_many({c.post_id for c, _ in outcomes}, for_update=True)
     by_id = {post.id: post for post in posts}
     changed = {}
+    events: list[EventDraft] = []
     for claimed, outcome in outcomes:
         post = by_id.get(claimed.post_id)
         if post is None:
@@ -109,6 +112,8 @@ async def _record_whole(uow: UnitOfWork, outcomes: Given, now: datetime) -> None
             log.warning("late outcome for target %s ignored", target_id)
             continue
         changed[post.id] = post
-        await uow.outbox.record(*target_events(post, target_id, before, now))
+        events.extend(target_events(post, target_id, before, now))
     if changed:
         await uow.posts.save_many(list(changed.values()))
+    if events:
+        await uow.outbox.record(*events)

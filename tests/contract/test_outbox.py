@@ -107,6 +107,40 @@ async def test_a_draft_naming_an_endpoint_goes_to_it_alone(uow_factory: Backend)
         assert await uow.webhook_deliveries.list(workspace.id, other.id, None, 10) == []
 
 
+async def test_many_drafts_recorded_at_once_each_reach_their_own_subscribers(
+    uow_factory: Backend,
+) -> None:
+    """One call with drafts of two workspaces and several types: each event goes to the
+    endpoints of its own workspace subscribed to its type, and the ids come back in order."""
+    first, (star, failed) = await _workspace_with_endpoints(
+        uow_factory, ("*",), ("post.failed",)
+    )
+    second, (published,) = await _workspace_with_endpoints(uow_factory, ("post.published",))
+    drafts = [
+        a_draft(first.id, EventType.POST_FAILED),
+        a_draft(second.id, EventType.POST_PUBLISHED),
+        a_draft(first.id, EventType.POST_PUBLISHED),
+        a_draft(second.id, EventType.POST_FAILED),
+    ]
+    async with uow_factory() as uow:
+        ids = await uow.outbox.record(*drafts)
+        await uow.commit()
+    assert len(set(ids)) == 4 and await count_events(uow_factory) == 4
+    async with uow_factory() as uow:
+        got = {
+            endpoint.id: [
+                (d.event_id, d.event_type)
+                for d in await uow.webhook_deliveries.list(ws.id, endpoint.id, None, 10)
+            ]
+            for ws, endpoint in ((first, star), (first, failed), (second, published))
+        }
+    assert sorted(got[star.id]) == sorted(
+        [(ids[0], EventType.POST_FAILED), (ids[2], EventType.POST_PUBLISHED)]
+    )
+    assert got[failed.id] == [(ids[0], EventType.POST_FAILED)]
+    assert got[published.id] == [(ids[1], EventType.POST_PUBLISHED)]
+
+
 async def test_secrets_are_stored_encrypted_and_read_back(sql_backend: SqlBackend) -> None:
     workspace, (endpoint,) = await _workspace_with_endpoints(sql_backend, ("*",))
     async with sql_backend.engine.connect() as conn:

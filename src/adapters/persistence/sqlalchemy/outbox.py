@@ -4,6 +4,7 @@ unit of work's own connection, inside its transaction."""
 from __future__ import annotations
 
 import json
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import insert, select
@@ -30,20 +31,18 @@ class SqlAlchemyOutbox(Outbox):
         self.ids = ids or Uuid7Generator()
 
     async def record(self, *drafts: EventDraft) -> list[str]:
-        ids = []
+        """All the drafts' events in one statement and their deliveries in another; the
+        endpoints are read once per workspace (or named endpoint) among them."""
+        events: list[WebhookEvent] = []
+        deliveries: list[dict[str, Any]] = []
+        endpoints: dict[tuple[UUID, UUID | None], list[tuple[UUID, set[str]]]] = {}
         for draft in drafts:
             event = WebhookEvent.from_draft(new_event_id(self.ids.new_id()), draft)
-            ids.append(event.id)
-            await self.conn.execute(
-                insert(webhook_events).values(
-                    id=event.id,
-                    workspace_id=event.workspace_id,
-                    type=event.type.value,
-                    body=event.body,
-                    created_at=event.created_at,
-                )
-            )
-            rows = [
+            events.append(event)
+            key = (draft.workspace_id, draft.endpoint_id)
+            if key not in endpoints:
+                endpoints[key] = await self._endpoints(draft)
+            deliveries.extend(
                 delivery_to_row(
                     Delivery.new(
                         id=self.ids.new_id(),
@@ -54,21 +53,31 @@ class SqlAlchemyOutbox(Outbox):
                         now=draft.occurred_at,
                     )
                 )
-                for endpoint_id in await self._recipients(draft)
-            ]
-            if rows:
-                await self.conn.execute(insert(webhook_deliveries), rows)
-        return ids
+                for endpoint_id, wants in endpoints[key]
+                if draft.endpoint_id is not None or {ALL_EVENTS, draft.type.value} & wants
+            )
+        if events:
+            await self.conn.execute(insert(webhook_events), [_event_row(e) for e in events])
+        if deliveries:
+            await self.conn.execute(insert(webhook_deliveries), deliveries)
+        return [event.id for event in events]
 
-    async def _recipients(self, draft: EventDraft) -> list[UUID]:
+    async def _endpoints(self, draft: EventDraft) -> list[tuple[UUID, set[str]]]:
+        """The endpoints a draft may go to, each with the events it subscribes to: the one
+        it names (whatever its state), or the workspace's enabled ones."""
         query = select(_e.id, _e.events).where(_e.workspace_id == draft.workspace_id)
         if draft.endpoint_id is not None:
             query = query.where(_e.id == draft.endpoint_id)
-            return [row[0] for row in await self.conn.execute(query)]
-        query = query.where(_e.enabled.is_(True))
-        wanted = draft.type.value
-        return [
-            row[0]
-            for row in await self.conn.execute(query)
-            if {ALL_EVENTS, wanted} & set(json.loads(row[1]))
-        ]
+        else:
+            query = query.where(_e.enabled.is_(True))
+        return [(row[0], set(json.loads(row[1]))) for row in await self.conn.execute(query)]
+
+
+def _event_row(event: WebhookEvent) -> dict[str, object]:
+    return {
+        "id": event.id,
+        "workspace_id": event.workspace_id,
+        "type": event.type.value,
+        "body": event.body,
+        "created_at": event.created_at,
+    }
