@@ -194,3 +194,19 @@ async def test_a_part_s_progress_is_not_written_outside_its_claim(uow_factory: B
     async with uow_factory() as uow:
         found = await uow.posts.get_any(post.id)
     assert found == post
+
+
+async def test_of_parts_written_together_only_those_under_their_claim_apply(
+    uow_factory: Backend,
+) -> None:
+    post, sky = await _claimed_sky(uow_factory)
+    async with uow_factory() as uow:
+        mixed = [_progress(sky, 0, attempt=sky.attempts + 1), _progress(sky, 1)]
+        assert await uow.posts.write_parts(mixed) == {sky.id}
+        await uow.commit()
+    step = mixed[1]
+    sky.record(PartPublished(1, step.platform_post_id, step.url, step.cid, LEASE), step.at)
+    async with uow_factory() as uow:
+        found = await uow.posts.get_any(post.id)
+    assert found is not None and found.targets[1] == sky
+    assert found.targets[1].parts[0].status is PartStatus.PENDING

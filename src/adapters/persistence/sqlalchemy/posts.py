@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from typing import Any
@@ -96,7 +97,10 @@ def _parts_written(dialect: str) -> ColumnElement[Any]:
     )  # fmt: skip
 
 
+@functools.cache
 def _write_parts_statement(dialect: str) -> Update:
+    """Built once per dialect. Its own conditions are those `write_parts` checks, so where
+    the driver counts each row of an executemany (SQLite), all written means all applied."""
     t = post_targets
     first = bindparam("_index", type_=Integer) == 0
     return (
@@ -105,6 +109,7 @@ def _write_parts_statement(dialect: str) -> Update:
             t.c.id == bindparam("_id"),
             t.c.status == _PUBLISHING,
             t.c.attempts == bindparam("_attempt"),
+            _stored_parts(dialect) > bindparam("_index", type_=Integer),
         )
         .values(
             parts=_parts_written(dialect),
@@ -194,6 +199,12 @@ class SqlAlchemyPostRepository(PostRepository):
         if not progress:
             return set()
         dialect = self.conn.dialect.name
+        statement = _write_parts_statement(dialect)
+        if dialect == "sqlite":  # counts executemany rows; the write lock is held already
+            params = [_part_params(step) for step in progress]
+            if (await self.conn.execute(statement, params)).rowcount == len(progress):
+                return {step.target_id for step in progress}
+            # Some did not apply: those that did are written again below, to the same values.
         t = post_targets
         ids = sorted({step.target_id for step in progress})
         found = select(t.c.id, t.c.status, t.c.attempts, _stored_parts(dialect))
@@ -209,9 +220,7 @@ class SqlAlchemyPostRepository(PostRepository):
             and step.index < row[3]
         ]
         if apply:
-            await self.conn.execute(
-                _write_parts_statement(dialect), [_part_params(step) for step in apply]
-            )
+            await self.conn.execute(statement, [_part_params(step) for step in apply])
         return {step.target_id for step in apply}
 
     async def save_targets(self, targets: Sequence[PostTarget]) -> None:
