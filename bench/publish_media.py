@@ -37,7 +37,7 @@ from bench.support import Context, Goal, Section, Server, database, free_port, o
 from domain.media import Media, MediaFacts, MediaKind, media_storage_key
 from domain.platform import Platform
 from domain.post import Post, TargetSpec
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.settings import load_settings
 
 NAME = "publish_media"

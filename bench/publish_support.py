@@ -33,7 +33,7 @@ from domain.integration import Integration, Profile
 from domain.platform import Platform
 from domain.post import Post, TargetSpec
 from domain.workspace import WorkspaceMode
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.settings import load_settings
 
 ACCOUNTS = 100

@@ -36,7 +36,7 @@ from application.ports.unit_of_work import UnitOfWorkFactory
 from bench.seed import busy_hours
 from bench.support import Context, Database, Goal, Section, database, fmt_ms, pg_dsn, table
 from domain.slots import DEFAULT_GAP, DEFAULT_HORIZON, DEFAULT_LEAD
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.settings import load_settings
 
 NAME = "scale"

@@ -19,7 +19,7 @@ from application.workspaces import CreateWorkspace
 from domain.integration import Integration, Profile
 from domain.platform import Platform
 from domain.workspace import WorkspaceMode
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.settings import load_settings
 
 

@@ -30,7 +30,7 @@ from application.workspaces import CreateWorkspace
 from bench.support import Database, openpost_argv
 from domain.webhooks.events import EventDraft, EventType
 from domain.workspace import WorkspaceMode
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]

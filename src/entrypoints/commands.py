@@ -22,7 +22,7 @@ from application.errors import DatabaseUnavailable
 from application.ports.token_cipher import TokenCipher
 from application.workspaces import CreateWorkspace, EnsureDemoWorkspace, ListWorkspaces
 from domain.workspace import WorkspaceMode
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.http.app import create_app
 from entrypoints.logs import configure_logging
 from entrypoints.runtime import http_config, settle_heap

@@ -18,7 +18,7 @@ from adapters.persistence.sqlalchemy.migrate import upgrade
 from application.ports.clock import Clock
 from application.workspaces import CreatedWorkspace, CreateWorkspace
 from domain.workspace import WorkspaceMode
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import load_settings
 from tests.support.asgi import client_for

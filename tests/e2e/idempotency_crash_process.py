@@ -24,7 +24,7 @@ from application.ports.clock import Clock
 from application.ports.idempotency import StoredResponse
 from application.ports.token_cipher import TokenCipher
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import load_settings
 

@@ -32,7 +32,7 @@ from application.disconnect_integration import DisconnectIntegration
 from application.workspaces import CreatedWorkspace, CreateWorkspace
 from domain.platform import Platform
 from domain.workspace import WorkspaceMode
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.settings import Settings, load_settings
 from entrypoints.worker import build_publisher
 from tests.e2e.conftest import ClockOverride

@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.settings import load_settings
 from entrypoints.worker import run_worker
 from tests.e2e.publishing_support import RecordingPlatforms, recording

@@ -20,7 +20,7 @@ from adapters.decorators.principals import CachedPrincipals
 from adapters.persistence.sqlalchemy.migrate import upgrade
 from application.authenticate import AuthenticateApiKey
 from application.ports.api_keys import PrincipalLookup
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.http.app import create_app
 from tests.e2e.conftest import START, Api, ClockOverride, settings_for
 from tests.support.asgi import lifespan

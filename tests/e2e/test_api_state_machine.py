@@ -32,7 +32,7 @@ from adapters.clock import ManualClock
 from adapters.persistence.sqlalchemy.migrate import upgrade
 from application.workspaces import CreateWorkspace
 from domain.workspace import WorkspaceMode
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.http.app import create_app
 from tests.e2e.conftest import START, ClockOverride, settings_for
 from tests.support.asgi import client_for

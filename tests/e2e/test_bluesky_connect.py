@@ -22,7 +22,7 @@ from adapters.persistence.sqlalchemy.tables import metadata
 from application.ports.credentials import Credentials
 from application.ports.unit_of_work import UnitOfWork
 from domain.workspace import WorkspaceMode
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.http.app import create_app
 from tests.e2e.conftest import START, Api, ClockOverride, settings_for
 from tests.peers.bluesky_pds import LocalPds

@@ -19,7 +19,7 @@ from application.ports.unit_of_work import UnitOfWork
 from application.workspaces import CreatedWorkspace
 from domain.integration import StatusReason
 from domain.platform import Platform
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.http.app import create_app
 from entrypoints.http.dashboard.posts import count
 from tests.e2e.conftest import START, Api, ClockOverride, settings_for

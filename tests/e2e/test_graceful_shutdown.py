@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 
 from adapters.crypto import generate_key
 from application.api_keys import CreateApiKey
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.settings import load_settings
 from tests.support.postgres import admin_connection
 from tests.support.serve import OPENPOST, base_env, demo_key, serve

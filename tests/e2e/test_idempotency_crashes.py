@@ -19,7 +19,7 @@ from adapters.crypto import generate_key
 from adapters.persistence.sqlalchemy.migrate import upgrade
 from application.workspaces import CreateWorkspace
 from domain.workspace import WorkspaceMode
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.http.app import create_app
 from entrypoints.settings import load_settings
 from tests.support.asgi import client_for

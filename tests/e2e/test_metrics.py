@@ -25,7 +25,7 @@ from adapters.clock import ManualClock
 from adapters.persistence.sqlalchemy.engine import create_engine
 from adapters.persistence.sqlalchemy.migrate import upgrade
 from adapters.persistence.sqlalchemy.tables import post_targets
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.http.app import create_app
 from tests.e2e.conftest import START, Api, ClockOverride, settings_for
 from tests.support.asgi import client_for

@@ -14,7 +14,7 @@ import pytest
 
 from adapters.crypto import generate_key
 from application.ports.unit_of_work import UnitOfWorkFactory
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.settings import load_settings
 from tests.support.serve import base_env, demo_key, serve
 

@@ -18,7 +18,7 @@ from adapters.persistence.sqlalchemy.migrate import upgrade
 from application.ports.oauth_states import OAuthState
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.workspaces import CreatedWorkspace
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.http.app import create_app
 from tests.e2e.conftest import START, Api, ClockOverride, settings_for
 from tests.support.asgi import client_for

@@ -30,7 +30,7 @@ from application.create_post import CreatePost, CreatePostCommand
 from application.post_scheduling import NEXT_SLOT
 from application.workspaces import CreateWorkspace
 from domain.workspace import WorkspaceMode
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.settings import Settings, load_settings
 from entrypoints.worker import build_publisher, run_worker
 from tests.e2e.publishing_support import RecordingPlatforms, recording, seed_due_posts

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.clock import ManualClock
 from adapters.persistence.sqlalchemy.migrate import upgrade
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.http.app import create_app
 from tests.e2e.conftest import START, Api, ClockOverride, settings_for
 from tests.support.asgi import client_for

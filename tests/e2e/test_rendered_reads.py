@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.persistence.sqlalchemy.migrate import upgrade
 from application.ports.unit_of_work import UnitOfWork
 from domain.integration import StatusReason
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.http.app import create_app
 from entrypoints.http.inject import CONTAINER
 from entrypoints.http.rendered import RenderedAnswers

@@ -22,7 +22,7 @@ from application.webhooks.create_endpoint import CreateWebhookEndpoint
 from application.webhooks.rotate_secret import RotateWebhookSecret
 from application.workspaces import CreateWorkspace
 from domain.workspace import WorkspaceMode
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.settings import load_settings
 from tests.support.serve import base_env, run_cli, serve
 

@@ -39,7 +39,7 @@ from application.workspaces import CreateWorkspace
 from domain.integration import Integration, IntegrationStatus
 from domain.platform import Platform
 from domain.workspace import WorkspaceMode
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.settings import load_settings
 from tests.fakes.x import DEFAULT_CLIENT, FakeX
 from tests.support.x import authorization_code, pkce

@@ -18,7 +18,7 @@ from adapters.persistence.sqlalchemy.migrate import upgrade
 from adapters.persistence.sqlalchemy.tables import integration_credentials
 from application.workspaces import CreatedWorkspace
 from domain.workspace import WorkspaceMode
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.http.app import create_app
 from tests.e2e.conftest import START, Api, ClockOverride, settings_for
 from tests.fakes.x import DEFAULT_CLIENT, DEFAULT_USER, FakeX

@@ -37,7 +37,7 @@ from application.start_connect import OAuthConnect, StartConnect
 from application.workspaces import CreateWorkspace
 from domain.platform import Platform
 from domain.workspace import WorkspaceMode
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.settings import Settings, load_settings
 from entrypoints.worker import POLL_INTERVAL_S, build_publisher
 from tests.fakes.x import DEFAULT_CLIENT, FakeX

@@ -15,7 +15,7 @@ from uuid import UUID
 
 from application.ports.platforms import CredentialsRejected
 from application.refresh_credentials import RefreshCredentials
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.settings import load_settings
 
 

@@ -11,7 +11,7 @@ from uuid import uuid4
 from adapters.fetch.fetcher import POOL_SIZE
 from application.webhooks.claim_deliveries import ClaimDeliveries
 from application.webhooks.deliver_webhook import DeliverWebhook
-from entrypoints.di_webhooks import delivery_fetcher
+from entrypoints.composition.webhooks import delivery_fetcher
 from entrypoints.settings import Settings
 from entrypoints.webhook_worker import Deliverer
 from tests.webhooks.conftest import Deliveries

@@ -24,7 +24,7 @@ from application.list_integrations import ListIntegrations, ListIntegrationsQuer
 from application.webhooks.create_endpoint import CreateWebhookEndpoint
 from application.workspaces import CreateWorkspace
 from domain.workspace import WorkspaceMode
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.settings import load_settings
 from tests.support.serve import OPENPOST, base_env
 from tests.support.webhook_receiver_process import ReceiverProcess

@@ -13,7 +13,7 @@ from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.http import errors
 from entrypoints.http.bluesky_connect import BlueskyConnectController
 from entrypoints.http.dashboard import HANDLERS as DASHBOARD

@@ -7,7 +7,7 @@ import pytest
 from litestar import Litestar
 
 from adapters.crypto import generate_key
-from entrypoints.di import build_container
+from entrypoints.composition import build_container
 from entrypoints.http import app as http_app
 from entrypoints.settings import load_settings
 

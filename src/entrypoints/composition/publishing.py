@@ -1,5 +1,4 @@
-"""Providers for posts and publishing: the request use cases of /v1/posts, and the
-process-wide pieces the publisher and the idempotency layer share."""
+"""Providers for publishing: what the worker runs."""
 
 from __future__ import annotations
 
@@ -9,13 +8,8 @@ from datetime import timedelta
 from dishka import Provider, Scope, provide
 
 from adapters.decorators.outcomes import BatchingOutcomeRecorder
-from application.cancel_post import CancelPost
 from application.claim_due_targets import ClaimDueTargets
-from application.create_post import CreatePost
 from application.expire_leases import ExpireLeases
-from application.get_post import GetPost
-from application.idempotency import IdempotencyGuard
-from application.list_posts import ListPosts
 from application.ports.clock import Clock
 from application.ports.link_cards import LinkCardSource
 from application.ports.media_store import MediaStore
@@ -23,26 +17,13 @@ from application.ports.platform_directory import PlatformDirectory
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.publish_target import PublishTarget
 from application.record_outcomes import RecordOutcomes
-from application.update_post import UpdatePost
 from application.usable_credentials import GetUsableCredentials
 from entrypoints.settings import Settings
 
 
-class PostProvider(Provider):
-    scope = Scope.REQUEST
-
-    create_post = provide(CreatePost)
-    list_posts = provide(ListPosts)
-    get_post = provide(GetPost)
-    update_post = provide(UpdatePost)
-    cancel_post = provide(CancelPost)
-
-    @provide(scope=Scope.APP)
-    def idempotency(
-        self, factory: UnitOfWorkFactory, clock: Clock, settings: Settings
-    ) -> IdempotencyGuard:
-        abandoned_after = timedelta(seconds=settings.idempotency_abandoned_after_s)
-        return IdempotencyGuard(factory, clock, abandoned_after)
+class PublishingProvider(Provider):
+    """The publisher and what it shares with the worker: claims, leases, usable
+    credentials, link cards, and the outcome recorder it publishes through."""
 
     expire_leases = provide(ExpireLeases, scope=Scope.APP)
 

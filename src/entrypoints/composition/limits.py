@@ -1,6 +1,6 @@
-"""Providers for the limits that guard logins and unauthenticated traffic: the failure
-store and the per-address counters (in-process, or Redis's when `REDIS_URL` is set, so
-every process counts the same) and the throttle."""
+"""Providers for the limits: the per-key rate limiter, the failed logins' store and
+throttle, and the per-address counters for unauthenticated traffic (each in-process, or
+Redis's when `REDIS_URL` is set, so every process counts the same)."""
 
 from __future__ import annotations
 
@@ -73,4 +73,29 @@ class LoginLimitProvider(Provider):
         else:
             limiter = MemoryRateLimiter(count, period_s, now)
         yield AddressLimit(limiter, parse_networks(settings.trusted_proxies))
+        await limiter.close()
+
+
+class RateLimitProvider(Provider):
+    @provide(scope=Scope.APP)
+    async def rate_limiter(self, settings: Settings, clock: Clock) -> AsyncIterator[RateLimiter]:
+        """In-process counters, or Redis's when `REDIS_URL` is set (shared by processes).
+        Windows follow the clock port, so a test's manual clock moves them too."""
+        if settings.rate_limit is None:
+            raise ValueError("rate limiting is disabled (RATE_LIMIT=0)")
+        count, period = settings.rate_limit
+        period_s = PERIOD_SECONDS[period]
+
+        def now() -> float:
+            return clock.now().timestamp()
+
+        limiter: RateLimiter
+        if settings.redis_url:
+            # Only then: the client's import is a tenth of a second of every start-up.
+            from adapters.rate_limit.redis import RedisRateLimiter
+
+            limiter = RedisRateLimiter.from_url(settings.redis_url, count, period_s, now)
+        else:
+            limiter = MemoryRateLimiter(count, period_s, now)
+        yield limiter
         await limiter.close()

@@ -1,0 +1,63 @@
+"""Providers for the integrations' use cases."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dishka import (
+    Provider,
+    Scope,
+    provide,
+)
+
+from application.complete_twitter_connect import CompleteTwitterConnect
+from application.connect_bluesky import ConnectBluesky
+from application.disconnect_integration import DisconnectIntegration
+from application.find_next_slot import FindNextSlot
+from application.get_integration import GetIntegration
+from application.list_integrations import ListIntegrations
+from application.ports.revisions import IntegrationRevisions
+from application.refresh_credentials import RefreshCredentials, RefreshPolicy
+from application.simulate_twitter_authorize import SimulateTwitterAuthorize
+from application.start_connect import ConnectConfig, StartConnect
+from entrypoints.http.rendered import RenderedAnswers
+from entrypoints.settings import Settings
+
+
+class IntegrationProvider(Provider):
+    """Connecting, reading and disconnecting integrations, refreshing their credentials,
+    and the edge's rendered reads of them."""
+
+    scope = Scope.REQUEST
+
+    # Hot reads live as long as the process (each call opens its own unit of work), so a
+    # request that needs nothing else skips the request scope entirely.
+    list_integrations = provide(ListIntegrations, scope=Scope.APP)
+    get_integration = provide(GetIntegration, scope=Scope.APP)
+    find_next_slot = provide(FindNextSlot, scope=Scope.APP)
+    start_connect = provide(StartConnect)
+    complete_twitter_connect = provide(CompleteTwitterConnect)
+    connect_bluesky = provide(ConnectBluesky)
+    simulate_twitter_authorize = provide(SimulateTwitterAuthorize)
+    disconnect = provide(DisconnectIntegration)
+    refresh_credentials = provide(RefreshCredentials, scope=Scope.APP)
+
+    @provide(scope=Scope.APP)
+    def connect_config(self, settings: Settings) -> ConnectConfig:
+        return ConnectConfig(
+            public_url=settings.public_url,
+            twitter_client_id=settings.twitter_client_id,
+            twitter_authorize_url=settings.twitter_authorize_url,
+            state_ttl=timedelta(seconds=settings.oauth_state_ttl_s),
+        )
+
+    @provide(scope=Scope.APP)
+    def refresh_policy(self, settings: Settings) -> RefreshPolicy:
+        return RefreshPolicy(margin_s=settings.refresh_margin_s)
+
+    @provide(scope=Scope.APP)
+    def rendered_answers(
+        self, settings: Settings, revisions: IntegrationRevisions
+    ) -> RenderedAnswers:
+        """List and get answers kept as bytes while the workspace's revision holds."""
+        return RenderedAnswers(settings.read_cache_bytes, revisions)

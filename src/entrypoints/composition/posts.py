@@ -1,0 +1,35 @@
+"""Providers for posts: the request use cases of /v1/posts, and the guard the
+`Idempotency-Key` layer shares."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from dishka import Provider, Scope, provide
+
+from application.cancel_post import CancelPost
+from application.create_post import CreatePost
+from application.get_post import GetPost
+from application.idempotency import IdempotencyGuard
+from application.list_posts import ListPosts
+from application.ports.clock import Clock
+from application.ports.unit_of_work import UnitOfWorkFactory
+from application.update_post import UpdatePost
+from entrypoints.settings import Settings
+
+
+class PostProvider(Provider):
+    scope = Scope.REQUEST
+
+    create_post = provide(CreatePost)
+    list_posts = provide(ListPosts)
+    get_post = provide(GetPost)
+    update_post = provide(UpdatePost)
+    cancel_post = provide(CancelPost)
+
+    @provide(scope=Scope.APP)
+    def idempotency(
+        self, factory: UnitOfWorkFactory, clock: Clock, settings: Settings
+    ) -> IdempotencyGuard:
+        abandoned_after = timedelta(seconds=settings.idempotency_abandoned_after_s)
+        return IdempotencyGuard(factory, clock, abandoned_after)
