@@ -10,24 +10,26 @@ class Uuid7Generator(IdGenerator):
     """RFC 9562 UUIDv7: 48 bits of Unix milliseconds, then 74 random bits. Time-ordered
     ids keep B-tree inserts at the right edge of the index.
 
-    Monotonic within a process (RFC 9562, section 6.2, method 2): an id made in the same
-    millisecond as the one before it, or after the clock stepped back, is the previous one
-    plus one. Whatever is ordered by id (the webhook outbox, lists) then keeps the order in
-    which it was made, not a random order within each millisecond."""
-
-    def __init__(self) -> None:
-        self._last = 0
-        self._lock = threading.Lock()
+    Monotonic within a process, across every generator (RFC 9562, section 6.2, method 2):
+    an id made in the same millisecond as the one before it, or after the clock stepped
+    back, is the previous one plus one. Whatever is ordered by id (the webhook outbox,
+    lists) then keeps the order in which it was made, not a random order within each
+    millisecond, even when its rows get their ids from different adapters."""
 
     def new_id(self) -> UUID:
+        global _last
         millis = time.time_ns() // 1_000_000
         # The 122 bits that are not version or variant: milliseconds, then randomness.
         value = (millis & ((1 << 48) - 1)) << 74 | int.from_bytes(os.urandom(10), "big") >> 6
-        with self._lock:
-            if value <= self._last:
-                value = self._last + 1
-            self._last = value
+        with _lock:
+            if value <= _last:
+                value = _last + 1
+            _last = value
         return UUID(int=_layout(value))
+
+
+_last = 0
+_lock = threading.Lock()
 
 
 def _layout(value: int) -> int:
