@@ -22,11 +22,12 @@ from domain.platform import Platform
 from entrypoints.http.dashboard.web import (
     BASE,
     back_to,
-    check_csrf,
+    checked_form,
     is_https,
     refused,
     render,
     signed_in,
+    text_fields,
     to_sign_in,
 )
 from entrypoints.http.inject import inject, inject_app
@@ -53,11 +54,6 @@ async def _all(use_case: ListIntegrations, workspace_id: Any) -> list[Integratio
         ListIntegrationsQuery(workspace_id, IntegrationStatus.DISCONNECTED, 200)
     )
     return [*live.items, *gone.items]
-
-
-async def _form(request: Request[Any, Any, Any]) -> dict[str, str]:
-    form = await request.form()
-    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 class IntegrationPages(Controller):
@@ -125,7 +121,7 @@ class IntegrationPages(Controller):
         who = await signed_in(request)
         if who is None:
             return to_sign_in()
-        check_csrf(who, (await _form(request)).get("csrf_token"))
+        await checked_form(request, who)
         try:
             started = await use_case.execute(
                 who.workspace_id, who.principal.workspace_mode, Platform.TWITTER
@@ -161,8 +157,7 @@ class IntegrationPages(Controller):
         who = await signed_in(request)
         if who is None:
             return to_sign_in()
-        form = await _form(request)
-        check_csrf(who, form.get("csrf_token"))
+        form = text_fields(await checked_form(request, who))
         identifier = form.get("identifier", "").strip()
         password = form.get("password", "")
         if not identifier or not password:
@@ -231,7 +226,7 @@ class IntegrationPages(Controller):
         who = await signed_in(request)
         if who is None:
             return to_sign_in()
-        check_csrf(who, (await _form(request)).get("csrf_token"))
+        await checked_form(request, who)
         await use_case.execute(
             who.workspace_id, who.principal.workspace_mode, parse_id(integration_id)
         )

@@ -36,6 +36,7 @@ from entrypoints.http.dashboard.web import (
     SignedIn,
     back_to,
     check_csrf,
+    checked_form,
     json_answer,
     local,
     refused,
@@ -162,9 +163,7 @@ class PostPages(Controller):
         who = await signed_in(request)
         if who is None:
             return to_sign_in()
-        raw = await request.form()
-        given = raw.get("csrf_token")
-        check_csrf(who, given if isinstance(given, str) else None)
+        raw = await checked_form(request, who)
         chosen = (
             [v for v in raw.getall("integrations") if isinstance(v, str)]
             if "integrations" in raw
@@ -233,9 +232,7 @@ class PostPages(Controller):
         who = await signed_in(request)
         if who is None:
             return to_sign_in()
-        raw = await request.form()
-        given = raw.get("csrf_token")
-        check_csrf(who, given if isinstance(given, str) else None)
+        await checked_form(request, who)
         try:
             await use_case.execute(who.workspace_id, parse_id(post_id))
         except Exception as exc:

@@ -23,10 +23,11 @@ from entrypoints.http.dashboard.web import (
     BASE,
     SignedIn,
     back_to,
-    check_csrf,
+    checked_form,
     refused,
     render,
     signed_in,
+    text_fields,
     to_sign_in,
 )
 from entrypoints.http.inject import inject
@@ -162,9 +163,7 @@ class QueuePages(Controller):
         if who is None:
             return to_sign_in()
         reads = Reads(integrations, queues, slots)
-        raw = await request.form()
-        form = {k: v for k, v in raw.items() if isinstance(v, str)}
-        check_csrf(who, form.get("csrf_token"))
+        form = text_fields(await checked_form(request, who))
         wanted = parse_id(integration_id)
         try:
             if form.get("action") == "remove":

@@ -22,7 +22,7 @@ from entrypoints.http.dashboard.web import (
     CSRF_FIELD,
     CSRF_REFUSED,
     back_to,
-    check_csrf,
+    checked_form,
     cleared_session_cookie,
     is_https,
     render,
@@ -110,7 +110,5 @@ class SignInController(Controller):
     ) -> Redirect:
         who = await signed_in(request)
         if who is not None:
-            form = await request.form()
-            given = form.get(CSRF_FIELD)
-            check_csrf(who, given if isinstance(given, str) else None)
+            await checked_form(request, who)
         return to_sign_in(cookies=[cleared_session_cookie(is_https(request, settings))])

@@ -10,7 +10,7 @@ from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from litestar import Request, Response
-from litestar.datastructures import Cookie
+from litestar.datastructures import Cookie, FormMultiDict
 from litestar.response import Redirect, Template
 
 from application.authenticate import AuthenticateApiKey
@@ -100,6 +100,19 @@ def browser_zone(request: Request[Any, Any, Any]) -> tzinfo:
 def check_csrf(who: SignedIn, given: str | None) -> None:
     if not who.session.csrf_matches(given):
         raise ApiError(CSRF_REFUSED)
+
+
+async def checked_form(request: Request[Any, Any, Any], who: SignedIn) -> FormMultiDict:
+    """The posted form, once its CSRF token is the session's (403 `csrf_failed` if not)."""
+    form = await request.form()
+    given = form.get(CSRF_FIELD)
+    check_csrf(who, given if isinstance(given, str) else None)
+    return form
+
+
+def text_fields(form: FormMultiDict) -> dict[str, str]:
+    """The form's text fields (the last value of each), files left out."""
+    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 def is_https(request: Request[Any, Any, Any], settings: Settings) -> bool:

@@ -21,7 +21,7 @@ from entrypoints.http.dashboard.web import (
     BASE,
     SignedIn,
     back_to,
-    check_csrf,
+    checked_form,
     local,
     refused,
     render,
@@ -99,9 +99,7 @@ class WebhookPages(Controller):
         who = await signed_in(request)
         if who is None:
             return to_sign_in()
-        raw = await request.form()
-        given = raw.get("csrf_token")
-        check_csrf(who, given if isinstance(given, str) else None)
+        raw = await checked_form(request, who)
         url = str(raw.get("url") or "").strip()
         events = [v for v in raw.getall("events") if isinstance(v, str)] if "events" in raw else []
         description = str(raw.get("description") or "").strip() or None
@@ -168,9 +166,7 @@ class WebhookPages(Controller):
         who = await signed_in(request)
         if who is None:
             return to_sign_in()
-        raw = await request.form()
-        given = raw.get("csrf_token")
-        check_csrf(who, given if isinstance(given, str) else None)
+        await checked_form(request, who)
         wanted = parse_id(endpoint_id)
         await use_case.execute(who.workspace_id, wanted)
         return back_to(f"/webhooks/{wanted}", notice="test")
@@ -186,8 +182,6 @@ class WebhookPages(Controller):
         who = await signed_in(request)
         if who is None:
             return to_sign_in()
-        raw = await request.form()
-        given = raw.get("csrf_token")
-        check_csrf(who, given if isinstance(given, str) else None)
+        await checked_form(request, who)
         await use_case.execute(who.workspace_id, parse_id(endpoint_id))
         return back_to("/webhooks", notice="deleted")
