@@ -25,6 +25,12 @@ if [[ "${1:-}" != "--force" ]] && ready .; then
   exit 0
 fi
 
+# One install at a time per cache: checkouts installing at once would delete each other's
+# half-built folder. The second waits, then finds the first one's install ready.
+mkdir -p "$cache_root"
+exec 9>"$cache_root/.install.lock"
+flock 9
+
 if [[ "${1:-}" == "--force" ]] || ! ready "$target"; then
   echo "bluesky peer: installing into $target"
   echo "bluesky peer: first install only: npm downloads about 410 packages (the official"
