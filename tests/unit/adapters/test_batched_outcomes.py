@@ -18,10 +18,10 @@ from adapters.persistence.memory.store import MemoryStore
 from application.claim_due_targets import ClaimDueTargets
 from application.ports.publish_queue import ClaimedTarget
 from application.record_outcomes import RecordOutcomes
-from domain.outcomes import Failed, LeaseExpired, Outcome, PartPublished, Published
+from domain.outcomes import Failed, LeaseExpired, Outcome, PartPublished
 from domain.post import Post
 from domain.post_target import TargetStatus
-from tests.unit.application.posts_world import LEASE, START, World
+from tests.unit.application.posts_world import LEASE, START, World, claimed_posts, published
 
 AT = START + timedelta(hours=1)
 
@@ -58,44 +58,29 @@ class Counted:
         return uow
 
 
-async def _claimed(count: int) -> tuple[World, list[ClaimedTarget]]:
-    world = await World().setup()
-    for n in range(count):
-        await world.create(world.twitter, schedule_at=AT, content=f"post {n}")
-    world.clock.set(AT)
-    claimed = await ClaimDueTargets(world.uow, world.clock, LEASE).execute(count)
-    assert len(claimed) == count
-    return world, claimed
-
-
-def _published(n: int) -> Published:
-    return Published(str(n), f"https://x.test/{n}")
-
-
 async def _statuses(world: World) -> list[TargetStatus]:
     return sorted(p.targets[0].status for p in world.store.posts.values())
 
 
 async def test_outcomes_that_arrive_together_share_one_transaction() -> None:
-    world, claimed = await _claimed(5)
+    world, claimed = await claimed_posts(5, AT)
     factory = Counted(world.store)
     recorder = BatchingOutcomeRecorder(RecordOutcomes(factory, world.clock))
-    await asyncio.gather(*(recorder.record(c, _published(n)) for n, c in enumerate(claimed)))
+    await asyncio.gather(*(recorder.record(c, published(n)) for n, c in enumerate(claimed)))
     assert factory.commits == 1
     assert await _statuses(world) == [TargetStatus.PUBLISHED] * 5
 
 
 async def test_outcomes_that_arrive_during_a_write_go_together_in_the_next() -> None:
-    world, claimed = await _claimed(5)
+    world, claimed = await claimed_posts(5, AT)
     factory = Counted(world.store)
     recorder = BatchingOutcomeRecorder(RecordOutcomes(factory, world.clock))
     async with world.store.lock:  # the first write waits for this
-        first = asyncio.create_task(recorder.record(claimed[0], _published(0)))
+        first = asyncio.create_task(recorder.record(claimed[0], published(0)))
         for _ in range(5):
             await asyncio.sleep(0)
         rest = [
-            asyncio.create_task(recorder.record(c, _published(n)))
-            for n, c in enumerate(claimed[1:])
+            asyncio.create_task(recorder.record(c, published(n))) for n, c in enumerate(claimed[1:])
         ]
         for _ in range(5):
             await asyncio.sleep(0)
@@ -106,11 +91,11 @@ async def test_outcomes_that_arrive_during_a_write_go_together_in_the_next() -> 
 
 
 async def test_a_failed_batch_is_retried_one_by_one() -> None:
-    world, claimed = await _claimed(3)
+    world, claimed = await claimed_posts(3, AT)
     factory = Counted(world.store, poisoned={claimed[1].post_id})
     recorder = BatchingOutcomeRecorder(RecordOutcomes(factory, world.clock))
     results = await asyncio.gather(
-        *(recorder.record(c, _published(n)) for n, c in enumerate(claimed)),
+        *(recorder.record(c, published(n)) for n, c in enumerate(claimed)),
         return_exceptions=True,
     )
     assert results[0] is None and results[2] is None
@@ -122,13 +107,13 @@ async def test_a_failed_batch_is_retried_one_by_one() -> None:
 
 
 async def test_a_late_outcome_is_skipped_and_the_others_land() -> None:
-    world, claimed = await _claimed(2)
+    world, claimed = await claimed_posts(2, AT)
     recorder = BatchingOutcomeRecorder(RecordOutcomes(world.uow, world.clock))
     world.clock.advance(LEASE)
     await recorder.record(claimed[0], LeaseExpired())
     await asyncio.gather(
         recorder.record(claimed[0], Failed("content_rejected", "too late to say")),
-        recorder.record(claimed[1], _published(1)),
+        recorder.record(claimed[1], published(1)),
     )
     late, on_time = (world.store.posts[c.post_id].targets[0] for c in claimed)
     assert late.status is TargetStatus.FAILED and late.error.code == "outcome_unknown"
@@ -142,16 +127,16 @@ async def test_two_targets_of_one_post_in_one_batch_are_both_recorded() -> None:
     claimed = await ClaimDueTargets(world.uow, world.clock, LEASE).execute(10)
     assert {c.post_id for c in claimed} == {post.id} and len(claimed) == 2
     recorder = BatchingOutcomeRecorder(RecordOutcomes(world.uow, world.clock))
-    await asyncio.gather(*(recorder.record(c, _published(n)) for n, c in enumerate(claimed)))
+    await asyncio.gather(*(recorder.record(c, published(n)) for n, c in enumerate(claimed)))
     targets = world.store.posts[post.id].targets
     assert [t.status for t in targets] == [TargetStatus.PUBLISHED] * 2
 
 
 async def test_a_cancelled_caller_still_waits_for_its_write() -> None:
-    world, claimed = await _claimed(1)
+    world, claimed = await claimed_posts(1, AT)
     recorder = BatchingOutcomeRecorder(RecordOutcomes(world.uow, world.clock))
     async with world.store.lock:
-        recording = asyncio.create_task(recorder.record(claimed[0], _published(0)))
+        recording = asyncio.create_task(recorder.record(claimed[0], published(0)))
         for _ in range(5):
             await asyncio.sleep(0)
         recording.cancel()
@@ -181,17 +166,17 @@ class Gated:
 async def test_parts_waiting_go_before_final_outcomes_waiting() -> None:
     """A thread sends its next part only once its last is recorded: its part does not wait
     for a group of final outcomes to be written, and the two kinds take turns."""
-    _, claimed = await _claimed(5)
+    _, claimed = await claimed_posts(5, AT)
     inner = Gated()
     recorder = BatchingOutcomeRecorder(inner)
     part = PartPublished(0, "1", "https://x.test/1", None, LEASE)
-    first = asyncio.create_task(recorder.record(claimed[0], _published(0)))
+    first = asyncio.create_task(recorder.record(claimed[0], published(0)))
     for _ in range(5):
         await asyncio.sleep(0)
     waiting = [
-        asyncio.create_task(recorder.record(claimed[1], _published(1))),
+        asyncio.create_task(recorder.record(claimed[1], published(1))),
         asyncio.create_task(recorder.record(claimed[2], part)),
-        asyncio.create_task(recorder.record(claimed[3], _published(3))),
+        asyncio.create_task(recorder.record(claimed[3], published(3))),
         asyncio.create_task(recorder.record(claimed[4], part)),
     ]
     for _ in range(5):

@@ -19,12 +19,14 @@ from application.expire_leases import ExpireLeases
 from application.ports.credentials import Credentials
 from application.ports.outgoing_media import OutgoingMedia
 from application.ports.platforms import PlatformGateway, PublishedPost
+from application.ports.publish_queue import ClaimedTarget
 from application.ports.unit_of_work import UnitOfWork
 from application.publish_target import PublishTarget
 from application.refresh_credentials import RefreshCredentials, RefreshPolicy
 from application.update_post import UpdatePost, UpdatePostCommand
 from application.usable_credentials import GetUsableCredentials
 from domain.integration import Integration, Profile
+from domain.outcomes import Published
 from domain.platform import Platform
 from domain.post import Post
 from domain.workspace import Workspace, WorkspaceMode
@@ -169,3 +171,19 @@ class World:
         claimed = await ClaimDueTargets(self.uow, self.clock, LEASE).execute(limit)
         publisher = self.publisher()
         return [await publisher.execute(c) for c in claimed]
+
+
+async def claimed_posts(count: int, at: datetime) -> tuple[World, list[ClaimedTarget]]:
+    """A world with `count` posts to X due at `at`, the clock at `at`, and all of them claimed."""
+    world = await World().setup()
+    for n in range(count):
+        await world.create(world.twitter, schedule_at=at, content=f"post {n}")
+    world.clock.set(at)
+    claimed = await ClaimDueTargets(world.uow, world.clock, LEASE).execute(count)
+    assert len(claimed) == count
+    return world, claimed
+
+
+def published(n: int) -> Published:
+    """The platform's answer for the `n`th post."""
+    return Published(str(n), f"https://x.test/{n}")
