@@ -17,6 +17,7 @@ from types import ModuleType
 from bench import (
     footprint,
     http_api,
+    http_writes,
     media,
     publish,
     publish_media,
@@ -47,6 +48,7 @@ BENCHMARKS: dict[str, ModuleType] = {
         slots,
         queue_slots,
         http_api,
+        http_writes,
         scale,
         queue_scale,
         footprint,

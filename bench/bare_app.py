@@ -1,6 +1,7 @@
 """The framework's ceiling: a bare Litestar app answering the service's own JSON bytes for
-the same routes, with no authentication and no database, under the same HTTP server
-settings and event loop as `openpost serve`.
+the same routes (and `POST /v1/posts` with a created post's, as a 201), with no
+authentication and no database, under the same HTTP server settings and event loop as
+`openpost serve`.
 
 `python -m bench.bare_app --port P --bodies FILE` where FILE maps a route to its body.
 """
@@ -10,19 +11,22 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 import uvicorn
-from litestar import Litestar, MediaType, get
+from litestar import Litestar, MediaType, Request, get, post
 
 from entrypoints.runtime import http_config, run_async
 
 LIST = "/v1/integrations"
 GET = "/v1/integrations/{integration_id:str}"
 NEXT_SLOT = "/v1/integrations/{integration_id:str}/next-slot"
+POSTS = "/v1/posts"
 
 
 def create_bare_app(bodies: dict[str, bytes]) -> Litestar:
     list_body, get_body, slot_body = bodies[LIST], bodies[GET], bodies[NEXT_SLOT]
+    created_body = bodies.get(POSTS, b"{}")
 
     @get(LIST, media_type=MediaType.JSON)
     async def list_integrations() -> bytes:
@@ -36,12 +40,17 @@ def create_bare_app(bodies: dict[str, bytes]) -> Litestar:
     async def next_slot(integration_id: str) -> bytes:
         return slot_body
 
+    @post(POSTS, media_type=MediaType.JSON, status_code=201)
+    async def create_post(request: Request[Any, Any, Any]) -> bytes:
+        await request.body()  # received whole, as the service does
+        return created_body
+
     @get("/readyz", media_type=MediaType.JSON)
     async def readyz() -> bytes:
         return b'{"status":"ok"}'
 
     return Litestar(
-        route_handlers=[list_integrations, get_integration, next_slot, readyz],
+        route_handlers=[list_integrations, get_integration, next_slot, create_post, readyz],
         debug=False,
         logging_config=None,
         openapi_config=None,

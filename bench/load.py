@@ -32,6 +32,7 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     errors: int
+    status_errors: int = 0  # of `errors`: answers with a status of 400 or more (wrk only)
 
     @property
     def rps(self) -> float:
@@ -45,10 +46,25 @@ def tool() -> str:
 
 
 def run_load(
-    url: str, *, headers: dict[str, str], connections: int, seconds: int, pin: Pinning
+    url: str,
+    *,
+    headers: dict[str, str],
+    connections: int,
+    seconds: int,
+    pin: Pinning,
+    script: Path | None = None,
+    script_env: dict[str, str] | None = None,
 ) -> LoadResult:
+    """`script` (wrk only: another Lua script, which ends by running wrk_report.lua, found
+    through OPENPOST_WRK_REPORT) makes the requests, configured by `script_env`."""
+    env = None
+    if script is not None:
+        if tool() != "wrk":
+            raise RuntimeError("a request script needs wrk")
+        env = {**os.environ, **(script_env or {}), "OPENPOST_WRK_REPORT": str(WRK_SCRIPT)}
     if tool() == "wrk":
-        argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(WRK_SCRIPT)]
+        lua = script or WRK_SCRIPT
+        argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(lua)]
         for name, value in headers.items():
             argv += ["-H", f"{name}: {value}"]
         argv.append(url)
@@ -57,7 +73,12 @@ def run_load(
         for name, value in headers.items():
             argv += ["-H", f"{name}: {value}"]
     done = subprocess.run(
-        [*pin.load, *argv], capture_output=True, text=True, timeout=seconds + 60, check=False
+        [*pin.load, *argv],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=False,
+        env=env,
     )
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith(MARK)), None)
     if line is None:
@@ -72,13 +93,16 @@ def run_load(
             raw["p50_us"] / 1000,
             raw["p99_us"] / 1000,
             errors,
+            raw["status"],
         )
     return LoadResult(
         "httpx", raw["requests"], raw["seconds"], raw["p50_ms"], raw["p99_ms"], raw["errors"]
     )
 
 
-async def _generate(url: str, headers: dict[str, str], connections: int, seconds: float) -> dict[str, object]:
+async def _generate(
+    url: str, headers: dict[str, str], connections: int, seconds: float
+) -> dict[str, object]:
     """One client (one keep-alive connection) per simulated user: a shared httpx pool
     serialises the users on its lock and caps the load far below the server's."""
     import httpx
