@@ -16,6 +16,7 @@ arriving in order, each once. (Quick: 20 threads.)
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 import time
@@ -27,6 +28,7 @@ from pathlib import Path
 from uuid import UUID
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.fakes.x import DEFAULT_USER
 
 from adapters.clock import ManualClock
@@ -36,6 +38,7 @@ from adapters.ids import Uuid7Generator
 from adapters.media.filesystem import FileSystemMediaStore
 from adapters.persistence.sqlalchemy.engine import create_engine
 from adapters.persistence.sqlalchemy.migrate import upgrade
+from adapters.persistence.sqlalchemy.part_writer import SqlitePartWriter
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from adapters.platforms.directory import StaticPlatformDirectory
 from adapters.platforms.twitter import AiohttpTwitterGateway, x_session
@@ -104,6 +107,11 @@ async def _receipts(url: str) -> list[tuple[float, str]]:
     async with httpx.AsyncClient(timeout=10) as client:
         got = (await client.get(f"{url}/_bench/receipts")).json()["receipts"]
     return [(float(at), str(text)) for at, text in got]
+
+
+def _part_writer(engine: AsyncEngine) -> SqlitePartWriter | None:
+    """As the composition root picks it (`OPENPOST_BENCH_PART_WRITER=0`: without)."""
+    return None if os.environ.get("OPENPOST_BENCH_PART_WRITER") == "0" else SqlitePartWriter(engine)
 
 
 CREDENTIALS = Credentials(
@@ -176,7 +184,7 @@ async def _measure(threads: int, workdir: Path) -> tuple[Spans, int]:
             publisher = PublishTarget(
                 uow, clock, directory, GetUsableCredentials(uow, clock, refresher), media,
                 lease=timedelta(minutes=2),
-                outcomes=BatchingOutcomeRecorder(RecordOutcomes(uow, clock)),
+                outcomes=BatchingOutcomeRecorder(RecordOutcomes(uow, clock, _part_writer(engine))),
             )  # fmt: skip
             clock.set(START + timedelta(minutes=1))
             claimed = await ClaimDueTargets(uow, clock, timedelta(minutes=2)).execute(threads)

@@ -11,6 +11,7 @@ from uuid import uuid4
 import pytest
 from sqlalchemy import select
 
+from adapters.persistence.sqlalchemy.part_writer import SqlitePartWriter
 from adapters.persistence.sqlalchemy.tables import post_targets, posts
 from application.ports.posts import PartProgress
 from application.ports.publish_queue import ClaimedTarget
@@ -210,3 +211,76 @@ async def test_of_parts_written_together_only_those_under_their_claim_apply(
         found = await uow.posts.get_any(post.id)
     assert found is not None and found.targets[1] == sky
     assert found.targets[1].parts[0].status is PartStatus.PENDING
+
+
+def _sqlite(backend: Backend) -> SqlBackend:
+    if not isinstance(backend, SqlBackend) or backend.kind != "sqlite":
+        pytest.skip("the part writer is SQLite's")
+    return backend
+
+
+async def test_the_sqlite_part_writer_writes_as_the_repository_does(uow_factory: Backend) -> None:
+    """In one trip to the driver's thread, and to the same values as `write_parts`."""
+    backend = _sqlite(uow_factory)
+    post, sky = await _claimed_sky(backend)
+    steps = [_progress(sky, 0), _progress(sky, 2)]
+    writer = SqlitePartWriter(backend.engine)
+    assert await writer.write_parts(steps[:1]) == {sky.id}
+    assert await writer.write_parts(steps[1:]) == {sky.id}
+    for step in steps:
+        outcome = PartPublished(step.index, step.platform_post_id, step.url, step.cid, LEASE)
+        sky.record(outcome, step.at)
+    async with backend() as uow:
+        found = await uow.posts.get_any(post.id)
+    assert found is not None and found.targets[1] == sky
+    assert found.targets[0] == post.targets[0]
+    assert sky.platform_post_id == steps[0].platform_post_id, "the first part's, not the last"
+
+
+async def test_the_sqlite_part_writer_leaves_parts_outside_their_claim(
+    uow_factory: Backend,
+) -> None:
+    """Of a group, only the parts under their claim are written and named; the rest (another
+    attempt's, a target not publishing, a part not stored) are left as they were."""
+    backend = _sqlite(uow_factory)
+    post, sky = await _claimed_sky(backend)
+    x = post.targets[0]
+    group = [
+        _progress(sky, 0, attempt=sky.attempts + 1), _progress(sky, 1), _progress(sky, 3),
+        _progress(x, 0),
+    ]  # fmt: skip
+    assert await SqlitePartWriter(backend.engine).write_parts(group) == {sky.id}
+    step = group[1]
+    sky.record(PartPublished(1, step.platform_post_id, step.url, step.cid, LEASE), step.at)
+    async with backend() as uow:
+        found = await uow.posts.get_any(post.id)
+    assert found is not None and found.targets == [x, sky]
+    assert [p.status for p in sky.parts] == [
+        PartStatus.PENDING, PartStatus.PUBLISHED, PartStatus.PENDING
+    ]  # fmt: skip
+
+
+async def test_parts_the_writer_leaves_are_recorded_through_their_target(
+    uow_factory: Backend,
+) -> None:
+    """Recording a group through the writer ends as recording it without: a part the writer
+    does not apply (sent under an earlier attempt than the target's claim) still reaches
+    its target, which decides."""
+    backend = _sqlite(uow_factory)
+    ends = []
+    for writer in (SqlitePartWriter(backend.engine), None):
+        post, sky = await _claimed_sky(backend)
+        group = []
+        for index, attempt in ((0, sky.attempts), (1, sky.attempts - 1)):
+            claimed = ClaimedTarget(
+                post.id, sky.id, post.workspace_id, sky.integration_id, sky.platform,
+                sky.content, attempt, parts=tuple(sky.parts), links=sky.links,
+            )  # fmt: skip
+            pid = f"at://did:plc:abc/app.bsky.feed.post/{index}"
+            group.append((claimed, PartPublished(index, pid, f"https://b/{index}", None, LEASE)))
+        await RecordOutcomes(backend, backend.clock, writer).record_all(group)
+        async with backend() as uow:
+            [target] = await uow.posts.get_targets([sky.id])
+        ends.append((target.status, target.platform_post_id, target.parts))
+    assert ends[0] == ends[1]
+    assert ends[0][2][0].status is PartStatus.PUBLISHED

@@ -90,3 +90,12 @@ class PostRepository(Protocol):
     ) -> list[Post]:
         """Newest `created_at` first, ties by id descending; at most `limit` posts after the
         cursor in that order. The status filter is the derived status."""
+
+
+class PartWriter(Protocol):
+    """Writes parts' progress as `PostRepository.write_parts` does, in a transaction of its
+    own: where a store can do that more cheaply than through a unit of work."""
+
+    @abstractmethod
+    async def write_parts(self, progress: Sequence[PartProgress]) -> set[UUID]:
+        """Returns the targets written; the others are the caller's to record."""

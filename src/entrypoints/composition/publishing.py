@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from dishka import Provider, Scope, provide
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from adapters.decorators.outcomes import BatchingOutcomeRecorder
+from adapters.persistence.sqlalchemy.part_writer import SqlitePartWriter
 from application.claim_due_targets import ClaimDueTargets
 from application.expire_leases import ExpireLeases
 from application.ports.clock import Clock
@@ -39,10 +41,13 @@ class PublishingProvider(Provider):
         media_store: MediaStore,
         settings: Settings,
         cards: LinkCardSource,
+        engine: AsyncEngine,
     ) -> PublishTarget:
-        """Outcomes that arrive together are recorded in one transaction."""
+        """Outcomes that arrive together are recorded in one transaction; on SQLite a
+        thread's parts in one trip to the driver's thread (`SqlitePartWriter`)."""
         lease = timedelta(seconds=settings.publish_lease_s)
-        outcomes = BatchingOutcomeRecorder(RecordOutcomes(factory, clock))
+        parts = SqlitePartWriter(engine) if settings.is_sqlite else None
+        outcomes = BatchingOutcomeRecorder(RecordOutcomes(factory, clock, parts))
         return PublishTarget(
             factory,
             clock,

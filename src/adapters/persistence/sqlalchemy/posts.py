@@ -98,7 +98,7 @@ def _parts_written(dialect: str) -> ColumnElement[Any]:
 
 
 @functools.cache
-def _write_parts_statement(dialect: str) -> Update:
+def write_parts_statement(dialect: str) -> Update:
     """Built once per dialect. Its own conditions are those `write_parts` checks, so where
     the driver counts each row of an executemany (SQLite), all written means all applied."""
     t = post_targets
@@ -199,9 +199,9 @@ class SqlAlchemyPostRepository(PostRepository):
         if not progress:
             return set()
         dialect = self.conn.dialect.name
-        statement = _write_parts_statement(dialect)
+        statement = write_parts_statement(dialect)
         if dialect == "sqlite":  # counts executemany rows; the write lock is held already
-            params = [_part_params(step) for step in progress]
+            params = [part_params(step) for step in progress]
             if (await self.conn.execute(statement, params)).rowcount == len(progress):
                 return {step.target_id for step in progress}
             # Some did not apply: those that did are written again below, to the same values.
@@ -220,7 +220,7 @@ class SqlAlchemyPostRepository(PostRepository):
             and step.index < row[3]
         ]
         if apply:
-            await self.conn.execute(statement, [_part_params(step) for step in apply])
+            await self.conn.execute(statement, [part_params(step) for step in apply])
         return {step.target_id for step in apply}
 
     async def save_targets(self, targets: Sequence[PostTarget]) -> None:
@@ -257,7 +257,7 @@ class SqlAlchemyPostRepository(PostRepository):
         return found[0] if found else None
 
 
-def _part_params(step: PartProgress) -> dict[str, Any]:
+def part_params(step: PartProgress) -> dict[str, Any]:
     at = f"$.parts[{step.index}]."
     return {
         "_id": step.target_id, "_attempt": step.attempt, "_index": step.index,

@@ -1,0 +1,93 @@
+"""Writes a group of thread parts' progress on SQLite in one trip to the driver's thread.
+
+Through the unit of work, a group of parts costs seven hand-offs between the event loop
+and aiosqlite's thread (BEGIN IMMEDIATE, the UPDATE and each of their cursors, COMMIT,
+the pool's reset), and each hand-off waits for the loop to come round, which it does
+slowly while a wave of a hundred threads' answers is being read: the parts' records waited
+12-19 ms at p50 for a write of about 2 ms. Here the whole transaction (BEGIN IMMEDIATE,
+each row's conditional UPDATE, COMMIT) runs as one call on aiosqlite's thread, and the
+pool's reset is the second hand-off.
+
+The statement is `SqlAlchemyPostRepository.write_parts`' own, compiled once with named
+parameters and the columns' own bind processing, so both paths write the same values. A
+row that does not apply (the lease ran out, the target failed) is left for the caller
+(`RecordOutcomes`) to record through the target itself."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.persistence.sqlalchemy.engine import take_turn
+from adapters.persistence.sqlalchemy.errors import translate_database_errors
+from adapters.persistence.sqlalchemy.posts import part_params, write_parts_statement
+from application.ports.posts import PartProgress, PartWriter
+
+
+class SqlitePartWriter(PartWriter):
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        dialect = SQLiteDialect_pysqlite(paramstyle="named")
+        compiled = write_parts_statement("sqlite").compile(dialect=dialect)
+        self._sql = str(compiled)
+        self._compiled = compiled
+        self._process: dict[str, Callable[[Any], Any]] = {}
+        for name, bind in compiled.binds.items():
+            processor = bind.type.bind_processor(dialect)
+            if processor is not None:
+                self._process[name] = processor
+
+    async def write_parts(self, progress: Sequence[PartProgress]) -> set[UUID]:
+        if not progress:
+            return set()
+        rows = [self._row(part_params(step)) for step in progress]
+        turn = await take_turn(self.engine)
+        try:
+            with translate_database_errors():
+                async with self.engine.connect() as conn:
+                    applied = await _in_driver_thread(conn, lambda db: self._write(db, rows))
+        finally:
+            if turn is not None:
+                turn.release()
+        return {step.target_id for step, done in zip(progress, applied, strict=True) if done}
+
+    def _row(self, params: dict[str, Any]) -> dict[str, Any]:
+        row = dict(self._compiled.construct_params(params))
+        for name, process in self._process.items():
+            if name in row:
+                row[name] = process(row[name])
+        return row
+
+    def _write(self, db: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[bool]:
+        """On aiosqlite's thread: one transaction, each row's UPDATE counted on its own."""
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            applied = [db.execute(self._sql, row).rowcount == 1 for row in rows]
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        return applied
+
+
+async def _in_driver_thread(
+    conn: AsyncConnection, work: Callable[[sqlite3.Connection], list[bool]]
+) -> list[bool]:
+    """Runs `work` with the sqlite3 connection on aiosqlite's own thread, in one hand-off
+    (`Connection._execute` is how each of aiosqlite's public calls runs; SQLAlchemy's own
+    adapter queues work on that thread the same way). A driver error comes back as
+    SQLAlchemy's, as from any statement, so the unit of work's translation applies."""
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection
+    try:
+        result: list[bool] = await driver._execute(work, driver._conn)
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(None, None, error, sqlite3.Error) from error
+    return result
