@@ -25,8 +25,17 @@ POSTS = "/v1/posts"
 
 
 def create_bare_app(bodies: dict[str, bytes]) -> Litestar:
-    list_body, get_body, slot_body = bodies[LIST], bodies[GET], bodies[NEXT_SLOT]
-    created_body = bodies.get(POSTS, b"{}")
+    """Routes for the bodies given. `GET /v1/posts` answers the body given for its
+    `?status=` (key `GET /v1/posts?status=failed`) when there is one, else its own (key
+    `GET /v1/posts`); `POST /v1/posts` the body of key `/v1/posts`."""
+    empty = b"{}"
+    list_body, get_body = bodies.get(LIST, empty), bodies.get(GET, empty)
+    slot_body = bodies.get(NEXT_SLOT, empty)
+    created_body = bodies.get(POSTS, empty)
+    listed = "GET " + POSTS
+    posts_bodies = {
+        k.partition("?status=")[2] or None: v for k, v in bodies.items() if k.startswith(listed)
+    }
 
     @get(LIST, media_type=MediaType.JSON)
     async def list_integrations() -> bytes:
@@ -45,12 +54,18 @@ def create_bare_app(bodies: dict[str, bytes]) -> Litestar:
         await request.body()  # received whole, as the service does
         return created_body
 
+    @get(POSTS, media_type=MediaType.JSON)
+    async def list_posts(status: str | None = None) -> bytes:
+        return posts_bodies.get(status) or posts_bodies.get(None, empty)
+
     @get("/readyz", media_type=MediaType.JSON)
     async def readyz() -> bytes:
         return b'{"status":"ok"}'
 
     return Litestar(
-        route_handlers=[list_integrations, get_integration, next_slot, create_post, readyz],
+        route_handlers=[
+            list_integrations, get_integration, next_slot, create_post, list_posts, readyz
+        ],
         debug=False,
         logging_config=None,
         openapi_config=None,

@@ -115,9 +115,10 @@ async def seed_workspace(
         busy = made[0]
         times = busy_hours(busy_posts, now, random.Random(42))
         post_list, target_list = post_rows(workspace_id, busy.id, times, now)
-        async with engine.begin() as conn:
-            await conn.execute(insert(posts), post_list)
-            await conn.execute(insert(post_targets), target_list)
+        if post_list:
+            async with engine.begin() as conn:
+                await conn.execute(insert(posts), post_list)
+                await conn.execute(insert(post_targets), target_list)
         return Seeded(
             workspace_id=workspace_id,
             api_key=created.api_key.plaintext,
