@@ -122,7 +122,11 @@ def write_parts_statement(dialect: str) -> Update:
 
 
 def _any_target(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    return exists().where(_T.c.post_id == posts.c.id, *conditions)
+    """A target of the post meeting `conditions`. A target's workspace is its post's; saying
+    so lets `ix_post_targets_by_status` answer from the workspace's own targets."""
+    return exists().where(
+        _T.c.post_id == posts.c.id, _T.c.workspace_id == posts.c.workspace_id, *conditions
+    )
 
 
 def status_condition(status: PostStatus) -> ColumnElement[bool]:

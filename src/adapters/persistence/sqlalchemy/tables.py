@@ -142,6 +142,8 @@ post_targets = Table(
         postgresql_where=BUSY_TARGET,
     ),
     Index("ix_post_targets_due", "status", "next_attempt_at"),
+    # A workspace's targets in a status: the listing's status filter (migration 0009).
+    Index("ix_post_targets_by_status", "workspace_id", "status", "post_id"),
 )
 
 idempotency_keys = Table(
