@@ -9,7 +9,6 @@ from uuid import UUID
 from sqlalchemy import String, bindparam, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.persistence.sqlalchemy.locks import lock_rows
 from adapters.persistence.sqlalchemy.tables import (
     BUSY_TARGET,
     integrations,
@@ -30,6 +29,13 @@ _BUSY_BUT = _BUSY.where(post_targets.c.post_id != bindparam("post_id")).order_by
     post_targets.c.scheduled_at
 )
 _BUSY = _BUSY.order_by(post_targets.c.scheduled_at)  # the index's own order: no sort step
+# `locks.lock_rows` for the integrations, built once: in primary-key order, PostgreSQL only.
+_HOLD = (
+    select(integrations.c.id)
+    .where(integrations.c.id.in_(bindparam("ids", expanding=True)))
+    .order_by(integrations.c.id)
+    .with_for_update()
+)
 
 
 class SqlAlchemyBusyTimeReader(BusyTimeReader):
@@ -54,8 +60,9 @@ class SqlAlchemyBusyTimeReader(BusyTimeReader):
         return [_as_utc(value) for value in rows.scalars().all()]
 
     async def hold(self, integration_ids: Collection[UUID]) -> None:
-        if integration_ids:
-            await lock_rows(self.conn, integrations, integrations.c.id.in_(sorted(integration_ids)))
+        # On SQLite the transaction's BEGIN IMMEDIATE holds the write lock already (locks.py).
+        if integration_ids and self.conn.dialect.name != "sqlite":
+            await self.conn.execute(_HOLD, {"ids": sorted(integration_ids)})
 
 
 def _as_utc(value: str | datetime) -> datetime:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -16,6 +16,24 @@ from adapters.persistence.sqlalchemy.tables import idempotency_keys
 from application.ports.idempotency import IdempotencyRecord, IdempotencyStore, StoredResponse
 
 _k = idempotency_keys.c
+# The statements of every keyed request, built once with bind parameters (see posts.py).
+_THIS_KEY = (_k.workspace_id == bindparam("_workspace_id"), _k.key == bindparam("_key"))
+_TAKE = {
+    "postgresql": pg_insert(idempotency_keys).on_conflict_do_nothing(),
+    "sqlite": sqlite_insert(idempotency_keys).on_conflict_do_nothing(),
+}
+_ATTACH = (
+    update(idempotency_keys)
+    .where(*_THIS_KEY, _k.resource_id.is_(None))
+    .values(resource_id=bindparam("_resource_id"))
+)
+_RESOURCE = select(_k.resource_id).where(*_THIS_KEY)
+_COMPLETE = (
+    update(idempotency_keys)
+    .where(*_THIS_KEY)
+    .values(status_code=bindparam("_status"), response_body=bindparam("_body"))
+)
+_ROW = select(idempotency_keys).where(*_THIS_KEY)
 
 
 class SqlAlchemyIdempotencyStore(IdempotencyStore):
@@ -41,10 +59,7 @@ class SqlAlchemyIdempotencyStore(IdempotencyStore):
             "fingerprint": fingerprint,
             "created_at": now,
         }
-        insert = pg_insert if self.conn.dialect.name == "postgresql" else sqlite_insert
-        inserted = await self.conn.execute(
-            insert(idempotency_keys).values(values).on_conflict_do_nothing()
-        )
+        inserted = await self.conn.execute(_TAKE[self.conn.dialect.name], values)
         if inserted.rowcount == 1:
             return None
         row = await self._row(workspace_id, key)
@@ -74,23 +89,22 @@ class SqlAlchemyIdempotencyStore(IdempotencyStore):
         return _record(row) if row else None
 
     async def attach(self, workspace_id: UUID, key: str, resource_id: UUID) -> UUID | None:
-        noted = await self.conn.execute(
-            update(idempotency_keys)
-            .where(_k.workspace_id == workspace_id, _k.key == key, _k.resource_id.is_(None))
-            .values(resource_id=resource_id)
-        )
+        this = {"_workspace_id": workspace_id, "_key": key}
+        noted = await self.conn.execute(_ATTACH, this | {"_resource_id": resource_id})
         if noted.rowcount == 1:
             return None
-        earlier = await self.conn.scalar(
-            select(_k.resource_id).where(_k.workspace_id == workspace_id, _k.key == key)
-        )
+        earlier = await self.conn.scalar(_RESOURCE, this)
         return earlier if earlier is not None and earlier != resource_id else None
 
     async def complete(self, workspace_id: UUID, key: str, response: StoredResponse) -> None:
         await self.conn.execute(
-            update(idempotency_keys)
-            .where(_k.workspace_id == workspace_id, _k.key == key)
-            .values(status_code=response.status, response_body=mappers.response_to_bytes(response))
+            _COMPLETE,
+            {
+                "_workspace_id": workspace_id,
+                "_key": key,
+                "_status": response.status,
+                "_body": mappers.response_to_bytes(response),
+            },
         )
 
     async def release(self, workspace_id: UUID, key: str) -> None:
@@ -106,11 +120,7 @@ class SqlAlchemyIdempotencyStore(IdempotencyStore):
 
     async def _row(self, workspace_id: UUID, key: str) -> Any:
         return (
-            (
-                await self.conn.execute(
-                    select(idempotency_keys).where(_k.workspace_id == workspace_id, _k.key == key)
-                )
-            )
+            (await self.conn.execute(_ROW, {"_workspace_id": workspace_id, "_key": key}))
             .mappings()
             .first()
         )

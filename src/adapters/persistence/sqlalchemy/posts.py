@@ -54,6 +54,9 @@ def _save_statement(table: Table) -> Update:
 
 
 _SAVE_POSTS, _SAVE_TARGETS = _save_statement(posts), _save_statement(post_targets)
+# Values as parameters, not `.values(row)`: a statement built per call cost more to build
+# and to find in the compiled cache than the insert itself.
+_ADD_POST, _ADD_TARGETS = insert(posts), insert(post_targets)
 _TARGETS = select(post_targets).where(post_targets.c.id.in_(bindparam("ids", expanding=True)))
 _POSTS = select(posts).where(posts.c.id.in_(bindparam("ids", expanding=True)))
 _TARGETS_OF = (
@@ -153,9 +156,9 @@ class SqlAlchemyPostRepository(PostRepository):
         self.conn = conn
 
     async def add(self, post: Post) -> None:
-        await self.conn.execute(insert(posts).values(mappers.post_to_row(post)))
+        await self.conn.execute(_ADD_POST, mappers.post_to_row(post))
         await self.conn.execute(
-            insert(post_targets), [mappers.target_to_row(post, t) for t in post.targets]
+            _ADD_TARGETS, [mappers.target_to_row(post, t) for t in post.targets]
         )
 
     async def save(self, post: Post) -> None:
