@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from adapters.clock import ManualClock
 from adapters.crypto import FernetTokenCipher, generate_key
-from adapters.persistence.sqlalchemy.engine import create_engine
+from adapters.persistence.sqlalchemy.engine import create_engine, loop_writer
 from adapters.persistence.sqlalchemy.migrate import alembic_config, upgrade
 from adapters.persistence.sqlalchemy.migrations import HEAD
 from adapters.persistence.sqlalchemy.reads import ReadConnections
@@ -178,12 +178,16 @@ async def _captured_busy_query(backend: SqlBackend) -> tuple[str, Any]:
         if "post_targets" in statement:
             seen.append((statement, params))
 
-    event.listen(backend.engine.sync_engine, "before_cursor_execute", _capture)
+    # A unit of work on a SQLite file writes through the loop's writer (engine.loop_writer).
+    engines = [backend.engine.sync_engine, *filter(None, [loop_writer(backend.engine)])]
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", _capture)
     try:
         async with backend() as uow:
             busy = await uow.busy_times.busy_times(integration_id, T0, T0 + timedelta(days=7))
     finally:
-        event.remove(backend.engine.sync_engine, "before_cursor_execute", _capture)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", _capture)
     assert busy, "the seed should leave busy times in the window"
     assert len(seen) == 1
     return seen[0]

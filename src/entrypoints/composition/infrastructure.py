@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from adapters.clock import SystemClock
 from adapters.crypto import FernetTokenCipher, generate_key, load_or_create_key_file
 from adapters.ids import Uuid7Generator
-from adapters.persistence.sqlalchemy.engine import create_engine
+from adapters.persistence.sqlalchemy.engine import create_engine, dispose_loop_writer
 from adapters.persistence.sqlalchemy.reads import ReadConnections, SqlAlchemyReadUnitOfWork
 from adapters.persistence.sqlalchemy.revisions import SqlAlchemyIntegrationRevisions
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
@@ -62,6 +62,7 @@ class InfrastructureProvider(Provider):
         )
         yield engine
         await engine.dispose()
+        dispose_loop_writer(engine)
 
     @provide(scope=Scope.APP)
     def cipher(self, settings: Settings) -> TokenCipher:

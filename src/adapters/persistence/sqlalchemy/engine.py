@@ -8,10 +8,12 @@ import weakref
 from typing import Any
 
 from sqlalchemy import Engine, event
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
 
 from adapters.persistence.sqlalchemy.sqlite import bound_statements, own_database_file
 
@@ -46,7 +48,7 @@ def create_engine(
     if is_sqlite(url):
         own_database_file(url)
         engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=30.0)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine.sync_engine)
         bound_statements(
             engine.sync_engine,
             statement_timeout_s=statement_timeout_s,
@@ -55,6 +57,9 @@ def create_engine(
         )
         _TURNS[engine.sync_engine] = (asyncio.Semaphore(1), 30.0)
         _STATEMENT_TIMEOUTS[engine.sync_engine] = statement_timeout_s
+        writer = _loop_writer(url, statement_timeout_s)
+        if writer is not None:
+            _LOOP_WRITERS[engine.sync_engine] = writer
         return engine
     engine = create_async_engine(
         url,
@@ -134,8 +139,48 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
             raise InvalidatePoolError() from error
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    sync_engine = engine.sync_engine
+# SQLite file engines: a second connection, of the standard `sqlite3` driver, for write
+# transactions on the event loop (see `loop_writer`).
+_LOOP_WRITERS: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def loop_writer(engine: AsyncEngine) -> Engine | None:
+    """For a SQLite database file: an engine of one connection used synchronously on the
+    event loop, for a write transaction begun while the write lock is free. Its busy
+    timeout is zero, so `BEGIN IMMEDIATE` fails at once rather than holding the loop when
+    another process writes: the caller then uses `engine` itself, whose thread waits.
+
+    Once BEGIN IMMEDIATE holds the write lock, no other connection can make a statement of
+    the transaction wait (in WAL mode readers never block a writer), so every statement
+    takes what SQLite takes to run it: tens of microseconds for a create, where each
+    statement on aiosqlite costs several hand-offs to its thread and back. Only the caller
+    holding the engine's turn (`take_turn`) may use it. None for other engines."""
+    return _LOOP_WRITERS.get(engine.sync_engine)
+
+
+def dispose_loop_writer(engine: AsyncEngine) -> None:
+    writer = _LOOP_WRITERS.pop(engine.sync_engine, None)
+    if writer is not None:
+        writer.dispose()
+
+
+def _loop_writer(url: str, statement_timeout_s: float) -> Engine | None:
+    parsed = make_url(url)
+    if parsed.database in (None, "", ":memory:") or parsed.database.startswith("file:"):
+        return None  # an in-memory database: a second connection would see another one
+    writer = create_sync_engine(
+        parsed.set(drivername="sqlite+pysqlite"),
+        poolclass=StaticPool,
+        connect_args={"check_same_thread": False, "timeout": 0},
+    )
+    _configure_sqlite(writer)
+    bound_statements(
+        writer, statement_timeout_s=statement_timeout_s, lock_timeout_s=0, is_async=False
+    )
+    return writer
+
+
+def _configure_sqlite(sync_engine: Engine) -> None:
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

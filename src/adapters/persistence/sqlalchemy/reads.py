@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Engine, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import StaticPool
 
 from adapters.persistence.sqlalchemy.engine import statement_timeout_of, take_turn
+from adapters.persistence.sqlalchemy.loop import LoopConnection
 from adapters.persistence.sqlalchemy.sqlite import bound_statements
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.ports.clock import Clock
@@ -44,7 +45,7 @@ class ReadConnections:
         """A connection from the engine's pool, or the one on the loop; the caller has
         taken its turn at the pool when `uses_pool`."""
         if self.on_loop is not None:
-            return cast(AsyncConnection, _LoopConnection(self.on_loop.connect()))
+            return cast(AsyncConnection, LoopConnection(self.on_loop.connect()))
         conn = await self.engine.connect()
         try:
             if conn.dialect.name == "sqlite":  # an in-memory database: one connection
@@ -90,29 +91,6 @@ class SqlAlchemyReadUnitOfWork(SqlAlchemyUnitOfWork, ReadOnlyUnitOfWork):
 
     async def commit(self) -> None:
         raise RuntimeError("a read-only unit of work cannot commit")
-
-
-class _LoopConnection:
-    """A synchronous connection behind the few `AsyncConnection` methods that the unit of
-    work and the repositories' reads call; every call completes without yielding."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-
-    async def execute(self, statement: Any, parameters: Any = None) -> Any:
-        return self._conn.execute(statement, parameters)
-
-    async def scalar(self, statement: Any, parameters: Any = None) -> Any:
-        return self._conn.scalar(statement, parameters)
-
-    def in_transaction(self) -> bool:
-        return self._conn.in_transaction()
-
-    async def rollback(self) -> None:
-        self._conn.rollback()
-
-    async def close(self) -> None:
-        self._conn.close()
 
 
 def _sqlite_file_engine(engine: AsyncEngine) -> Engine | None:

@@ -2,17 +2,19 @@ from __future__ import annotations
 
 import asyncio
 from types import TracebackType
-from typing import Self
+from typing import Self, cast
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.persistence.sqlalchemy.api_keys import SqlAlchemyApiKeyRepository
 from adapters.persistence.sqlalchemy.busy_times import SqlAlchemyBusyTimeReader
 from adapters.persistence.sqlalchemy.credentials import SqlAlchemyCredentialRepository
-from adapters.persistence.sqlalchemy.engine import take_turn
+from adapters.persistence.sqlalchemy.engine import loop_writer, take_turn
 from adapters.persistence.sqlalchemy.errors import as_unavailable, translate_database_errors
 from adapters.persistence.sqlalchemy.idempotency import SqlAlchemyIdempotencyStore
 from adapters.persistence.sqlalchemy.integrations import SqlAlchemyIntegrationRepository
+from adapters.persistence.sqlalchemy.loop import LoopConnection
 from adapters.persistence.sqlalchemy.media import SqlAlchemyMediaRepository
 from adapters.persistence.sqlalchemy.oauth_states import SqlAlchemyOAuthStateRepository
 from adapters.persistence.sqlalchemy.outbox import SqlAlchemyOutbox
@@ -35,7 +37,11 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
     """One connection per `async with`; whatever is not committed is rolled back.
 
     `commit()` and `rollback()` end the current transaction and the unit stays usable: the
-    next statement starts a new one. It may be entered again after it exits."""
+    next statement starts a new one. It may be entered again after it exits.
+
+    On a SQLite file the unit runs on the event loop (`engine.loop_writer`) whenever its
+    BEGIN IMMEDIATE gets the write lock at once, and on the engine's own connection (its
+    thread waits for the lock) when another process holds it."""
 
     def __init__(self, engine: AsyncEngine, cipher: TokenCipher, clock: Clock) -> None:
         self.engine = engine
@@ -47,6 +53,9 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
     async def _open(self) -> AsyncConnection:
         self._turn = await take_turn(self.engine)
         try:
+            on_loop = _begin_on_loop(self.engine)
+            if on_loop is not None:
+                return on_loop
             conn = await self.engine.connect()
             try:
                 await conn.begin()
@@ -126,3 +135,24 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         if self._conn is not None and self._conn.in_transaction():
             with translate_database_errors():
                 await self._conn.rollback()
+
+
+def _begin_on_loop(engine: AsyncEngine) -> AsyncConnection | None:
+    """A transaction begun on the loop's writer, or None: no such writer, or another
+    process holds the write lock (its busy timeout is zero: "database is locked")."""
+    writer = loop_writer(engine)
+    if writer is None:
+        return None
+    try:
+        conn = writer.connect()
+    except OperationalError:
+        return None
+    try:
+        conn.begin()
+    except OperationalError:
+        conn.close()
+        return None
+    except BaseException:
+        conn.close()
+        raise
+    return cast(AsyncConnection, LoopConnection(conn))
