@@ -3,12 +3,12 @@ from datetime import datetime
 from uuid import UUID
 
 from application.errors import NotFound
-from application.integration_slots import free_slots_of
 from application.ports.clock import Clock
-from application.ports.unit_of_work import ReadOnlyUnitOfWorkFactory
+from application.ports.slot_reads import SlotReadsFactory
 from domain.errors import NoSlotAvailable
 from domain.platform import Platform
-from domain.slots import DEFAULT_GAP, DEFAULT_HORIZON, DEFAULT_LEAD, find_next_slot
+from domain.queue_slots import blocking_window, free_slots
+from domain.slots import find_next_slot
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,31 +24,29 @@ class FindNextSlot:
 
     Only busy times that can block a candidate are read: those within one gap of the
     window [now + lead, now + horizon]. Lives as long as the process: each call opens its
-    own read-only unit of work.
+    own slot reads (the composition root may give reads that keep what they read while
+    it is current; the rule here is the same either way).
     """
 
-    def __init__(self, uow_factory: ReadOnlyUnitOfWorkFactory, clock: Clock) -> None:
-        self.uow_factory = uow_factory
+    def __init__(self, reads: SlotReadsFactory, clock: Clock) -> None:
+        self.reads = reads
         self.clock = clock
 
     async def execute(self, workspace_id: UUID, integration_id: UUID) -> Slot:
         now = self.clock.now()
-        async with self.uow_factory() as uow:
-            integration = await uow.integrations.get(workspace_id, integration_id)
+        async with self.reads() as reads:
+            integration = await reads.integration(workspace_id, integration_id)
             if integration is None:
                 raise NotFound(str(integration_id))
             integration.ensure_usable()
-            stored = await uow.queues.get(integration_id)
-            if stored is None:
-                busy = await uow.busy_times.busy_times(
-                    integration_id,
-                    now + DEFAULT_LEAD - DEFAULT_GAP,
-                    now + DEFAULT_HORIZON + DEFAULT_GAP,
-                )
-                slot = find_next_slot(now, busy)
-            else:
-                slots = await free_slots_of(uow, integration_id, stored.queue, now)
-                slot = next(slots, None)
+            stored = await reads.queue(integration_id)
+            queue = None if stored is None else stored.queue
+            start, end = blocking_window(now, queue)
+            busy = await reads.busy_times(integration_id, start, end)
+        if queue is None:
+            slot = find_next_slot(now, busy)
+        else:
+            slot = next(free_slots(now, queue, busy), None)
         if slot is None:
             raise NoSlotAvailable(str(integration_id))
         return Slot(date=slot, platform=integration.platform, integration_id=integration.id)

@@ -45,6 +45,7 @@ TABLES = {
     "webhook_endpoints",
     "webhook_events",
     "webhook_deliveries",
+    "slot_revisions",
 }
 
 

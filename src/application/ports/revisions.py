@@ -14,3 +14,17 @@ class IntegrationRevisions(Protocol):
 
     @abstractmethod
     async def of_workspace(self, workspace_id: UUID) -> int: ...
+
+
+class SlotRevisions(Protocol):
+    """How far what an integration's next slot depends on has come: a number that is
+    different once anything it depends on has been written (committed, by any process):
+    the integration itself, its queue, or a target of it becoming busy, moving or no
+    longer busy; the same until then. It lets a reader keep the slot inputs it read (the
+    integration, its queue, its busy times) for exactly as long as they are current.
+
+    Reading it is meant to be much cheaper than reading those inputs: a few indexed rows,
+    no transaction. An integration never written has 0."""
+
+    @abstractmethod
+    async def of_integration(self, integration_id: UUID) -> int: ...

@@ -18,11 +18,14 @@ from adapters.crypto import FernetTokenCipher, generate_key, load_or_create_key_
 from adapters.ids import Uuid7Generator
 from adapters.persistence.sqlalchemy.engine import create_engine, dispose_loop_writer
 from adapters.persistence.sqlalchemy.reads import ReadConnections, SqlAlchemyReadUnitOfWork
-from adapters.persistence.sqlalchemy.revisions import SqlAlchemyIntegrationRevisions
+from adapters.persistence.sqlalchemy.revisions import (
+    SqlAlchemyIntegrationRevisions,
+    SqlAlchemySlotRevisions,
+)
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.ports.clock import Clock
 from application.ports.ids import IdGenerator
-from application.ports.revisions import IntegrationRevisions
+from application.ports.revisions import IntegrationRevisions, SlotRevisions
 from application.ports.token_cipher import TokenCipher
 from application.ports.unit_of_work import (
     ReadOnlyUnitOfWork,
@@ -105,6 +108,10 @@ class InfrastructureProvider(Provider):
     @provide(scope=Scope.APP)
     def revisions(self, reads: ReadConnections) -> IntegrationRevisions:
         return SqlAlchemyIntegrationRevisions(reads)
+
+    @provide(scope=Scope.APP)
+    def slot_revisions(self, reads: ReadConnections) -> SlotRevisions:
+        return SqlAlchemySlotRevisions(reads)
 
     @provide(scope=Scope.REQUEST)
     def read_uow(self, factory: ReadOnlyUnitOfWorkFactory) -> ReadOnlyUnitOfWork:

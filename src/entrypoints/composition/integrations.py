@@ -10,13 +10,17 @@ from dishka import (
     provide,
 )
 
+from adapters.decorators.kept_slot_reads import KeptSlotReads
 from application.complete_twitter_connect import CompleteTwitterConnect
 from application.connect_bluesky import ConnectBluesky
 from application.disconnect_integration import DisconnectIntegration
 from application.find_next_slot import FindNextSlot
 from application.get_integration import GetIntegration
+from application.integration_slots import SlotReadsThrough
 from application.list_integrations import ListIntegrations
-from application.ports.revisions import IntegrationRevisions
+from application.ports.revisions import IntegrationRevisions, SlotRevisions
+from application.ports.slot_reads import SlotReadsFactory
+from application.ports.unit_of_work import ReadOnlyUnitOfWorkFactory
 from application.refresh_credentials import RefreshCredentials, RefreshPolicy
 from application.simulate_twitter_authorize import SimulateTwitterAuthorize
 from application.start_connect import ConnectConfig, StartConnect
@@ -61,3 +65,17 @@ class IntegrationProvider(Provider):
     ) -> RenderedAnswers:
         """List and get answers kept as bytes while the workspace's revision holds."""
         return RenderedAnswers(settings.read_cache_bytes, revisions)
+
+    @provide(scope=Scope.APP)
+    def slot_reads(
+        self,
+        settings: Settings,
+        reads: ReadOnlyUnitOfWorkFactory,
+        revisions: SlotRevisions,
+    ) -> SlotReadsFactory:
+        """Next-slot's inputs kept while the integration's slot revision holds (bounded by
+        a share of `READ_CACHE_MB`, about 64 bytes a busy time; 0 reads every time)."""
+        through = SlotReadsThrough(reads)
+        if settings.read_cache_bytes <= 0:
+            return through
+        return KeptSlotReads(through, revisions, max_times=settings.read_cache_bytes // 64)

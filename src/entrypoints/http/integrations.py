@@ -112,7 +112,7 @@ class IntegrationController(Controller):
 
     @get(
         "/{integration_id:str}/next-slot",
-        responses=errors(404, 409),
+        responses=errors(404, 409) | answers(Slot),
         summary="Next free slot",
         operation_id="getNextSlot",
     )
@@ -122,9 +122,11 @@ class IntegrationController(Controller):
         request: Request[Any, Any, Any],
         use_case: FromDishka[FindNextSlot],
         integration_id: FromPath[str],
-    ) -> Slot:
+    ) -> JsonAnswer:
+        """Computed at every request (it follows the clock), from inputs kept while the
+        integration's slot revision holds (see `adapters/decorators/kept_slot_reads.py`)."""
         slot = await use_case.execute(caller(request).workspace_id, parse_id(integration_id))
-        return slot_out(slot)
+        return JsonAnswer(msgspec.json.encode(slot_out(slot)))
 
     @get(
         "/{platform:str}/connect",

@@ -7,6 +7,7 @@ from typing import Any
 from application.delete_queue import DeleteQueue
 from application.find_next_slot import FindNextSlot, Slot
 from application.get_queue import GetQueue
+from application.integration_slots import SlotReadsThrough
 from application.list_slots import ListSlots, ListSlotsQuery, UpcomingSlot
 from application.ports.queues import StoredQueue
 from application.set_queue import QueueSlotsInput, SetQueue, SetQueueCommand
@@ -51,4 +52,6 @@ async def list_slots(
 
 async def next_slot(world: World, integration: Integration | None) -> Slot:
     assert integration is not None
-    return await FindNextSlot(world.uow, world.clock).execute(world.workspace_id, integration.id)
+    return await FindNextSlot(SlotReadsThrough(world.uow), world.clock).execute(
+        world.workspace_id, integration.id
+    )

@@ -8,6 +8,7 @@ import pytest
 
 from application.errors import NotFound
 from application.find_next_slot import FindNextSlot, Slot
+from application.integration_slots import SlotReadsThrough
 from domain.errors import IntegrationDisconnected, NoSlotAvailable
 from domain.integration import Integration, IntegrationStatus
 from domain.platform import Platform
@@ -19,7 +20,7 @@ FOURTEEN = THIRTEEN + timedelta(hours=1)
 
 
 async def next_slot(world: World, integration: Integration) -> Slot:
-    use_case = FindNextSlot(world.uow, world.clock)
+    use_case = FindNextSlot(SlotReadsThrough(world.uow), world.clock)
     return await use_case.execute(integration.workspace_id, integration.id)
 
 
@@ -81,7 +82,7 @@ async def test_another_workspaces_integration_is_not_found(world: World) -> None
     mine, theirs = world.workspace(), world.workspace()
     foreign = world.integration(theirs)
     with pytest.raises(NotFound):
-        await FindNextSlot(world.uow, world.clock).execute(mine.id, foreign.id)
+        await FindNextSlot(SlotReadsThrough(world.uow), world.clock).execute(mine.id, foreign.id)
 
 
 async def test_a_fully_booked_week_has_no_slot(world: World) -> None:

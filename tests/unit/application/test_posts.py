@@ -19,6 +19,7 @@ from application.errors import (
 )
 from application.find_next_slot import FindNextSlot
 from application.get_post import GetPost
+from application.integration_slots import SlotReadsThrough
 from application.list_posts import ListPosts, ListPostsQuery
 from application.post_scheduling import NEXT_SLOT
 from domain.errors import (
@@ -43,7 +44,7 @@ async def test_a_post_without_a_time_is_a_draft_that_never_blocks(world: World) 
     assert post.status is PostStatus.DRAFT and post.scheduled_at is None
     assert [t.platform for t in post.targets] == [Platform.TWITTER, Platform.BLUESKY]
     assert (await world.stored(post)) == post
-    slot = await FindNextSlot(world.uow, world.clock).execute(
+    slot = await FindNextSlot(SlotReadsThrough(world.uow), world.clock).execute(
         world.workspace_id, world.twitter.id
     )
     assert slot.date == datetime(2026, 4, 17, 11, 0, tzinfo=UTC)

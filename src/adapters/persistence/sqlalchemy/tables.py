@@ -159,6 +159,17 @@ idempotency_keys = Table(
     Column("resource_id", Uuid, nullable=True),
 )
 
+# What an integration's next slot depends on has changed when the sum of its rows here
+# has: triggers add to it at every such write (migration 0009). On PostgreSQL each backend
+# adds to its own stripe, so writers to one integration never wait on one counter row.
+slot_revisions = Table(
+    "slot_revisions",
+    metadata,
+    Column("integration_id", Uuid, primary_key=True),
+    Column("stripe", Integer, primary_key=True, autoincrement=False),
+    Column("rev", BigInteger, nullable=False),
+)
+
 # At most one queue per integration (section 9). Slots and blocked dates are JSON text:
 # they are read and written whole, never queried.
 integration_queues = Table(
