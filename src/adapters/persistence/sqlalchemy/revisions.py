@@ -1,6 +1,6 @@
 """`IntegrationRevisions` on SQLite and PostgreSQL: `workspaces.integrations_rev`, which a
 trigger moves on at every write to the workspace's integrations (migration 0002). And
-`SlotRevisions`: the sum of an integration's rows in `slot_revisions` (migration 0009).
+`SlotRevisions`: the sum of an integration's rows in `slot_revisions` (migration 0010).
 
 This read is on the hot path of every listing, so it skips SQLAlchemy's execution layer
 and asks the driver directly: on a SQLite file, the read-only `sqlite3` connection on the

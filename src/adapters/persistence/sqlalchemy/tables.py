@@ -160,7 +160,7 @@ idempotency_keys = Table(
 )
 
 # What an integration's next slot depends on has changed when the sum of its rows here
-# has: triggers add to it at every such write (migration 0009). On PostgreSQL each backend
+# has: triggers add to it at every such write (migration 0010). On PostgreSQL each backend
 # adds to its own stripe, so writers to one integration never wait on one counter row.
 slot_revisions = Table(
     "slot_revisions",

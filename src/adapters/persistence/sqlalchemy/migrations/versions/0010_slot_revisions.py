@@ -12,8 +12,8 @@ its busy times) are still current. It is the sum of the rows of the integration 
 its pid modulo 64), so concurrent writers to one integration do not wait for each other's
 commits on one counter row; on SQLite, which has one writer at a time, there is one row.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-03 17:00:00
 """
 
@@ -22,8 +22,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
