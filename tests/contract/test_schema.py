@@ -39,6 +39,7 @@ TABLES = {
     "oauth_states",
     "posts",
     "post_targets",
+    "post_revisions",
     "idempotency_keys",
     "integration_queues",
     "media",

@@ -28,3 +28,16 @@ class SlotRevisions(Protocol):
 
     @abstractmethod
     async def of_integration(self, integration_id: UUID) -> int: ...
+
+
+class PostRevisions(Protocol):
+    """How far a workspace's posts have come: a number that is different once any post or
+    post target of the workspace has been added, changed or removed (committed, by any
+    process: the API, the publisher, the CLI), and the same until then. It lets a reader
+    keep a rendered page of the posts listing for exactly as long as it is current.
+
+    Reading it is meant to be much cheaper than reading a page of posts: a few indexed
+    rows, no transaction."""
+
+    @abstractmethod
+    async def of_workspace(self, workspace_id: UUID) -> int: ...

@@ -20,12 +20,13 @@ from adapters.persistence.sqlalchemy.engine import create_engine, dispose_loop_w
 from adapters.persistence.sqlalchemy.reads import ReadConnections, SqlAlchemyReadUnitOfWork
 from adapters.persistence.sqlalchemy.revisions import (
     SqlAlchemyIntegrationRevisions,
+    SqlAlchemyPostRevisions,
     SqlAlchemySlotRevisions,
 )
 from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.ports.clock import Clock
 from application.ports.ids import IdGenerator
-from application.ports.revisions import IntegrationRevisions, SlotRevisions
+from application.ports.revisions import IntegrationRevisions, PostRevisions, SlotRevisions
 from application.ports.token_cipher import TokenCipher
 from application.ports.unit_of_work import (
     ReadOnlyUnitOfWork,
@@ -112,6 +113,10 @@ class InfrastructureProvider(Provider):
     @provide(scope=Scope.APP)
     def slot_revisions(self, reads: ReadConnections) -> SlotRevisions:
         return SqlAlchemySlotRevisions(reads)
+
+    @provide(scope=Scope.APP)
+    def post_revisions(self, reads: ReadConnections) -> PostRevisions:
+        return SqlAlchemyPostRevisions(reads)
 
     @provide(scope=Scope.REQUEST)
     def read_uow(self, factory: ReadOnlyUnitOfWorkFactory) -> ReadOnlyUnitOfWork:

@@ -13,8 +13,10 @@ from application.get_post import GetPost
 from application.idempotency import IdempotencyGuard
 from application.list_posts import ListPosts
 from application.ports.clock import Clock
+from application.ports.revisions import PostRevisions
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.update_post import UpdatePost
+from entrypoints.http.rendered import RenderedPosts
 from entrypoints.settings import Settings
 
 
@@ -22,10 +24,17 @@ class PostProvider(Provider):
     scope = Scope.REQUEST
 
     create_post = provide(CreatePost)
-    list_posts = provide(ListPosts)
+    # A hot read: lives as long as the process (each call opens its own unit of work).
+    list_posts = provide(ListPosts, scope=Scope.APP)
     get_post = provide(GetPost)
     update_post = provide(UpdatePost)
     cancel_post = provide(CancelPost)
+
+    @provide(scope=Scope.APP)
+    def rendered_posts(self, settings: Settings, revisions: PostRevisions) -> RenderedPosts:
+        """Pages of the posts listing kept as bytes while the workspace's posts revision
+        holds."""
+        return RenderedPosts(settings.read_cache_bytes, revisions)
 
     @provide(scope=Scope.APP)
     def idempotency(

@@ -17,8 +17,8 @@ from application.list_posts import ListPosts, ListPostsQuery
 from application.update_post import UpdatePost, UpdatePostCommand
 from domain.post import PostStatus
 from entrypoints.http.caller import caller
-from entrypoints.http.inject import inject
-from entrypoints.http.openapi import API_KEY, errors
+from entrypoints.http.inject import inject, inject_app
+from entrypoints.http.openapi import API_KEY, answers, errors
 from entrypoints.http.params import parse_cursor, parse_filter_id, parse_id, parse_schedule
 from entrypoints.http.post_schemas import (
     NewPost,
@@ -27,6 +27,7 @@ from entrypoints.http.post_schemas import (
     PostList,
     post_out,
 )
+from entrypoints.http.rendered import JsonAnswer, RenderedPosts
 from entrypoints.http.thread_schemas import thread_changes, thread_settings
 from entrypoints.refusals import validation_error
 
@@ -99,28 +100,41 @@ class PostController(Controller):
         )
         return post_out(await use_case.execute(command))
 
-    @get("/", responses=errors(422), summary="List posts", operation_id="listPosts")
-    @inject
+    @get(
+        "/",
+        responses=errors(422) | answers(PostList),
+        summary="List posts",
+        operation_id="listPosts",
+    )
+    @inject_app
     async def list_posts(
         self,
         request: Request[Any, Any, Any],
         use_case: FromDishka[ListPosts],
+        kept: FromDishka[RenderedPosts],
         status: FromQuery[PostStatus | None] = None,
         integration_id: FromQuery[str | None] = None,
         limit: Limit = 20,
         starting_after: FromQuery[str | None] = None,
-    ) -> PostList:
-        """Every status unless one is asked for; newest first."""
+    ) -> JsonAnswer:
+        """Every status unless one is asked for; newest first. Answered from a page kept
+        per revision of the workspace's posts (see `rendered.py`), so never stale."""
+        workspace_id = caller(request).workspace_id
         cursor = parse_cursor(starting_after)
         query = ListPostsQuery(
-            caller(request).workspace_id,
+            workspace_id,
             status,
             parse_filter_id(integration_id, "integration_id"),
             limit,
             cursor,
         )
-        page = await use_case.execute(query)
-        return PostList(data=[post_out(p) for p in page.items], has_more=page.has_more)
+
+        async def render() -> bytes:
+            page = await use_case.execute(query)
+            items = [post_out(p) for p in page.items]
+            return msgspec.json.encode(PostList(data=items, has_more=page.has_more))
+
+        return JsonAnswer(await kept.answer(query, workspace_id, render))
 
     @get("/{post_id:str}", responses=errors(404), summary="Get a post", operation_id="getPost")
     @inject

@@ -15,11 +15,11 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 from uuid import UUID
 
-from application.ports.revisions import IntegrationRevisions
+from application.ports.revisions import IntegrationRevisions, PostRevisions
 
 
 class RenderedAnswers:
-    def __init__(self, max_bytes: int, revisions: IntegrationRevisions) -> None:
+    def __init__(self, max_bytes: int, revisions: IntegrationRevisions | PostRevisions) -> None:
         self.max_bytes = max_bytes
         self.revisions = revisions
         self._kept: dict[Hashable, tuple[int, bytes]] = {}
@@ -68,6 +68,15 @@ class RenderedAnswers:
     def size(self) -> int:
         """The bytes of the bodies kept."""
         return self._size
+
+
+class RenderedPosts(RenderedAnswers):
+    """The same, for pages of the posts listing, kept per revision of the workspace's posts
+    (the `PostRevisions` port): a budget of its own, so that a busy listing of posts never
+    pushes out the integrations' answers."""
+
+    def __init__(self, max_bytes: int, revisions: PostRevisions) -> None:
+        super().__init__(max_bytes, revisions)
 
 
 class JsonAnswer:

@@ -190,7 +190,7 @@ async def test_lists_newest_first_with_filters_and_a_cursor(world: World) -> Non
         made.append(await world.create(target, schedule_at=START + timedelta(hours=n + 1)))
         world.clock.advance(1)
     await world.cancel(made[0])
-    list_posts = ListPosts(world.uow())
+    list_posts = ListPosts(world.uow)
 
     async def ids(**kw):
         page = await list_posts.execute(ListPostsQuery(world.workspace_id, **kw))

@@ -42,6 +42,8 @@ class MemoryStore:
     webhook_events: dict[str, WebhookEvent] = field(default_factory=dict)
     webhook_deliveries: dict[UUID, Delivery] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Units of work committed (see `MemoryPostRevisions`); not a table, never rolled back.
+    commits: int = 0
 
     def snapshot(self) -> dict[str, Any]:
         return {name: copy.deepcopy(getattr(self, name)) for name in _TABLES}

@@ -64,6 +64,7 @@ class MemoryUnitOfWork(UnitOfWork):
 
     async def commit(self) -> None:
         self._snapshot = self.store.snapshot()
+        self.store.commits += 1
 
     async def rollback(self) -> None:
         if self._snapshot is not None:

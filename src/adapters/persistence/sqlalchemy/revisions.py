@@ -22,15 +22,17 @@ from adapters.coalesce import CoalescedReads
 from adapters.persistence.sqlalchemy.engine import take_turn
 from adapters.persistence.sqlalchemy.errors import translate_database_errors
 from adapters.persistence.sqlalchemy.reads import ReadConnections
-from adapters.persistence.sqlalchemy.tables import slot_revisions, workspaces
-from application.ports.revisions import IntegrationRevisions, SlotRevisions
-
-_SQLITE = "SELECT integrations_rev FROM workspaces WHERE id = ?"
-_POSTGRES = "SELECT integrations_rev FROM workspaces WHERE id = $1"
-_ANY = select(workspaces.c.integrations_rev).where(workspaces.c.id == bindparam("workspace_id"))
+from adapters.persistence.sqlalchemy.tables import post_revisions, slot_revisions, workspaces
+from application.ports.revisions import IntegrationRevisions, PostRevisions, SlotRevisions
 
 
 class SqlAlchemyIntegrationRevisions(IntegrationRevisions):
+    _SQLITE = "SELECT integrations_rev FROM workspaces WHERE id = ?"
+    _POSTGRES = "SELECT integrations_rev FROM workspaces WHERE id = $1"
+    _ANY: Any = select(workspaces.c.integrations_rev).where(
+        workspaces.c.id == bindparam("workspace_id")
+    )
+
     def __init__(self, reads: ReadConnections) -> None:
         self.reads = reads
         self._sqlite: Any = None  # the loop's sqlite3.Connection, once asked for
@@ -48,7 +50,7 @@ class SqlAlchemyIntegrationRevisions(IntegrationRevisions):
     def _on_loop(self, workspace_id: UUID) -> int:
         if self._sqlite is None:
             self._sqlite = self.reads.loop_driver_connection()
-        row = self._sqlite.execute(_SQLITE, (workspace_id.hex,)).fetchone()
+        row = self._sqlite.execute(self._SQLITE, (workspace_id.hex,)).fetchone()
         return int(row[0]) if row else 0
 
     async def _on_postgres(self, workspace_id: UUID) -> int:
@@ -58,7 +60,7 @@ class SqlAlchemyIntegrationRevisions(IntegrationRevisions):
                 conn = await self.reads.engine.connect()
             try:
                 raw = await conn.get_raw_connection()
-                value = await raw.driver_connection.fetchval(_POSTGRES, workspace_id)  # type: ignore[union-attr]
+                value = await raw.driver_connection.fetchval(self._POSTGRES, workspace_id)  # type: ignore[union-attr]
             finally:
                 await conn.close()
         finally:
@@ -68,7 +70,7 @@ class SqlAlchemyIntegrationRevisions(IntegrationRevisions):
 
     async def _on_engine(self, workspace_id: UUID) -> int:
         async with self.reads.engine.connect() as conn:
-            value = await conn.scalar(_ANY, {"workspace_id": workspace_id})
+            value = await conn.scalar(self._ANY, {"workspace_id": workspace_id})
         return int(value or 0)
 
 
@@ -119,3 +121,16 @@ class SqlAlchemySlotRevisions(SlotRevisions):
             if turn is not None:
                 turn.release()
         return int(value)
+
+
+class SqlAlchemyPostRevisions(SqlAlchemyIntegrationRevisions, PostRevisions):
+    """`PostRevisions`: the sum of the workspace's rows in `post_revisions`, which triggers
+    move on at every write to its posts and targets (migration 0011); read the same ways."""
+
+    _SQLITE = "SELECT coalesce(sum(rev), 0) FROM post_revisions WHERE workspace_id = ?"
+    _POSTGRES = (
+        "SELECT coalesce(sum(rev), 0)::bigint FROM post_revisions WHERE workspace_id = $1"
+    )
+    _ANY = select(func.coalesce(func.sum(post_revisions.c.rev), 0)).where(
+        post_revisions.c.workspace_id == bindparam("workspace_id")
+    )

@@ -146,6 +146,16 @@ post_targets = Table(
     Index("ix_post_targets_by_status", "workspace_id", "status", "post_id"),
 )
 
+# The revision of a workspace's posts: the sum of its rows, which triggers move on at every
+# write to its posts and post targets (migration 0011; on PostgreSQL a row per stripe).
+post_revisions = Table(
+    "post_revisions",
+    metadata,
+    Column("workspace_id", Uuid, primary_key=True),
+    Column("stripe", Integer, primary_key=True),
+    Column("rev", BigInteger, nullable=False),
+)
+
 idempotency_keys = Table(
     "idempotency_keys",
     metadata,
