@@ -57,6 +57,21 @@ _SAVE_POSTS, _SAVE_TARGETS = _save_statement(posts), _save_statement(post_target
 # Values as parameters, not `.values(row)`: a statement built per call cost more to build
 # and to find in the compiled cache than the insert itself.
 _ADD_POST, _ADD_TARGETS = insert(posts), insert(post_targets)
+
+
+@functools.cache
+def _add_in_one(post_keys: tuple[str, ...], target_keys: tuple[str, ...], count: int) -> Any:
+    """PostgreSQL: the post and its `count` targets in one statement (the post's INSERT as
+    a data-modifying CTE; the targets' foreign keys are checked at the statement's end, when
+    the post is there), one round trip instead of two. Built once per shape."""
+    post = insert(posts).values({k: bindparam(f"p_{k}", type_=posts.c[k].type) for k in post_keys})
+    rows = [
+        {k: bindparam(f"t{i}_{k}", type_=post_targets.c[k].type) for k in target_keys}
+        for i in range(count)
+    ]
+    return insert(post_targets).values(rows).add_cte(post.cte("added_post"))
+
+
 _TARGETS = select(post_targets).where(post_targets.c.id.in_(bindparam("ids", expanding=True)))
 _POSTS = select(posts).where(posts.c.id.in_(bindparam("ids", expanding=True)))
 _TARGETS_OF = (
@@ -156,10 +171,18 @@ class SqlAlchemyPostRepository(PostRepository):
         self.conn = conn
 
     async def add(self, post: Post) -> None:
-        await self.conn.execute(_ADD_POST, mappers.post_to_row(post))
-        await self.conn.execute(
-            _ADD_TARGETS, [mappers.target_to_row(post, t) for t in post.targets]
-        )
+        row = mappers.post_to_row(post)
+        targets = [mappers.target_to_row(post, t) for t in post.targets]
+        if targets and self.conn.dialect.name == "postgresql":
+            statement = _add_in_one(tuple(row), tuple(targets[0]), len(targets))
+            params = {f"p_{k}": v for k, v in row.items()}
+            for i, target in enumerate(targets):
+                params.update({f"t{i}_{k}": v for k, v in target.items()})
+            await self.conn.execute(statement, params)
+            return
+        await self.conn.execute(_ADD_POST, row)
+        if targets:
+            await self.conn.execute(_ADD_TARGETS, targets)
 
     async def save(self, post: Post) -> None:
         await self.save_many([post])
