@@ -43,10 +43,17 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
     BEGIN IMMEDIATE gets the write lock at once, and on the engine's own connection (its
     thread waits for the lock) when another process holds it."""
 
-    def __init__(self, engine: AsyncEngine, cipher: TokenCipher, clock: Clock) -> None:
+    def __init__(
+        self, engine: AsyncEngine, cipher: TokenCipher, clock: Clock, *, statementwise: bool = False
+    ) -> None:
+        """`statementwise`: on PostgreSQL every statement commits on its own (autocommit: no
+        BEGIN and COMMIT round trips), for units each of whose statements stands alone and
+        that commit after their last; under READ COMMITTED each statement takes its own
+        snapshot anyway. SQLite ignores it."""
         self.engine = engine
         self.cipher = cipher
         self.clock = clock
+        self.statementwise = statementwise
         self._conn: AsyncConnection | None = None
         self._turn: asyncio.Semaphore | None = None
 
@@ -58,7 +65,10 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
                 return on_loop
             conn = await self.engine.connect()
             try:
-                await conn.begin()
+                if self.statementwise and conn.dialect.name == "postgresql":
+                    await conn.execution_options(isolation_level="AUTOCOMMIT")
+                else:
+                    await conn.begin()
             except BaseException:
                 await conn.close()
                 raise
