@@ -5,8 +5,10 @@ and aiosqlite's thread (BEGIN IMMEDIATE, the UPDATE and each of their cursors, C
 the pool's reset), and each hand-off waits for the loop to come round, which it does
 slowly while a wave of a hundred threads' answers is being read: the parts' records waited
 12-19 ms at p50 for a write of about 2 ms. Here the whole transaction (BEGIN IMMEDIATE,
-each row's conditional UPDATE, COMMIT) runs as one call on aiosqlite's thread, and the
-pool's reset is the second hand-off.
+each row's conditional UPDATE, COMMIT) runs as one call on aiosqlite's thread; once it has
+committed the callers go on, while the connection goes back to the pool (its reset, the
+second hand-off, which no caller waits for; the next user of the connection does, through
+the engine's turn).
 
 The statement is `SqlAlchemyPostRepository.write_parts`' own, compiled once with named
 parameters and the columns' own bind processing, so both paths write the same values. A
@@ -15,6 +17,8 @@ row that does not apply (the lease ran out, the target failed) is left for the c
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -29,10 +33,13 @@ from adapters.persistence.sqlalchemy.errors import translate_database_errors
 from adapters.persistence.sqlalchemy.posts import part_params, write_parts_statement
 from application.ports.posts import PartProgress, PartWriter
 
+log = logging.getLogger("openpost.publisher")
+
 
 class SqlitePartWriter(PartWriter):
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        self._closing: set[asyncio.Task[None]] = set()
         dialect = SQLiteDialect_pysqlite(paramstyle="named")
         compiled = write_parts_statement("sqlite").compile(dialect=dialect)
         self._sql = str(compiled)
@@ -50,11 +57,21 @@ class SqlitePartWriter(PartWriter):
         turn = await take_turn(self.engine)
         try:
             with translate_database_errors():
-                async with self.engine.connect() as conn:
+                conn = await self.engine.connect()
+                try:
                     applied = await _in_driver_thread(conn, lambda db: self._write(db, rows))
-        finally:
+                except BaseException:
+                    await conn.close()
+                    raise
+        except BaseException:
             if turn is not None:
                 turn.release()
+            raise
+        # Committed: the callers go on now, and the connection goes back to the pool (its
+        # reset, one more hand-off) meanwhile; the turn is held until it is back.
+        task = asyncio.get_running_loop().create_task(_give_back(conn, turn))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
         return {step.target_id for step, done in zip(progress, applied, strict=True) if done}
 
     def _row(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -91,3 +108,15 @@ async def _in_driver_thread(
     except sqlite3.Error as error:
         raise DBAPIError.instance(None, None, error, sqlite3.Error) from error
     return result
+
+
+async def _give_back(conn: AsyncConnection, turn: asyncio.Semaphore | None) -> None:
+    """Returns the connection to the pool, then the turn. A failure here comes after the
+    commit: nothing is lost, the pool drops the connection, and it is logged."""
+    try:
+        await conn.close()
+    except Exception:
+        log.warning("returning the database connection after writing parts failed", exc_info=True)
+    finally:
+        if turn is not None:
+            turn.release()
