@@ -215,6 +215,10 @@ def report(
                 goals.append(
                     Goal(f"list on {target.database}: metrics on vs off", ">= 0.95", f"{cost:.2f}", cost >= 0.95)
                 )
+            if target.server == SERVE and endpoint == "next-slot":
+                goals.append(
+                    Goal(f"next-slot on {target.database}: throughput vs ceiling", ">= 0.50", f"{ratio:.2f}", ratio >= 0.5)
+                )
             if target.server != SERVE or endpoint != "list":
                 continue
             goals.append(
