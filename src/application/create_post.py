@@ -53,11 +53,14 @@ class CreatePost:
         now = self.clock.now()
         ids = parse_ids(command.integration_ids)
         async with self.uow:
-            # First, so a `next_slot` reservation sees every earlier one (and, on SQLite,
-            # so the unit writes as one writer from its first statement).
-            await self.uow.busy_times.hold([i for i in ids if i is not None])
+            # Held first (as `busy_times.hold` holds), so a `next_slot` reservation sees
+            # every earlier one (and, on SQLite, so the unit writes as one writer from its
+            # first statement); read in the same statement.
+            held = await self.uow.integrations.get_held(
+                command.workspace_id, [i for i in ids if i is not None]
+            )
             integrations = await load_integrations(
-                self.uow, command.workspace_id, ids, command.integration_ids
+                self.uow, command.workspace_id, ids, command.integration_ids, held=held
             )
             workspace = command.workspace_id
             media = await load_media(self.uow, workspace, command.media, "media")

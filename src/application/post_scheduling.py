@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from enum import Enum
 from uuid import UUID
@@ -63,11 +63,23 @@ def parse_ids(values: Sequence[UUID | str]) -> list[UUID | None]:
 
 
 async def load_integrations(
-    uow: UnitOfWork, workspace_id: UUID, ids: Sequence[UUID | None], raw: Sequence[object]
+    uow: UnitOfWork,
+    workspace_id: UUID,
+    ids: Sequence[UUID | None],
+    raw: Sequence[object],
+    *,
+    held: Mapping[UUID, Integration] | None = None,
 ) -> list[Integration]:
+    """`held`: the integrations already read (`IntegrationRepository.get_held`), else each
+    is read here."""
     integrations = []
     for index, integration_id in enumerate(ids):
-        found = await uow.integrations.get(workspace_id, integration_id) if integration_id else None
+        if held is not None:
+            found = held.get(integration_id) if integration_id else None
+        else:
+            found = (
+                await uow.integrations.get(workspace_id, integration_id) if integration_id else None
+            )
         if found is None:
             raise IntegrationNotFound(index, str(raw[index]))
         if found.is_disconnected:

@@ -130,3 +130,35 @@ async def test_times_come_back_earliest_first(uow_factory: Backend) -> None:
         but = await uow.busy_times.busy_times(mine, START, END, excluding_post=uuid4())
     expected = [T0 + timedelta(hours=h) for h in (1, 2, 2, 30, 55, 90)]
     assert found == but == expected
+
+
+async def test_integrations_read_held_serialize_reservations(uow_factory: Backend) -> None:
+    """`get_held` holds as `hold` does: a second unit waits for the first to end, then
+    reads what it wrote."""
+    workspace, mine, other = await _setup(uow_factory)
+
+    async def hold(uow: UnitOfWork) -> None:
+        await uow.integrations.get_held(workspace, [other, mine])
+
+    async def rename(uow: UnitOfWork) -> None:
+        integration = await uow.integrations.get_any(mine)
+        assert integration is not None
+        integration.username = "taken-by-first"
+        await uow.integrations.save(integration)
+
+    async def read(uow: UnitOfWork) -> str | None:
+        held = await uow.integrations.get_held(workspace, [mine])
+        return held[mine].username
+
+    assert await second_waits_for_first(uow_factory, hold, rename, read) == "taken-by-first"
+
+
+async def test_integrations_read_held_are_the_workspace_s_only(uow_factory: Backend) -> None:
+    workspace, mine, other = await _setup(uow_factory)
+    async with uow_factory() as uow:
+        assert set(await uow.integrations.get_held(workspace, [mine, other, uuid4()])) == {
+            mine,
+            other,
+        }
+        assert await uow.integrations.get_held(uuid4(), [mine, other]) == {}
+        assert await uow.integrations.get_held(workspace, []) == {}

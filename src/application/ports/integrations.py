@@ -30,6 +30,13 @@ class IntegrationRepository(Protocol):
         read (a publisher's claim reads the integrations of all it took at once)."""
 
     @abstractmethod
+    async def get_held(
+        self, workspace_id: UUID, integration_ids: Collection[UUID]
+    ) -> dict[UUID, Integration]:
+        """Those of `integration_ids` in the workspace, by id, held as `BusyTimeReader.hold`
+        holds them (until the unit of work ends) and read in the same statement."""
+
+    @abstractmethod
     async def find_by_account(
         self, workspace_id: UUID, platform: Platform, platform_user_id: str
     ) -> Integration | None: ...

@@ -49,6 +49,15 @@ class MemoryIntegrationRepository(IntegrationRepository):
         found = (self.store.integrations.get(i) for i in integration_ids)
         return {i.id: copy.copy(i) for i in found if i is not None}
 
+    async def get_held(
+        self, workspace_id: UUID, integration_ids: Collection[UUID]
+    ) -> dict[UUID, Integration]:
+        """A memory unit of work holds the store's lock from start to end."""
+        found = (self.store.integrations.get(i) for i in integration_ids)
+        return {
+            i.id: copy.copy(i) for i in found if i is not None and i.workspace_id == workspace_id
+        }
+
     async def find_by_account(
         self, workspace_id: UUID, platform: Platform, platform_user_id: str
     ) -> Integration | None:

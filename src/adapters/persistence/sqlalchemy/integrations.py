@@ -29,6 +29,12 @@ _ONE = select(integrations).where(
     integrations.c.workspace_id == bindparam("workspace_id"),
 )
 _MANY = select(integrations).where(integrations.c.id.in_(bindparam("ids", expanding=True)))
+# PostgreSQL: `busy_times.hold`'s lock (in primary-key order) and the read in one statement.
+# SQLite: the transaction's BEGIN IMMEDIATE holds the write lock already (locks.py).
+_HELD = _MANY.where(integrations.c.workspace_id == bindparam("workspace_id")).order_by(
+    integrations.c.id
+)
+_HELD_LOCKED = _HELD.with_for_update()
 _PAGE = (
     select(integrations)
     .where(
@@ -95,6 +101,19 @@ class SqlAlchemyIntegrationRepository(IntegrationRepository):
             return {}
         rows = await self.conn.execute(_MANY, {"ids": list(integration_ids)})
         found = (integration_from_row(row) for row in rows.mappings())
+        return {integration.id: integration for integration in found}
+
+    async def get_held(
+        self, workspace_id: UUID, integration_ids: Collection[UUID]
+    ) -> dict[UUID, Integration]:
+        if not integration_ids:
+            return {}
+        statement = _HELD if self.conn.dialect.name == "sqlite" else _HELD_LOCKED
+        params = {"ids": sorted(integration_ids), "workspace_id": workspace_id}
+        found = (
+            integration_from_row(row)
+            for row in (await self.conn.execute(statement, params)).mappings()
+        )
         return {integration.id: integration for integration in found}
 
     async def find_by_account(
