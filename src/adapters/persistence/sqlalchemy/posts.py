@@ -140,11 +140,17 @@ def write_parts_statement(dialect: str) -> Update:
 
 
 def _any_target(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
-    """A target of the post meeting `conditions`. A target's workspace is its post's; saying
-    so lets `ix_post_targets_by_status` answer from the workspace's own targets."""
-    return exists().where(
+    """A target of the post meeting `conditions`, asked post by post as the listing walks
+    the workspace's posts newest first. A target's workspace is its post's; saying so lets
+    `ix_post_targets_by_status` answer each question from the index alone. `OFFSET 0`
+    keeps PostgreSQL from turning the question into a join that starts from every target
+    in the status (of the database, or of the workspace): that costs the number of such
+    targets, where walking the posts stops at the page's end (docs/decisions.md)."""
+    found = select(literal_column("1")).select_from(_T)
+    found = found.where(
         _T.c.post_id == posts.c.id, _T.c.workspace_id == posts.c.workspace_id, *conditions
     )
+    return found.offset(0).exists()
 
 
 def status_condition(status: PostStatus) -> ColumnElement[bool]:
