@@ -18,7 +18,6 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
-    exists,
     func,
     insert,
     literal_column,
