@@ -145,11 +145,8 @@ def _any_target(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
     keeps PostgreSQL from turning the question into a join that starts from every target
     in the status (of the database, or of the workspace): that costs the number of such
     targets, where walking the posts stops at the page's end (docs/decisions.md)."""
-    found = select(literal_column("1")).select_from(_T)
-    found = found.where(
-        _T.c.post_id == posts.c.id, _T.c.workspace_id == posts.c.workspace_id, *conditions
-    )
-    return found.offset(0).exists()
+    same_post = (_T.c.post_id == posts.c.id, _T.c.workspace_id == posts.c.workspace_id)
+    return select(literal_column("1")).select_from(_T).where(*same_post, *conditions).offset(0).exists()
 
 
 def status_condition(status: PostStatus) -> ColumnElement[bool]:
