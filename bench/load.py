@@ -15,8 +15,9 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.support import Pinning, quantile
 
@@ -33,6 +34,8 @@ class LoadResult:
     p99_ms: float
     errors: int
     status_errors: int = 0  # of `errors`: answers with a status of 400 or more (wrk only)
+    # wrk only: the whole line its script printed, for what a script reports beyond these.
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def rps(self) -> float:
@@ -94,6 +97,7 @@ def run_load(
             raw["p99_us"] / 1000,
             errors,
             raw["status"],
+            raw,
         )
     return LoadResult(
         "httpx", raw["requests"], raw["seconds"], raw["p50_ms"], raw["p99_ms"], raw["errors"]
