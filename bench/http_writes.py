@@ -266,6 +266,7 @@ def report(
         for target in targets:
             lo = combine(target.rounds[scenario])
             errors += lo.errors
+            status = sum(r.status_errors for r in target.rounds[scenario])
             ratio = lo.rps / ceiling[scenario]
             rows.append(
                 [
@@ -275,7 +276,7 @@ def report(
                     f"{lo.rps:,.0f}",
                     fmt_ms(lo.p50_ms),
                     fmt_ms(lo.p99_ms),
-                    lo.errors,
+                    f"{lo.errors} ({status} status)" if lo.errors else 0,
                     f"{ratio:.3f}",
                 ]
             )
@@ -299,7 +300,9 @@ def report(
             f"{CONNECTIONS} connections, wrk with `bench/wrk_post.lua`, {rounds} round(s) of "
             f"{seconds} s per server and kind of create, visiting the servers in turn; req/s "
             "over all rounds, p50/p99 the median of the rounds'. One server process each, all "
-            f"on the same CPU. Load average before {load_before}, after {loadavg()}.",
+            "on the same CPU. Errors: all that wrk counts (connect, read, write, timeout, "
+            "status), those answered 400 or more in brackets. "
+            f"Load average before {load_before}, after {loadavg()}.",
             "",
             table(
                 [
