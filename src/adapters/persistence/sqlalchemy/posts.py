@@ -59,16 +59,15 @@ _ADD_POST, _ADD_TARGETS = insert(posts), insert(post_targets)
 
 
 @functools.cache
-def _add_in_one(post_keys: tuple[str, ...], target_keys: tuple[str, ...], count: int) -> Any:
-    """PostgreSQL: the post and its `count` targets in one statement (the post's INSERT as
-    a data-modifying CTE; the targets' foreign keys are checked at the statement's end, when
-    the post is there), one round trip instead of two. Built once per shape."""
+def _add_in_one(post_keys: tuple[str, ...], target_keys: tuple[str, ...]) -> Any:
+    """PostgreSQL: a post and its one target in one statement (the post's INSERT as a
+    data-modifying CTE; the target's foreign key is checked at the statement's end, when the
+    post is there), one round trip instead of two. Built once per shape. Only for one
+    target: SQLAlchemy caches no compiled multi-row VALUES, and compiling costs more
+    than the round trip saved; several targets go in one executemany instead."""
     post = insert(posts).values({k: bindparam(f"p_{k}", type_=posts.c[k].type) for k in post_keys})
-    rows = [
-        {k: bindparam(f"t{i}_{k}", type_=post_targets.c[k].type) for k in target_keys}
-        for i in range(count)
-    ]
-    return insert(post_targets).values(rows).add_cte(post.cte("added_post"))
+    target = {k: bindparam(f"t_{k}", type_=post_targets.c[k].type) for k in target_keys}
+    return insert(post_targets).values(target).add_cte(post.cte("added_post"))
 
 
 _TARGETS = select(post_targets).where(post_targets.c.id.in_(bindparam("ids", expanding=True)))
@@ -175,11 +174,10 @@ class SqlAlchemyPostRepository(PostRepository):
     async def add(self, post: Post) -> None:
         row = mappers.post_to_row(post)
         targets = [mappers.target_to_row(post, t) for t in post.targets]
-        if targets and self.conn.dialect.name == "postgresql":
-            statement = _add_in_one(tuple(row), tuple(targets[0]), len(targets))
+        if len(targets) == 1 and self.conn.dialect.name == "postgresql":
+            statement = _add_in_one(tuple(row), tuple(targets[0]))
             params = {f"p_{k}": v for k, v in row.items()}
-            for i, target in enumerate(targets):
-                params.update({f"t{i}_{k}": v for k, v in target.items()})
+            params.update({f"t_{k}": v for k, v in targets[0].items()})
             await self.conn.execute(statement, params)
             return
         await self.conn.execute(_ADD_POST, row)
