@@ -1,16 +1,20 @@
-"""One worker, one burst: for before/after comparisons of the publisher, outside the report.
+"""Workers, one burst: for before/after comparisons of the publisher, outside the report.
 
 `PYTHONPATH=<tree>/src:. python -m bench.publish_burst --db sqlite --count 1000` serves the
-worker from whichever source tree comes first on PYTHONPATH (the other pieces, the fake
+workers from whichever source tree comes first on PYTHONPATH (the other pieces, the fake
 platform included, are this checkout's), so several trees can be run in turn on the same
 machine. Prints targets/s from the first receipt at the platform to the last, and the
-worker's CPU per target. `--concurrency N` overrides the tree's WORKER_CONCURRENCY default.
+workers' CPU per target. `--concurrency N` overrides the tree's WORKER_CONCURRENCY default;
+`--workers N` runs N workers (one is pinned to the server's CPU, several are not, as in
+`bench/publish.py`); `--profile FILE` runs a single worker under cProfile and writes its
+profile (of the whole process, start-up included) to FILE.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import tempfile
 from contextlib import AsyncExitStack, ExitStack
 from pathlib import Path
@@ -24,7 +28,9 @@ from bench.support import Context, database, openpost_argv, pinning
 WARM_UP = 32
 
 
-async def burst(kind: str, count: int, concurrency: int | None) -> str:
+async def burst(
+    kind: str, count: int, concurrency: int | None, workers: int, profile: Path | None
+) -> str:
     with tempfile.TemporaryDirectory(prefix="openpost-burst-") as workdir:
         ctx = Context(quick=False, workdir=Path(workdir), databases=[kind], pin=pinning())
         with ExitStack() as servers:
@@ -37,17 +43,29 @@ async def burst(kind: str, count: int, concurrency: int | None) -> str:
                 bench = Bench(ctx, db, await seed_accounts(db, stack), http)
                 if concurrency is not None:
                     bench.env["OPENPOST_WORKER_CONCURRENCY"] = str(concurrency)
-                worker = Worker("worker", bench.env, db.home, ctx.pin.server)
-                await worker.start(openpost_argv("worker"))
+                argv = openpost_argv("worker")
+                if profile is not None:
+                    out = str(profile.resolve())
+                    argv = [sys.executable, "-m", "cProfile", "-o", out, "-m", "entrypoints.cli"]
+                    argv.append("worker")
+                pin = ctx.pin.server if workers == 1 else []
+                running = [Worker(f"worker-{n}", bench.env, db.home, pin) for n in range(workers)]
                 try:
-                    await bench.scenario(Scenario("warm", kind, 1, "burst", WARM_UP), [worker])
-                    run = await bench.scenario(Scenario("burst", kind, 1, "burst", count), [worker])
+                    await asyncio.gather(*(w.start(argv) for w in running))
+                    warm = Scenario("warm", kind, workers, "burst", WARM_UP * workers)
+                    await bench.scenario(warm, running)
+                    run = await bench.scenario(
+                        Scenario("burst", kind, workers, "burst", count), running
+                    )
                 finally:
-                    worker.stop()
+                    for worker in running:
+                        worker.stop()
     span = max(run.receipts) - min(run.receipts)
     return (
-        f"{kind}: {len(run.receipts)} receipts in {span:.2f} s = {len(run.receipts) / span:.0f}/s;"
-        f" worker CPU {run.cpu_ms_per_target:.2f} ms/target; errors {run.errors}"
+        f"{kind}, {workers} worker(s): {len(run.receipts)} receipts in {span:.2f} s"
+        f" = {len(run.receipts) / span:.0f}/s; to published {run.completion_rate:.0f}/s;"
+        f" worker CPU {run.cpu_ms_per_target:.2f} ms/target; peak in flight"
+        f" {run.peak_in_flight}; errors {run.errors}"
     )
 
 
@@ -56,8 +74,12 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--concurrency", type=int)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--profile", type=Path)
     args = parser.parse_args()
-    print(asyncio.run(burst(args.db, args.count, args.concurrency)))
+    if args.profile is not None and args.workers != 1:
+        parser.error("--profile runs one worker")
+    print(asyncio.run(burst(args.db, args.count, args.concurrency, args.workers, args.profile)))
 
 
 if __name__ == "__main__":
