@@ -1,6 +1,7 @@
-"""Records what came of publishes: the post entity decides each outcome (`Post.record`),
-the events it causes go to the outbox in the same transaction, and a late outcome the post
-refuses is logged and skipped.
+"""Records what came of publishes: the post target decides each outcome
+(`PostTarget.record`, which is what `Post.record` does), the events it causes go to the
+outbox in the same transaction, and a late outcome the target refuses is logged and
+skipped.
 
 Outcomes given together share one transaction. Gathering the outcomes that arrive at
 about the same time into such groups is a speed-up chosen in the composition root
@@ -21,15 +22,17 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from uuid import UUID
 
 from application.ports.clock import Clock
 from application.ports.outcomes import OutcomeRecorder
 from application.ports.posts import PartProgress, PartWriter
 from application.ports.publish_queue import ClaimedTarget
 from application.ports.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from application.webhook_events import target_events
+from application.webhook_events import target_change_events
 from domain.errors import IllegalTransition
 from domain.outcomes import Outcome, PartPublished
+from domain.post_target import PostTarget
 from domain.webhooks.events import EventDraft
 
 log = logging.getLogger("openpost.publisher")
@@ -103,26 +106,30 @@ def _progress(claimed: ClaimedTarget, outcome: Outcome, now: datetime) -> PartPr
 
 
 async def _record_whole(uow: UnitOfWork, outcomes: Given, now: datetime) -> None:
-    """Other outcomes through the post, which decides each and says what events follow
-    (all of the group's events recorded together)."""
-    posts = await uow.posts.get_many({c.post_id for c, _ in outcomes}, for_update=True)
-    by_id = {post.id: post for post in posts}
-    changed = {}
+    """Other outcomes through their targets, each of which decides its own
+    (`PostTarget.record`, which is all `Post.record` does) and says what events follow (all
+    of the group's events recorded together). Only the targets are read, locked and
+    written: an outcome changes nothing else of its post, and the claim already says whose
+    post and workspace each is."""
+    ids = {claimed.target_id for claimed, _ in outcomes}
+    targets = {t.id: t for t in await uow.posts.get_targets(ids, for_update=True)}
+    changed: dict[UUID, PostTarget] = {}
     events: list[EventDraft] = []
     for claimed, outcome in outcomes:
-        post = by_id.get(claimed.post_id)
-        if post is None:
+        target = targets.get(claimed.target_id)
+        if target is None:
             continue
-        target_id = claimed.target_id
-        before = post.target(target_id).status
+        before = target.status
         try:
-            post.record(target_id, outcome, now)
+            target.record(outcome, now)
         except IllegalTransition:
-            log.warning("late outcome for target %s ignored", target_id)
+            log.warning("late outcome for target %s ignored", target.id)
             continue
-        changed[post.id] = post
-        events.extend(target_events(post, target_id, before, now))
+        changed[target.id] = target
+        events.extend(
+            target_change_events(claimed.workspace_id, claimed.post_id, target, before, now)
+        )
     if changed:
-        await uow.posts.save_many(list(changed.values()))
+        await uow.posts.save_targets(list(changed.values()))
     if events:
         await uow.outbox.record(*events)

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from domain.integration import Integration
 from domain.post import Post
-from domain.post_target import TargetStatus
+from domain.post_target import PostTarget, TargetStatus
 from domain.webhooks.events import EventDraft, EventType, rfc3339
 
 
@@ -39,11 +39,17 @@ def target_events(
 ) -> tuple[EventDraft, ...]:
     """`post.published` or `post.failed` when the target has just become so; nothing
     otherwise (a retry scheduled, a late answer refused, no change)."""
-    target = post.target(target_id)
+    return target_change_events(post.workspace_id, post.id, post.target(target_id), before, now)
+
+
+def target_change_events(
+    workspace_id: UUID, post_id: UUID, target: PostTarget, before: TargetStatus, now: datetime
+) -> tuple[EventDraft, ...]:
+    """`target_events` for a target read without its post."""
     if target.status is before:
         return ()
     base = {
-        "post_id": str(post.id),
+        "post_id": str(post_id),
         "integration_id": str(target.integration_id),
         "platform": target.platform.value,
     }
@@ -52,8 +58,8 @@ def target_events(
             "platform_post_id": target.platform_post_id,
             "platform_post_url": target.platform_post_url,
         }
-        return (EventDraft(post.workspace_id, EventType.POST_PUBLISHED, data, now),)
+        return (EventDraft(workspace_id, EventType.POST_PUBLISHED, data, now),)
     if target.status is TargetStatus.FAILED and target.error is not None:
         error = {"code": target.error.code, "message": target.error.message}
-        return (EventDraft(post.workspace_id, EventType.POST_FAILED, base | {"error": error}, now),)
+        return (EventDraft(workspace_id, EventType.POST_FAILED, base | {"error": error}, now),)
     return ()

@@ -20,14 +20,14 @@ from application.ports.publish_queue import ClaimedTarget
 from application.record_outcomes import RecordOutcomes
 from domain.outcomes import Failed, LeaseExpired, Outcome, PartPublished
 from domain.post import Post
-from domain.post_target import TargetStatus
+from domain.post_target import PostTarget, TargetStatus
 from tests.unit.application.posts_world import LEASE, START, World, claimed_posts, published
 
 AT = START + timedelta(hours=1)
 
 
 class FlakyPosts(MemoryPostRepository):
-    """Fails any save that includes a post of `poisoned`."""
+    """Fails any save that includes a post of `poisoned`, or a target of one."""
 
     def __init__(self, store: MemoryStore, poisoned: set[UUID]) -> None:
         super().__init__(store)
@@ -37,6 +37,12 @@ class FlakyPosts(MemoryPostRepository):
         if any(p.id in self.poisoned for p in posts):
             raise RuntimeError("the disk is full")
         await super().save_many(posts)
+
+    async def save_targets(self, targets: Sequence[PostTarget]) -> None:
+        ids = {t.id for t in targets}
+        if any(t.id in ids for p in self.poisoned for t in self.store.posts[p].targets):
+            raise RuntimeError("the disk is full")
+        await super().save_targets(targets)
 
 
 class Counted:

@@ -71,6 +71,9 @@ def _add_in_one(post_keys: tuple[str, ...], target_keys: tuple[str, ...]) -> Any
 
 
 _TARGETS = select(post_targets).where(post_targets.c.id.in_(bindparam("ids", expanding=True)))
+# Read and locked in one statement, in primary-key order as `lock_rows` locks (SQLite
+# renders no FOR UPDATE: its transaction holds the write lock already).
+_TARGETS_LOCKED = _TARGETS.order_by(post_targets.c.id).with_for_update()
 _POSTS = select(posts).where(posts.c.id.in_(bindparam("ids", expanding=True)))
 _TARGETS_OF = (
     select(post_targets)
@@ -219,10 +222,10 @@ class SqlAlchemyPostRepository(PostRepository):
     ) -> list[PostTarget]:
         if not target_ids:
             return []
-        ids = list(target_ids)
-        if for_update:
-            await lock_rows(self.conn, post_targets, post_targets.c.id.in_(ids))
-        rows: Sequence[Any] = (await self.conn.execute(_TARGETS, {"ids": ids})).mappings().all()
+        query = _TARGETS_LOCKED if for_update else _TARGETS
+        rows: Sequence[Any] = (
+            (await self.conn.execute(query, {"ids": list(target_ids)})).mappings().all()
+        )
         return [mappers.target_from_row(row) for row in rows]
 
     async def write_parts(self, progress: Sequence[PartProgress]) -> set[UUID]:
