@@ -96,6 +96,17 @@ class PublishTarget:
     async def execute(self, claimed: ClaimedTarget) -> Outcome:
         """Publishes with `claimed.context` (read at the claim) or, without it, with a read
         of its own, then records the outcome."""
+        outcome = await self.send(claimed)
+        await self.record(claimed, outcome)
+        return outcome
+
+    async def record(self, claimed: ClaimedTarget, outcome: Outcome) -> None:
+        """Records what `send` came to (see `OutcomeRecorder.record` on cancellation)."""
+        await self.outcomes.record(claimed, outcome)
+
+    async def send(self, claimed: ClaimedTarget) -> Outcome:
+        """The publish without recording its outcome: `execute` is this, then `record`.
+        A thread's parts are recorded as they go out, its final outcome is not."""
         context = claimed.context or await self._read(claimed)
         integration, mode = context.integration, context.mode
         if integration is None or mode is None or integration.is_disconnected:
@@ -107,7 +118,6 @@ class PublishTarget:
         else:
             media = outgoing_media(context.media, self.media_store)
             outcome = await self._attempt(claimed, integration, mode, context.credentials, media)
-        await self.outcomes.record(claimed, outcome)
         return outcome
 
     async def _read(self, claimed: ClaimedTarget) -> PublishContext:

@@ -17,6 +17,7 @@ from application.claim_due_targets import ClaimDueTargets
 from application.create_post import CreatePost, CreatePostCommand
 from application.expire_leases import ExpireLeases
 from application.ports.credentials import Credentials
+from application.ports.outcomes import OutcomeRecorder
 from application.ports.outgoing_media import OutgoingMedia
 from application.ports.platforms import PlatformGateway, PublishedPost
 from application.ports.publish_queue import ClaimedTarget
@@ -151,7 +152,9 @@ class World:
         assert found is not None
         return found
 
-    def publisher(self, margin_s: float = 300) -> PublishTarget:
+    def publisher(
+        self, margin_s: float = 300, outcomes: OutcomeRecorder | None = None
+    ) -> PublishTarget:
         directory = StaticPlatformDirectory(live=self.gateways, simulated=self.gateways)
         refresher = RefreshCredentials(self.uow, self.clock, directory, RefreshPolicy(margin_s))
         credentials = GetUsableCredentials(self.uow, self.clock, refresher)
@@ -163,6 +166,7 @@ class World:
             self.media_store,
             jitter=lambda: 0.0,
             cards=self.cards,
+            outcomes=outcomes,
         )
 
     async def run_due(self, limit: int = 100) -> list[Any]:

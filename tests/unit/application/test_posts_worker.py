@@ -9,11 +9,15 @@ from datetime import timedelta
 from application.claim_due_targets import ClaimDueTargets
 from application.expire_leases import ExpireLeases
 from application.ports.credentials import Credentials
+from application.ports.outcomes import OutcomeRecorder
 from application.ports.outgoing_media import OutgoingMedia
 from application.ports.platforms import PublishedPost
+from application.ports.publish_queue import ClaimedTarget
+from application.record_outcomes import RecordOutcomes
+from domain.outcomes import Outcome
 from domain.platform import Platform
 from domain.post_target import TargetStatus
-from entrypoints.worker import Publisher
+from entrypoints.worker import EXPIRE_PAGE, Publisher
 from tests.unit.application.posts_world import LEASE, START, ScriptedGateway, World
 
 
@@ -35,6 +39,21 @@ class SlowGateway(ScriptedGateway):
             return await super().publish(credentials, text, media)
         finally:
             self.running -= 1
+
+
+class HeldOutcomes(OutcomeRecorder):
+    """Records once released; counts the outcomes waiting."""
+
+    def __init__(self, inner: OutcomeRecorder) -> None:
+        self.inner, self.release, self.waiting = inner, asyncio.Event(), 0
+
+    async def record(self, claimed: ClaimedTarget, outcome: Outcome) -> None:
+        self.waiting += 1
+        await self.release.wait()
+        await self.inner.record(claimed, outcome)
+
+    async def record_all(self, outcomes: Sequence[tuple[ClaimedTarget, Outcome]]) -> None:
+        await self.inner.record_all(outcomes)
 
 
 async def _world_with(count: int) -> tuple[World, SlowGateway]:
@@ -114,3 +133,50 @@ async def test_a_full_worker_claims_again_once_half_its_slots_are_free() -> None
     stop.set()
     await loop
     assert gateway.most == 2
+
+
+async def test_a_publish_gives_its_slot_up_once_the_platform_has_answered() -> None:
+    """The slot is the platform call: while an outcome waits to be written the next target
+    goes out, up to twice the slots; each outcome is still written."""
+    world, gateway = await _world_with(4)
+    gateway.release.set()
+    held = HeldOutcomes(RecordOutcomes(world.uow, world.clock))
+    claim = ClaimDueTargets(world.uow, world.clock, LEASE)
+    expire = ExpireLeases(world.uow, world.clock)
+    publisher = Publisher(claim, world.publisher(outcomes=held), expire, 1)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(publisher.run(stop, 3600, 5))
+    await _until(lambda: held.waiting == 2)
+    for _ in range(100):
+        await asyncio.sleep(0)
+    assert len(gateway.sent) == 2 and held.waiting == 2, "one slot: two in flight at most"
+    held.release.set()
+    await _until(lambda: len(gateway.sent) == 4 and not publisher.in_flight)
+    stop.set()
+    await loop
+    assert gateway.most == 1
+    statuses = {p.targets[0].status for p in world.store.posts.values()}
+    assert statuses == {TargetStatus.PUBLISHED}
+
+
+class CountedExpiry(ExpireLeases):
+    def __init__(self, world: World, found: int = 0) -> None:
+        super().__init__(world.uow, world.clock)
+        self.calls, self.found = 0, found
+
+    async def execute(self, limit: int = 100) -> int:
+        self.calls += 1
+        await super().execute(limit)
+        return self.found
+
+
+async def test_leases_are_looked_at_once_a_second_not_at_every_claim() -> None:
+    world, _ = await _world_with(0)
+    claim = ClaimDueTargets(world.uow, world.clock, LEASE)
+    quiet, busy = CountedExpiry(world), CountedExpiry(world, found=EXPIRE_PAGE)
+    for expire in (quiet, busy):
+        publisher = Publisher(claim, world.publisher(), expire, 4)
+        for _ in range(3):
+            await publisher.run_once()
+    assert quiet.calls == 1, "passes within a second: one look"
+    assert busy.calls == 3, "a full page found: more may be waiting, so every pass looks"

@@ -32,6 +32,8 @@ class Jobs(ClaimLoop[int]):
         self.running = self.most = 0
         self.done: list[int] = []
         self.fail_claims = 0
+        self.early = False  # each job gives its slot up as it starts
+        self.let_go: dict[int, asyncio.Event] = {}
 
     async def claim(self, limit: int) -> Sequence[int]:
         if self.fail_claims:
@@ -42,8 +44,13 @@ class Jobs(ClaimLoop[int]):
         return taken
 
     async def handle(self, item: int) -> None:
+        if self.early:
+            self.release_slot()
         self.running += 1
         self.most = max(self.most, self.running)
+        if item in self.let_go:  # gives its slot up once this is set, and goes on
+            await self.let_go[item].wait()
+            self.release_slot()
         gate = self.gates.setdefault(item, asyncio.Event())
         if self.open_all:
             gate.set()
@@ -73,12 +80,12 @@ def test_both_workers_run_the_one_loop() -> None:
         assert method not in vars(Publisher) and method not in vars(Deliverer)
 
 
-def test_the_deliverer_claims_again_at_a_quarter_done_the_publisher_at_half() -> None:
+def test_the_deliverer_claims_again_at_a_quarter_done_the_publisher_at_an_eighth() -> None:
     claim, deliver = object.__new__(ClaimDeliveries), object.__new__(DeliverWebhook)
     deliverer = Deliverer(claim, deliver, 128)
     assert (deliverer.wake_at(128), deliverer.wake_at(8), deliverer.wake_at(1)) == (96, 6, 0)
-    publisher = Publisher(None, None, None, 10)  # type: ignore[arg-type]
-    assert (publisher.wake_at(10), publisher.wake_at(1)) == (5, 0)
+    publisher = Publisher(None, None, None, 64)  # type: ignore[arg-type]
+    assert (publisher.wake_at(64), publisher.wake_at(10), publisher.wake_at(1)) == (56, 9, 0)
 
 
 async def test_a_full_loop_claims_again_once_there_is_room_not_at_the_poll() -> None:
@@ -150,3 +157,48 @@ async def test_a_failed_pass_is_logged_and_tried_again(
     stop.set()
     await loop
     assert "jobs pass failed" in caplog.text
+
+
+async def test_a_job_that_gives_its_slot_up_lets_the_next_claim_go_up_to_twice_the_slots() -> None:
+    """The publisher's slot is the platform call, not the writing of its outcome: a job
+    that gives its slot up lets the loop claim for it at once, while it still runs, but
+    no more than twice the concurrency run at once, and a job ending makes room again."""
+    jobs = Jobs(12, concurrency=3, wake_share=0.5)
+    jobs.early = True
+    stop = asyncio.Event()
+    loop = asyncio.create_task(jobs.run(stop, 3600, 5))
+    await _until(lambda: jobs.running == 6)
+    for _ in range(100):
+        await asyncio.sleep(0)
+    assert jobs.running == 6 and len(jobs.in_flight) == 6, "bounded at twice the slots"
+    jobs.gates[1].set()
+    await _until(lambda: len(jobs.done) == 1 and jobs.running == 6)
+    jobs.release()
+    await _until(lambda: len(jobs.done) == 11)  # job 0 broke
+    stop.set()
+    await loop
+    assert jobs.most == 6
+
+
+async def test_a_slot_given_up_wakes_a_full_loop_at_its_share() -> None:
+    """With every slot taken, slots given up count as finished work: at the share, the
+    loop claims again though no job has ended."""
+    jobs = Jobs(8, concurrency=4, wake_share=0.5)
+    jobs.let_go = {n: asyncio.Event() for n in range(4)}
+    stop = asyncio.Event()
+    loop = asyncio.create_task(jobs.run(stop, 3600, 5))
+    await _until(lambda: jobs.running == 4)
+    assert jobs.claims == [4]
+    jobs.let_go[1].set()
+    for _ in range(100):
+        await asyncio.sleep(0)
+    assert jobs.claims == [4], "one slot of four given up: not yet half"
+    jobs.let_go[2].set()
+    await _until(lambda: jobs.running == 6)
+    assert jobs.claims == [4, 2] and jobs.done == []
+    for let_go in jobs.let_go.values():
+        let_go.set()
+    jobs.release()
+    await _until(lambda: len(jobs.done) == 7)
+    stop.set()
+    await loop
