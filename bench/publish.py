@@ -54,7 +54,8 @@ from entrypoints.settings import Settings
 NAME = "publish"
 TITLE = "Publishing: due targets against a platform answering in 50 ms"
 LATENCY_MS = 50
-THROUGHPUT_GOAL = 200.0
+THROUGHPUT_GOAL = 1_000.0  # one worker: 78% of the 1,280/s that 64 in flight allow
+SCALED_GOAL = (4, 3_000.0)  # workers on PostgreSQL, targets/s
 LAG_GOAL_S = 1.0
 LEAD_S = 1.0  # from the insert to the first scheduled time of a spread
 WARM_UP = 16  # targets per worker published before measuring (first requests, imports)
@@ -190,13 +191,16 @@ def report(ctx: Context, runs: list[Run]) -> Section:
             ]
         )
         where = f"{s.database}, {s.workers} worker{'s' if s.workers > 1 else ''}"
-        if burst and s.workers == 1:
+        wanted = THROUGHPUT_GOAL if s.workers == 1 else None
+        if s.database == "postgres" and s.workers == SCALED_GOAL[0]:
+            wanted = SCALED_GOAL[1]
+        if burst and wanted is not None:
             goals.append(
                 Goal(
                     f"publishing on {where}: {s.describe()}",
-                    f">= {THROUGHPUT_GOAL:.0f} targets/s",
+                    f">= {wanted:,.0f} targets/s",
                     f"{r.completion_rate:,.0f} targets/s",
-                    r.completion_rate >= THROUGHPUT_GOAL,
+                    r.completion_rate >= wanted,
                 )
             )
         if not burst:
