@@ -27,6 +27,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 import httpx
@@ -110,10 +111,14 @@ def hash_and_write_seconds(source: Path, target: Path) -> float:
 
 
 def scheduled(pid: int) -> tuple[float, float]:
-    """Seconds the process has run on a CPU, and waited for one (runnable, but others
-    ran): on a loaded machine the second is most of an upload's time."""
-    ran, waited, _ = Path(f"/proc/{pid}/schedstat").read_text().split()
-    return int(ran) / 1e9, int(waited) / 1e9
+    """Seconds the process's threads have run on a CPU, and waited for one (runnable, but
+    others ran): on a loaded machine the second is most of an upload's time."""
+    ran = waited = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with suppress(FileNotFoundError):
+            on_cpu, queued, _ = (task / "schedstat").read_text().split()
+            ran, waited = ran + int(on_cpu), waited + int(queued)
+    return ran / 1e9, waited / 1e9
 
 
 def on_cpus(cpus: set[int], work: Callable[[Path, Path], float], *args: Path) -> float:
