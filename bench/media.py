@@ -111,14 +111,16 @@ def hash_and_write_seconds(source: Path, target: Path) -> float:
 
 
 def scheduled(pid: int) -> tuple[float, float]:
-    """Seconds the process's threads have run on a CPU, and waited for one (runnable, but
-    others ran): on a loaded machine the second is most of an upload's time."""
-    ran = waited = 0
+    """Seconds the process has run on a CPU (all its threads, ended ones too), and its
+    live threads have waited for one (runnable, but others ran): on a loaded machine the
+    second is most of an upload's time."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ran = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    waited = 0
     for task in Path(f"/proc/{pid}/task").iterdir():
-        with suppress(FileNotFoundError):
-            on_cpu, queued, _ = (task / "schedstat").read_text().split()
-            ran, waited = ran + int(on_cpu), waited + int(queued)
-    return ran / 1e9, waited / 1e9
+        with suppress(FileNotFoundError, ValueError):
+            waited += int((task / "schedstat").read_text().split()[1])
+    return ran, waited / 1e9
 
 
 def on_cpus(cpus: set[int], work: Callable[[Path, Path], float], *args: Path) -> float:
