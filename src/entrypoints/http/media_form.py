@@ -99,7 +99,8 @@ class MediaForm(LateFields):
 
         def on_part_data(data: bytes, start: int, end: int) -> None:
             if self._part == "file":
-                self._pending.append(data[start:end])
+                whole = start == 0 and end == len(data)  # most chunks: no copy
+                self._pending.append(data if whole else data[start:end])
                 return
             field = self._fields[self._part or ""]
             field += data[start:end]
