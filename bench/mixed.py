@@ -16,14 +16,18 @@ between the two servers."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 import statistics
+import subprocess
+import sys
 from contextlib import AsyncExitStack, ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 import httpx
@@ -48,6 +52,7 @@ NAME = "mixed"
 TITLE = "Mixed load: 90% reads, 10% writes, and reads after writes"
 CONNECTIONS = 64
 SCRIPT = Path(__file__).resolve().parent / "mixed.lua"
+ROOT = SCRIPT.parent.parent
 SEEDED_POSTS = 150
 TAIL_GOAL = 5.0
 
@@ -210,6 +215,30 @@ def post_ids(base_url: str, headers: dict[str, str]) -> list[str]:
     return [p["id"] for p in answer.json()["data"]]
 
 
+SEED_SCRIPT = """
+import asyncio, json, sys
+from bench.seed import seed_workspace
+made = asyncio.run(seed_workspace(json.loads(sys.argv[1]), busy_posts=int(sys.argv[2])))
+print(json.dumps([made.api_key, [str(i) for i in made.integration_ids],
+                  str(made.busy_integration_id), str(made.workspace_id)]))
+"""
+
+
+async def seed(db: Database, tree: Path | None) -> Seeded:
+    """The workspace, made by the tree that serves it: another tree's migrations may stop
+    at another revision, and its server refuses a database migrated further."""
+    if tree is None:
+        return await seed_workspace(db.settings_env(), busy_posts=SEEDED_POSTS)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(tree), str(ROOT)])
+    argv = [sys.executable, "-c", SEED_SCRIPT, json.dumps(db.settings_env()), str(SEEDED_POSTS)]
+    done = await asyncio.to_thread(
+        subprocess.run, argv, env=env, capture_output=True, text=True, check=True, timeout=120
+    )
+    key, integrations, busy, workspace = json.loads(done.stdout.strip().splitlines()[-1])
+    return Seeded(UUID(workspace), key, [UUID(i) for i in integrations], UUID(busy))
+
+
 async def measure(target: Target, ctx: Context, seconds: int) -> Round:
     """One wrk run, with the read-your-writes client alongside for as long as it lasts."""
     stop = asyncio.Event()
@@ -259,7 +288,7 @@ async def run(ctx: Context) -> Section:
                 for label, tree in trees:
                     db = await adbs.enter_async_context(database(kind, ctx.workdir))
                     ctx.log(f"seeding {kind} for {label}")
-                    seeded = await seed_workspace(db.settings_env(), busy_posts=SEEDED_POSTS)
+                    seeded = await seed(db, tree)
                     env = dict(db.env)
                     if tree is not None:
                         env["PYTHONPATH"] = os.pathsep.join(
