@@ -24,6 +24,16 @@ POOL_TIMEOUT_S = 10.0
 PING_AFTER_IDLE_S = 2.0
 _IDLE_SINCE = "openpost_idle_since"
 
+# PostgreSQL: the revision stripes a connection can own (0 to 255, migration 0013), and the
+# class of the advisory locks that say which are owned (20304, "OP").
+STRIPES = 256
+STRIPE_LOCK_CLASS = 20304
+_TAKE_STRIPE = """
+    SELECT set_config('openpost.stripe', k::text, false)
+    FROM (SELECT k FROM generate_series(0, 255) AS k
+          WHERE pg_try_advisory_lock(20304, k) LIMIT 1) AS free
+"""
+
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
@@ -76,6 +86,7 @@ def create_engine(
         },
     )
     _ping_when_idle(engine)
+    _own_a_stripe(engine)
     _TURNS[engine.sync_engine] = (asyncio.Semaphore(2 * pool_size), POOL_TIMEOUT_S)
     _STATEMENT_TIMEOUTS[engine.sync_engine] = statement_timeout_s
     return engine
@@ -137,6 +148,24 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
         except Exception as error:
             # Reconnects, and drops every connection older than this one.
             raise InvalidatePoolError() from error
+
+
+def _own_a_stripe(engine: AsyncEngine) -> None:
+    """Each new connection takes a revision stripe (0 to 255) that no other live connection
+    to the database holds: a session advisory lock, which PostgreSQL releases when the
+    session ends, says it is taken, and the setting `openpost.stripe` tells the revision
+    triggers (migration 0013) which row of `slot_revisions` / `post_revisions` is this
+    connection's. Two transactions then never write the same revision row, so they never
+    wait on each other there, and cannot deadlock there whatever order they write
+    integrations or workspaces in. With every stripe taken the setting stays unset and
+    the triggers fall back to a stripe by server process id (256 and up).
+
+    Runs on the driver's connection outside any transaction, so the setting is the
+    session's: SQLAlchemy's reset on return to the pool is a ROLLBACK, which keeps it."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.run_async(lambda driver: driver.execute(_TAKE_STRIPE))
 
 
 # SQLite file engines: a second connection, of the standard `sqlite3` driver, for write
