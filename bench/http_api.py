@@ -32,7 +32,7 @@ from bench.support import (
     database,
     fmt_ms,
     free_port,
-    openpost_argv,
+    serve,
     table,
 )
 
@@ -105,11 +105,7 @@ async def run(ctx: Context) -> Section:
                 db = await adbs.enter_async_context(database(kind, ctx.workdir))
                 ctx.log(f"seeding {kind}")
                 seeded = await seed_workspace(db.settings_env())
-                port = free_port()
-                argv = openpost_argv("serve", "--port", str(port), "--no-worker")
-                server = servers.enter_context(
-                    Server(argv, env=db.env, cwd=db.home, pin=ctx.pin, port=port)
-                )
+                server = serve(ctx, db.env, db.home, servers)
                 paths = {
                     "list": "/v1/integrations",
                     "get": f"/v1/integrations/{seeded.busy_integration_id}",
@@ -118,31 +114,19 @@ async def run(ctx: Context) -> Section:
                 headers = {"Authorization": f"Bearer {seeded.api_key}"}
                 targets.append(Target(SERVE, kind, server.base_url, headers, paths, server))
                 if not ctx.quick or kind == ctx.databases[0]:
-                    port = free_port()
                     env = {
                         **db.env,
                         "OPENPOST_METRICS_ENABLED": "true",
-                        "OPENPOST_METRICS_DIR": str(db.home / f"metrics-{port}"),
+                        "OPENPOST_METRICS_DIR": str(db.home / "metrics"),
                     }
-                    argv = openpost_argv("serve", "--port", str(port), "--no-worker")
-                    counted = servers.enter_context(
-                        Server(argv, env=env, cwd=db.home, pin=ctx.pin, port=port)
-                    )
+                    counted = serve(ctx, env, db.home, servers)
                     only_list = {"list": paths["list"]}
                     targets.append(
                         Target(METRICS_ON, kind, counted.base_url, headers, only_list, counted)
                     )
                 if ctx.baseline is not None:
                     # The same database served by another source tree, for before/after.
-                    env = dict(db.env)
-                    env["PYTHONPATH"] = os.pathsep.join(
-                        filter(None, [str(ctx.baseline), env.get("PYTHONPATH")])
-                    )
-                    port = free_port()
-                    argv = openpost_argv("serve", "--port", str(port), "--no-worker")
-                    other = servers.enter_context(
-                        Server(argv, env=env, cwd=db.home, pin=ctx.pin, port=port)
-                    )
+                    other = serve(ctx, db.env, db.home, servers, ctx.baseline)
                     targets.append(
                         Target("baseline serve", kind, other.base_url, headers, paths, other)
                     )

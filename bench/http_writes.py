@@ -46,8 +46,8 @@ from bench.support import (
     fmt_ms,
     free_port,
     loadavg,
-    openpost_argv,
     pg_dsn,
+    serve,
     table,
 )
 
@@ -183,22 +183,10 @@ async def run(ctx: Context) -> Section:
                 ids[kind] = [str(i) for i in seeded.integration_ids]
                 seeded_posts[kind] = await count_posts(db)
                 headers = {"Authorization": f"Bearer {seeded.api_key}"}
-                port = free_port()
-                argv = openpost_argv("serve", "--port", str(port), "--no-worker")
-                server = servers.enter_context(
-                    Server(argv, env=db.env, cwd=db.home, pin=ctx.pin, port=port)
-                )
+                server = serve(ctx, db.env, db.home, servers)
                 targets.append(Target(SERVE, kind, server.base_url, headers, db))
                 if ctx.baseline is not None:
-                    env = dict(db.env)
-                    env["PYTHONPATH"] = os.pathsep.join(
-                        filter(None, [str(ctx.baseline), env.get("PYTHONPATH")])
-                    )
-                    port = free_port()
-                    argv = openpost_argv("serve", "--port", str(port), "--no-worker")
-                    other = servers.enter_context(
-                        Server(argv, env=env, cwd=db.home, pin=ctx.pin, port=port)
-                    )
+                    other = serve(ctx, db.env, db.home, servers, ctx.baseline)
                     targets.append(Target("baseline serve", kind, other.base_url, headers, db))
             first = targets[0]
             body = {

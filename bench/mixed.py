@@ -42,9 +42,8 @@ from bench.support import (
     Server,
     database,
     fmt_ms,
-    free_port,
-    openpost_argv,
     pg_dsn,
+    serve,
     table,
 )
 
@@ -289,16 +288,7 @@ async def run(ctx: Context) -> Section:
                     db = await adbs.enter_async_context(database(kind, ctx.workdir))
                     ctx.log(f"seeding {kind} for {label}")
                     seeded = await seed(db, tree)
-                    env = dict(db.env)
-                    if tree is not None:
-                        env["PYTHONPATH"] = os.pathsep.join(
-                            filter(None, [str(tree), env.get("PYTHONPATH")])
-                        )
-                    port = free_port()
-                    argv = openpost_argv("serve", "--port", str(port), "--no-worker")
-                    server = servers.enter_context(
-                        Server(argv, env=env, cwd=db.home, pin=ctx.pin, port=port)
-                    )
+                    server = serve(ctx, db.env, db.home, servers, tree)
                     headers = {"Authorization": f"Bearer {seeded.api_key}"}
                     ids = post_ids(server.base_url, headers)
                     script = write_script(db.home, seeded, ids, seed=len(targets) + 1)

@@ -32,8 +32,8 @@ from bench.support import (
     database,
     fmt_ms,
     free_port,
-    openpost_argv,
     pg_dsn,
+    serve,
     table,
 )
 from domain.post import PostStatus
@@ -102,14 +102,8 @@ async def run(ctx: Context) -> Section:
                 if ctx.baseline is not None:
                     trees.append(("baseline serve", str(ctx.baseline)))
                 for name, tree in trees:
-                    env = dict(db.env)
-                    if tree is not None:  # the same database served by another source tree
-                        env["PYTHONPATH"] = ":".join(filter(None, [tree, env.get("PYTHONPATH")]))
-                    port = free_port()
-                    argv = openpost_argv("serve", "--port", str(port), "--no-worker")
-                    server = servers.enter_context(
-                        Server(argv, env=env, cwd=db.home, pin=ctx.pin, port=port)
-                    )
+                    # from another source tree too, when given: the same database
+                    server = serve(ctx, db.env, db.home, servers, tree)
                     targets.append(Target(name, kind, server.base_url, headers))
             first = targets[0]
             bodies = {p: fetch(first.base_url + p, first.headers) for p in PATHS.values()}

@@ -38,7 +38,17 @@ from bench.posts_seed import (
     postgres_ts,
     sqlite_ts,
 )
-from bench.support import Context, Database, Goal, Section, database, fmt_ms, pg_dsn, table
+from bench.support import (
+    Context,
+    Database,
+    Goal,
+    Section,
+    database,
+    fmt_ms,
+    pg_dsn,
+    query_plan,
+    table,
+)
 from domain.post import PostStatus
 from entrypoints.composition import build_container
 from entrypoints.settings import load_settings
@@ -204,23 +214,7 @@ async def _plan_of(loaded: Loaded, case: Case) -> str:
         event.remove(engine, "before_cursor_execute", capture)
     if not captured:
         return "(not captured)"
-    return await explain(loaded.db, *captured[0])
-
-
-async def explain(db: Database, statement: str, params: Any) -> str:
-    if db.kind == "sqlite":
-        conn = sqlite3.connect(db.home / "openpost.db")
-        try:
-            rows = conn.execute("EXPLAIN QUERY PLAN " + statement, params).fetchall()
-        finally:
-            conn.close()
-        return "\n".join(str(r[-1]) for r in rows)
-    pg = await asyncpg.connect(pg_dsn(db.url))
-    try:
-        rows = await pg.fetch("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + statement, *params)
-    finally:
-        await pg.close()
-    return "\n".join(r[0] for r in rows)
+    return await query_plan(loaded.db, *captured[0], analyze=True)
 
 
 async def run(ctx: Context) -> Section:

@@ -34,7 +34,17 @@ from adapters.persistence.sqlalchemy.reads import ReadConnections
 from application.find_next_slot import FindNextSlot
 from application.ports.unit_of_work import UnitOfWorkFactory
 from bench.seed import busy_hours
-from bench.support import Context, Database, Goal, Section, database, fmt_ms, pg_dsn, table
+from bench.support import (
+    Context,
+    Database,
+    Goal,
+    Section,
+    database,
+    fmt_ms,
+    pg_dsn,
+    query_plan,
+    table,
+)
 from domain.slots import DEFAULT_GAP, DEFAULT_HORIZON, DEFAULT_LEAD
 from entrypoints.composition import build_container
 from entrypoints.settings import load_settings
@@ -324,7 +334,7 @@ async def alternate(small: Loaded, large: Loaded, calls: int) -> None:
                 loaded.timings.append(await loaded.call())
     finally:
         event.remove(engine, "before_cursor_execute", capture)
-    large.plan = await _plan(large.db, *captured[0])
+    large.plan = await query_plan(large.db, *captured[0])
 
 
 async def _count_busy(container: Any, integration: UUID) -> int:
@@ -337,22 +347,6 @@ async def _count_busy(container: Any, integration: UUID) -> int:
             integration, now + DEFAULT_LEAD - DEFAULT_GAP, now + DEFAULT_HORIZON + DEFAULT_GAP
         )
     return len(found)
-
-
-async def _plan(db: Database, statement: str, params: Any) -> str:
-    if db.kind == "sqlite":
-        conn = sqlite3.connect(db.home / "openpost.db")
-        try:
-            rows = conn.execute("EXPLAIN QUERY PLAN " + statement, params).fetchall()
-        finally:
-            conn.close()
-        return "\n".join(str(r[-1]) for r in rows)
-    pg = await asyncpg.connect(pg_dsn(db.url))
-    try:
-        rows = await pg.fetch("EXPLAIN " + statement, *params)
-    finally:
-        await pg.close()
-    return "\n".join(r[0] for r in rows)
 
 
 async def run(ctx: Context) -> Section:

@@ -12,12 +12,12 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import asyncpg
 import httpx
@@ -250,6 +250,26 @@ class Server:
         self.stop()
 
 
+def serve(
+    ctx: Context,
+    env: dict[str, str],
+    home: Path,
+    servers: ExitStack,
+    tree: Path | str | None = None,
+) -> Server:
+    """`openpost serve --no-worker` on a free port, pinned like every served process, kept
+    until `servers` closes; from another source tree (`tree`, its `src`) when given, for a
+    before/after in one run."""
+    if tree is not None:
+        env = {
+            **env,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(tree), env.get("PYTHONPATH")])),
+        }
+    port = free_port()
+    argv = openpost_argv("serve", "--port", str(port), "--no-worker")
+    return servers.enter_context(Server(argv, env=env, cwd=home, pin=ctx.pin, port=port))
+
+
 @dataclass(frozen=True)
 class Database:
     kind: str
@@ -330,3 +350,21 @@ def fmt_ms(value: float) -> str:
         return "-"
     return f"{value:.2f}" if value < 100 else f"{value:.0f}"
 
+
+async def query_plan(db: Database, statement: str, params: Any, *, analyze: bool = False) -> str:
+    """The plan of `statement` as the app sends it: SQLite's `EXPLAIN QUERY PLAN`, or
+    PostgreSQL's `EXPLAIN` (with `analyze`: the rows each step really met, no timings)."""
+    if db.kind == "sqlite":
+        conn = sqlite3.connect(db.home / "openpost.db")
+        try:
+            rows = conn.execute("EXPLAIN QUERY PLAN " + statement, params).fetchall()
+        finally:
+            conn.close()
+        return "\n".join(str(r[-1]) for r in rows)
+    explain = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " if analyze else "EXPLAIN "
+    pg = await asyncpg.connect(pg_dsn(db.url))
+    try:
+        found = await pg.fetch(explain + statement, *params)
+    finally:
+        await pg.close()
+    return "\n".join(r[0] for r in found)
