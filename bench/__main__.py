@@ -69,7 +69,7 @@ BENCHMARKS: dict[str, ModuleType] = {
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="CI smoke mode (< 60 s)")
+    parser.add_argument("--quick", action="store_true", help="CI smoke mode (about 6 minutes in all)")
     parser.add_argument(
         "--only", action="append", choices=sorted(BENCHMARKS), help="run only these (repeatable)"
     )
