@@ -23,6 +23,7 @@ from uuid import UUID
 import asyncpg
 
 from adapters.persistence.sqlalchemy.post_mappers import post_to_row, target_to_row
+from bench.support import chunks, insert_sql
 from domain.platform import Platform
 from domain.post import Post, PostStatus
 from domain.post_target import PostTarget, TargetError, TargetStatus
@@ -218,35 +219,15 @@ class PostRows:
             yield post, targets
 
 
-def chunks(
-    source: Iterator[tuple[list[Any], list[list[Any]]]],
-) -> Iterator[tuple[list[list[Any]], list[list[Any]]]]:
-    post_rows: list[list[Any]] = []
-    target_rows: list[list[Any]] = []
-    for post, targets in source:
-        post_rows.append(post)
-        target_rows += targets
-        if len(target_rows) >= CHUNK:
-            yield post_rows, target_rows
-            post_rows, target_rows = [], []
-    if post_rows:
-        yield post_rows, target_rows
-
-
-def _insert(table_name: str, columns: tuple[str, ...]) -> str:
-    marks = ", ".join("?" for _ in columns)
-    return f"INSERT INTO {table_name} ({', '.join(columns)}) VALUES ({marks})"
-
-
 def load_sqlite(path: Path, rows: PostRows, sources: list[Iterator[Any]]) -> None:
     conn = sqlite3.connect(path)
     try:
         conn.execute("PRAGMA cache_size = -262144")  # 256 MiB: the indexes of a million rows
         conn.execute("BEGIN")
         for source in sources:
-            for post_rows, target_rows in chunks(source):
-                conn.executemany(_insert("posts", rows.post_columns), post_rows)
-                conn.executemany(_insert("post_targets", rows.target_columns), target_rows)
+            for post_rows, target_rows in chunks(source, CHUNK):
+                conn.executemany(insert_sql("posts", rows.post_columns), post_rows)
+                conn.executemany(insert_sql("post_targets", rows.target_columns), target_rows)
         conn.execute("COMMIT")  # no ANALYZE: the app never runs one on SQLite
     finally:
         conn.close()
@@ -267,7 +248,7 @@ async def load_postgres(dsn: str, rows: PostRows, sources: list[Iterator[Any]]) 
     try:
         async with conn.transaction():
             for source in sources:
-                for post_rows, target_rows in chunks(source):
+                for post_rows, target_rows in chunks(source, CHUNK):
                     await copy_text(conn, "posts", rows.post_columns, post_rows)
                     await copy_text(conn, "post_targets", rows.target_columns, target_rows)
         await conn.execute("ANALYZE")  # what autovacuum does after a bulk load

@@ -39,8 +39,10 @@ from bench.support import (
     Database,
     Goal,
     Section,
+    chunks,
     database,
     fmt_ms,
+    insert_sql,
     pg_dsn,
     query_plan,
     table,
@@ -195,37 +197,17 @@ class Dataset:
             made += 2
 
 
-def chunks(
-    source: Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]],
-) -> Iterator[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]:
-    post_rows: list[tuple[Any, ...]] = []
-    target_rows: list[tuple[Any, ...]] = []
-    for post, targets in source:
-        post_rows.append(post)
-        target_rows += targets
-        if len(target_rows) >= CHUNK:
-            yield post_rows, target_rows
-            post_rows, target_rows = [], []
-    if post_rows:
-        yield post_rows, target_rows
-
-
-def _insert(table_name: str, columns: tuple[str, ...]) -> str:
-    marks = ", ".join("?" for _ in columns)
-    return f"INSERT INTO {table_name} ({', '.join(columns)}) VALUES ({marks})"
-
-
 def load_sqlite(db: Database, data: Dataset, big: bool) -> None:
     conn = sqlite3.connect(db.home / "openpost.db")
     try:
         conn.execute("BEGIN")
-        conn.executemany(_insert("workspaces", WORKSPACE_COLUMNS), data.workspaces())
-        conn.executemany(_insert("integrations", INTEGRATION_COLUMNS), data.integrations())
+        conn.executemany(insert_sql("workspaces", WORKSPACE_COLUMNS), data.workspaces())
+        conn.executemany(insert_sql("integrations", INTEGRATION_COLUMNS), data.integrations())
         sources = [data.busy(), *([data.noise()] if big else [])]
         for source in sources:
-            for post_rows, target_rows in chunks(source):
-                conn.executemany(_insert("posts", POST_COLUMNS), post_rows)
-                conn.executemany(_insert("post_targets", TARGET_COLUMNS), target_rows)
+            for post_rows, target_rows in chunks(source, CHUNK):
+                conn.executemany(insert_sql("posts", POST_COLUMNS), post_rows)
+                conn.executemany(insert_sql("post_targets", TARGET_COLUMNS), target_rows)
         conn.execute("COMMIT")
     finally:
         conn.close()
@@ -245,7 +227,7 @@ async def load_postgres(db: Database, data: Dataset, big: bool) -> None:
             await copy("workspaces", WORKSPACE_COLUMNS, data.workspaces())
             await copy("integrations", INTEGRATION_COLUMNS, data.integrations())
             for source in [data.busy(), *([data.noise()] if big else [])]:
-                for post_rows, target_rows in chunks(source):
+                for post_rows, target_rows in chunks(source, CHUNK):
                     await copy("posts", POST_COLUMNS, post_rows)
                     await copy("post_targets", TARGET_COLUMNS, target_rows)
         await conn.execute("ANALYZE")  # what autovacuum does after a bulk load

@@ -11,13 +11,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import asyncpg
 import httpx
@@ -368,3 +368,29 @@ async def query_plan(db: Database, statement: str, params: Any, *, analyze: bool
     finally:
         await pg.close()
     return "\n".join(r[0] for r in found)
+
+
+Row = TypeVar("Row", bound=Sequence[Any])
+
+
+def chunks(
+    source: Iterator[tuple[Row, list[Row]]], size: int
+) -> Iterator[tuple[list[Row], list[Row]]]:
+    """Posts with their targets, gathered into batches of about `size` targets, for a bulk
+    load that never holds the whole set in memory."""
+    post_rows: list[Row] = []
+    target_rows: list[Row] = []
+    for post, targets in source:
+        post_rows.append(post)
+        target_rows += targets
+        if len(target_rows) >= size:
+            yield post_rows, target_rows
+            post_rows, target_rows = [], []
+    if post_rows:
+        yield post_rows, target_rows
+
+
+def insert_sql(table_name: str, columns: tuple[str, ...]) -> str:
+    """SQLite's INSERT of one row into `table_name`, with a `?` per column."""
+    marks = ", ".join("?" for _ in columns)
+    return f"INSERT INTO {table_name} ({', '.join(columns)}) VALUES ({marks})"
