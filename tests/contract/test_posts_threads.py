@@ -5,6 +5,7 @@ written without reading its target while under the claim that sent it."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import timedelta
 from uuid import uuid4
 
@@ -284,3 +285,30 @@ async def test_parts_the_writer_leaves_are_recorded_through_their_target(
         ends.append((target.status, target.platform_post_id, target.parts))
     assert ends[0] == ends[1]
     assert ends[0][2][0].status is PartStatus.PUBLISHED
+
+
+async def test_the_sqlite_part_writer_waits_for_another_process_holding_the_lock(
+    uow_factory: Backend,
+) -> None:
+    """The loop's own writer never waits for the lock; while another process holds it, the
+    group goes to the driver's thread, which waits its turn, and is written all the same."""
+    backend = _sqlite(uow_factory)
+    _post, sky = await _claimed_sky(backend)
+    path = backend.engine.url.database
+    assert path is not None
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        write = asyncio.ensure_future(
+            SqlitePartWriter(backend.engine).write_parts([_progress(sky, 0)])
+        )
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not write.done(), "it must wait for the other process, not fail or skip"
+        other.execute("COMMIT")
+        assert await asyncio.wait_for(write, WAIT_AT_MOST_S) == {sky.id}
+    finally:
+        other.close()
+    async with backend() as uow:
+        [target] = await uow.posts.get_targets([sky.id])
+    assert target.parts[0].status is PartStatus.PUBLISHED

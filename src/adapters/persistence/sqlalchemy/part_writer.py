@@ -1,4 +1,6 @@
-"""Writes a group of thread parts' progress on SQLite in one trip to the driver's thread.
+"""Writes a group of thread parts' progress on SQLite: on the event loop when the write
+lock is free at once (`engine.loop_writer`, as the unit of work does), otherwise in one
+trip to the driver's thread.
 
 Through the unit of work, a group of parts costs seven hand-offs between the event loop
 and aiosqlite's thread (BEGIN IMMEDIATE, the UPDATE and each of their cursors, COMMIT,
@@ -8,7 +10,10 @@ slowly while a wave of a hundred threads' answers is being read: the parts' reco
 each row's conditional UPDATE, COMMIT) runs as one call on aiosqlite's thread; once it has
 committed the callers go on, while the connection goes back to the pool (its reset, the
 second hand-off, which no caller waits for; the next user of the connection does, through
-the engine's turn).
+the engine's turn). Better still, when the loop's own writer gets the lock (its busy
+timeout is zero: it never waits on the loop), the transaction runs right there, with no
+hand-off at all: a wave of parts' answers no longer waits for aiosqlite's thread to be
+heard back from while the loop reads the rest of the wave.
 
 The statement is `SqlAlchemyPostRepository.write_parts`' own, compiled once with named
 parameters and the columns' own bind processing, so both paths write the same values. A
@@ -28,7 +33,7 @@ from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from adapters.persistence.sqlalchemy.engine import take_turn
+from adapters.persistence.sqlalchemy.engine import loop_writer, take_turn
 from adapters.persistence.sqlalchemy.errors import translate_database_errors
 from adapters.persistence.sqlalchemy.posts import part_params, write_parts_statement
 from application.ports.posts import PartProgress, PartWriter
@@ -57,6 +62,11 @@ class SqlitePartWriter(PartWriter):
         turn = await take_turn(self.engine)
         try:
             with translate_database_errors():
+                on_loop = self._write_on_loop(rows)
+                if on_loop is not None:
+                    if turn is not None:
+                        turn.release()
+                    return _applied(progress, on_loop)
                 conn = await self.engine.connect()
                 try:
                     applied = await _in_driver_thread(conn, lambda db: self._write(db, rows))
@@ -72,7 +82,24 @@ class SqlitePartWriter(PartWriter):
         task = asyncio.get_running_loop().create_task(_give_back(conn, turn))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
-        return {step.target_id for step, done in zip(progress, applied, strict=True) if done}
+        return _applied(progress, applied)
+
+    def _write_on_loop(self, rows: list[dict[str, Any]]) -> list[bool] | None:
+        """The transaction on the loop's writer, or None when there is no such writer or
+        another process holds the write lock (BEGIN IMMEDIATE fails at once)."""
+        writer = loop_writer(self.engine)
+        if writer is None:
+            return None
+        with writer.connect() as conn:
+            db: Any = conn.connection.driver_connection
+            try:
+                db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                return None
+            try:
+                return self._write(db, rows, begun=True)
+            except sqlite3.Error as error:
+                raise DBAPIError.instance(None, None, error, sqlite3.Error) from error
 
     def _row(self, params: dict[str, Any]) -> dict[str, Any]:
         row = dict(self._compiled.construct_params(params))
@@ -81,9 +108,12 @@ class SqlitePartWriter(PartWriter):
                 row[name] = process(row[name])
         return row
 
-    def _write(self, db: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[bool]:
-        """On aiosqlite's thread: one transaction, each row's UPDATE counted on its own."""
-        db.execute("BEGIN IMMEDIATE")
+    def _write(
+        self, db: sqlite3.Connection, rows: list[dict[str, Any]], begun: bool = False
+    ) -> list[bool]:
+        """One transaction (`begun`: already), each row's UPDATE counted on its own."""
+        if not begun:
+            db.execute("BEGIN IMMEDIATE")
         try:
             applied = [db.execute(self._sql, row).rowcount == 1 for row in rows]
             db.execute("COMMIT")
@@ -92,6 +122,10 @@ class SqlitePartWriter(PartWriter):
                 db.execute("ROLLBACK")
             raise
         return applied
+
+
+def _applied(progress: Sequence[PartProgress], applied: list[bool]) -> set[UUID]:
+    return {step.target_id for step, done in zip(progress, applied, strict=True) if done}
 
 
 async def _in_driver_thread(
