@@ -282,6 +282,9 @@ class Post:
     def claim(self, target_id: UUID, now: datetime, lease: timedelta) -> None:
         self.target(target_id).claim(now, lease)
 
+    def release(self, target_id: UUID, attempts: int, now: datetime) -> bool:
+        return self.target(target_id).release(attempts, now)
+
     def record(self, target_id: UUID, outcome: Outcome, now: datetime) -> None:
         self.target(target_id).record(outcome, now)
 

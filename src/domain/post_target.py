@@ -58,6 +58,7 @@ class TargetEvent(StrEnum):
     PUBLISHED = "published"
     FAIL = "fail"
     RETRY = "retry"
+    RELEASE = "release"
     LATE_PUBLISHED = "late_published"
 
 
@@ -76,6 +77,8 @@ TARGET_MOVES: dict[tuple[TargetStatus, TargetEvent], TargetStatus] = {
     (_IN, TargetEvent.PUBLISHED): _OK,
     (_IN, TargetEvent.FAIL): _KO,
     (_IN, TargetEvent.RETRY): _P,
+    # A claim undone before anything was sent (a worker giving back what it had not begun).
+    (_IN, TargetEvent.RELEASE): _P,
     # Only over an `outcome_unknown` guess (checked in `_record_published`).
     (_KO, TargetEvent.LATE_PUBLISHED): _OK,
 }
@@ -160,6 +163,18 @@ class PostTarget:
         self.attempts += 1
         self.next_attempt_at = None
         self.lease_expires_at = now + lease
+
+    def release(self, attempts: int, now: datetime) -> bool:
+        """The claim that made attempt `attempts` is undone: nothing was sent, so the
+        attempt does not count and the target is due again at `now`. False (no change)
+        unless the target is still publishing on that attempt (its lease may have expired
+        into `outcome_unknown` meanwhile, which stands)."""
+        if self.status is not _IN or self.attempts != attempts:
+            return False
+        self._move(TargetEvent.RELEASE, now)
+        self.attempts = max(0, self.attempts - 1)
+        self.lease_expires_at, self.next_attempt_at = None, now
+        return True
 
     def record(self, outcome: Outcome, now: datetime) -> None:
         """What the platform (or the lease clock) said about the current attempt."""

@@ -77,7 +77,7 @@ events = st.lists(
     st.sampled_from(
         [
             "claim", "published", "failed", "unsent", "transient", "rate_limited",
-            "rate_limited_long", "lease_expired", "cancel", "late",
+            "rate_limited_long", "lease_expired", "cancel", "late", "release",
         ]
     ),
     max_size=20,
@@ -107,6 +107,8 @@ def _apply(post: Post, event: str, now: datetime) -> None:
             post.cancel(now)
         case "late":
             post.record(tid, Published("2", "https://x.com/a/status/2"), now)
+        case "release":
+            post.release(tid, post.targets[0].attempts, now)
 
 
 @given(events)
@@ -191,6 +193,30 @@ def test_an_expired_lease_fails_outcome_unknown_and_is_never_claimed_again() -> 
         post.claim(target.id, NOW + LEASE, LEASE)
     post.record(target.id, Published("9", "https://x.com/a/status/9"), NOW + LEASE)
     assert target.status is S.PUBLISHED, "a late answer beats the guess"
+
+
+def test_a_claim_given_back_is_due_again_with_its_attempt_uncounted() -> None:
+    post = a_post()
+    target = post.targets[0]
+    post.claim(target.id, NOW, LEASE)
+    assert post.release(target.id, 1, NOW + timedelta(seconds=3))
+    assert (target.status, target.attempts, target.next_attempt_at, target.lease_expires_at) == (
+        S.PENDING, 0, NOW + timedelta(seconds=3), None,
+    )  # fmt: skip
+    assert post.status is PostStatus.SCHEDULED
+    post.claim(target.id, NOW + timedelta(seconds=4), LEASE)
+    assert target.attempts == 1
+
+
+def test_only_a_claim_still_publishing_on_its_attempt_is_given_back() -> None:
+    post = a_post()
+    target = post.targets[0]
+    assert not post.release(target.id, 0, NOW), "never claimed"
+    post.claim(target.id, NOW, LEASE)
+    assert not post.release(target.id, 2, NOW), "another attempt's claim"
+    post.record(target.id, LeaseExpired(), NOW + LEASE)
+    assert not post.release(target.id, 1, NOW + LEASE)
+    assert target.status is S.FAILED and target.error.code == "outcome_unknown"
 
 
 def test_a_failure_before_sending_counts_no_attempt() -> None:
