@@ -3,13 +3,19 @@
 The loop is the deliverer's (`ClaimLoop`). Every pass: expire dead workers' leases (their
 targets fail `outcome_unknown`; at most once a second), claim as many due targets as there
 are free publishing slots (WORKER_CONCURRENCY), and publish each in its own task; a publish
-gives its slot up once the platform has answered, while its outcome is written. Unless the
-claim took all it asked for with slots still free, it then waits until an eighth of the
-slots are free again (a publish takes tens of milliseconds) or, with slots free, the next
-poll. Several workers, in one process or many,
-share the database safely: claims skip each other's rows. When `stop` is set (SIGTERM), no
+gives its slot up once the platform has answered, while its outcome is written. Each claim
+also takes up to a quarter of the slots ahead (`READY_SHARE`): leased like the rest, they
+start the moment a slot frees, so no slot sits idle for a claim's round trip. Unless the
+claim took all it asked for with an eighth of the slots' worth of room still free, it then
+waits until that much room is free (a publish takes tens of milliseconds) or, with room
+left, the next poll. Targets claimed ahead wait for a slot at most a twentieth of the lease
+(`READY_LEASE_SHARE`); then, and at shutdown, they are given back, pending again with the
+attempt uncounted (`ReleaseClaims`), never left to expire. Several workers, in one process
+or many, share the database safely: claims skip each other's rows. When `stop` is set (SIGTERM), no
 more targets are claimed; publishes in flight get `shutdown_grace_s` to finish, then are
 cancelled (their leases expire into `outcome_unknown`, never into a second send).
+A worker killed outright leaves its targets claimed ahead to expire the same way, sent or
+not: at most once over all.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from application.ports.clock import Clock
 from application.ports.metrics import NO_METRICS, Metrics
 from application.ports.publish_queue import ClaimedTarget
 from application.publish_target import PublishTarget
+from application.release_claims import ReleaseClaims
 from application.sweep_media import SweepMedia
 from domain.outcomes import (
     Failed,
@@ -52,6 +59,11 @@ HOUSEKEEPING_EVERY_S = 600.0
 # A claim as soon as an eighth of the slots are free: at 64 slots and 50 ms a publish, half
 # (as the deliverer's quarter) left a third of the slots idle on average.
 WAKE_SHARE = 0.125
+# Claimed ahead of the free slots, a share of them: at 64 slots and 50 ms, a slot frees
+# about every 0.8 ms, so 16 cover a claim's round trip with room to spare. They wait at most
+# a share of the lease, so every one is sent (or given back) well inside it.
+READY_SHARE = 0.25
+READY_LEASE_SHARE = 0.05
 # Leases run for minutes (PUBLISH_LEASE_S); looking for expired ones once a second, not at
 # every claim, saves a transaction per claim. A pass that found a full page looks again.
 EXPIRE_EVERY_S = 1.0
@@ -79,9 +91,18 @@ class Publisher(ClaimLoop[ClaimedTarget]):
         concurrency: int,
         idempotency: IdempotencyGuard | None = None,
         metrics: Metrics = NO_METRICS,
+        release: ReleaseClaims | None = None,
+        lease: timedelta = timedelta(minutes=2),
+        clock: Clock | None = None,
     ) -> None:
-        super().__init__(concurrency, wake_share=WAKE_SHARE)
+        """Without `release`, nothing is claimed ahead of the free slots."""
+        ready = int(max(1, concurrency) * READY_SHARE) if release is not None else 0
+        super().__init__(
+            concurrency, WAKE_SHARE, ready=ready, ready_for=lease * READY_LEASE_SHARE,
+            clock=clock,
+        )  # fmt: skip
         self.claim_targets, self.publish, self.expire = claim, publish, expire
+        self.release = release
         self.metrics = metrics
         self.idempotency = idempotency
         self._housekeeping_at = self._expire_at = 0.0
@@ -95,6 +116,10 @@ class Publisher(ClaimLoop[ClaimedTarget]):
 
     async def claim(self, limit: int) -> Sequence[ClaimedTarget]:
         return await self.claim_targets.execute(limit)
+
+    async def give_back(self, items: Sequence[ClaimedTarget]) -> None:
+        if self.release is not None:  # always: nothing is claimed ahead without it
+            await self.release.execute(items)
 
     async def handle(self, item: ClaimedTarget) -> None:
         platform = item.platform.value
@@ -135,6 +160,9 @@ async def build_publisher(container: AsyncContainer, settings: Settings) -> Publ
         concurrency=settings.worker_concurrency,
         idempotency=await container.get(IdempotencyGuard),
         metrics=await container.get(Metrics),
+        release=await container.get(ReleaseClaims),
+        lease=timedelta(seconds=settings.publish_lease_s),
+        clock=await container.get(Clock),
     )
 
 

@@ -19,6 +19,7 @@ from application.ports.platform_directory import PlatformDirectory
 from application.ports.unit_of_work import UnitOfWorkFactory
 from application.publish_target import PublishTarget
 from application.record_outcomes import RecordOutcomes
+from application.release_claims import ReleaseClaims
 from application.usable_credentials import GetUsableCredentials
 from entrypoints.settings import Settings
 
@@ -28,6 +29,8 @@ class PublishingProvider(Provider):
     credentials, link cards, and the outcome recorder it publishes through."""
 
     expire_leases = provide(ExpireLeases, scope=Scope.APP)
+
+    release_claims = provide(ReleaseClaims, scope=Scope.APP)
 
     usable_credentials = provide(GetUsableCredentials, scope=Scope.APP)
 

@@ -14,6 +14,7 @@ from application.ports.outgoing_media import OutgoingMedia
 from application.ports.platforms import PublishedPost
 from application.ports.publish_queue import ClaimedTarget
 from application.record_outcomes import RecordOutcomes
+from application.release_claims import ReleaseClaims
 from domain.outcomes import Outcome
 from domain.platform import Platform
 from domain.post_target import TargetStatus
@@ -180,3 +181,27 @@ async def test_leases_are_looked_at_once_a_second_not_at_every_claim() -> None:
             await publisher.run_once()
     assert quiet.calls == 1, "passes within a second: one look"
     assert busy.calls == 3, "a full page found: more may be waiting, so every pass looks"
+
+
+async def test_a_stopping_worker_gives_back_the_targets_it_claimed_ahead() -> None:
+    """Four slots and one target claimed ahead: on stop, the four sent are published and
+    the one never sent is pending again with no attempt counted, not left to expire into
+    `outcome_unknown`."""
+    world, gateway = await _world_with(7)
+    claim = ClaimDueTargets(world.uow, world.clock, LEASE)
+    expire, release = ExpireLeases(world.uow, world.clock), ReleaseClaims(world.uow, world.clock)
+    publisher = Publisher(
+        claim, world.publisher(), expire, 4, release=release, lease=LEASE, clock=world.clock
+    )
+    stop = asyncio.Event()
+    loop = asyncio.create_task(publisher.run(stop, 3600, 5))
+    await _until(lambda: gateway.running == 4 and publisher.claimed_ahead == 1)
+    stop.set()
+    gateway.release.set()
+    await asyncio.wait_for(loop, 2)
+    assert len(gateway.sent) == 4 and gateway.most == 4
+    targets = [p.targets[0] for p in world.store.posts.values()]
+    published = [t for t in targets if t.status is TargetStatus.PUBLISHED]
+    pending = [t for t in targets if t.status is TargetStatus.PENDING]
+    assert len(published) == 4 and len(pending) == 3
+    assert sorted(t.attempts for t in pending) == [0, 0, 0]

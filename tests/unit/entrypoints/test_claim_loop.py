@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from adapters.clock import ManualClock
 from application.webhooks.claim_deliveries import ClaimDeliveries
 from application.webhooks.deliver_webhook import DeliverWebhook
 from entrypoints import claim_loop
@@ -23,9 +25,20 @@ class Jobs(ClaimLoop[int]):
 
     name, work, logger = "jobs", "jobs", logging.getLogger("tests.jobs")
 
-    def __init__(self, count: int, concurrency: int, wake_share: float = 0.5) -> None:
-        super().__init__(concurrency, wake_share)
+    def __init__(
+        self,
+        count: int,
+        concurrency: int,
+        wake_share: float = 0.5,
+        ready: int = 0,
+        clock: ManualClock | None = None,
+    ) -> None:
+        super().__init__(
+            concurrency, wake_share, ready=ready, ready_for=timedelta(seconds=10), clock=clock
+        )
         self.due = list(range(count))
+        self.started: list[int] = []
+        self.given_back: list[int] = []
         self.claims: list[int] = []  # how many each claim asked for
         self.gates: dict[int, asyncio.Event] = {}  # a job runs until its gate opens
         self.open_all = False
@@ -43,7 +56,11 @@ class Jobs(ClaimLoop[int]):
         taken, self.due = self.due[:limit], self.due[limit:]
         return taken
 
+    async def give_back(self, items: Sequence[int]) -> None:
+        self.given_back += items
+
     async def handle(self, item: int) -> None:
+        self.started.append(item)
         if self.early:
             self.release_slot()
         self.running += 1
@@ -202,3 +219,71 @@ async def test_a_slot_given_up_wakes_a_full_loop_at_its_share() -> None:
     await _until(lambda: len(jobs.done) == 7)
     stop.set()
     await loop
+
+
+async def test_items_claimed_ahead_start_as_slots_free_without_another_claim() -> None:
+    jobs = Jobs(10, concurrency=2, ready=2)
+    assert await jobs.run_once() == 4
+    await _until(lambda: jobs.running == 2)
+    assert jobs.claims == [4] and jobs.claimed_ahead == 2
+    jobs.gates[1].set()
+    await _until(lambda: jobs.started == [0, 1, 2])
+    assert jobs.running == 2 and jobs.claimed_ahead == 1 and jobs.claims == [4]
+    assert await jobs.run_once() == 1, "the next claim tops up what waits"
+    assert jobs.claims == [4, 1] and jobs.claimed_ahead == 2
+    jobs.release()
+    await _until(lambda: not jobs.in_flight)
+    assert jobs.started == list(range(5)) and jobs.given_back == []
+
+
+async def test_a_full_loop_with_items_claimed_ahead_sends_each_once() -> None:
+    jobs = Jobs(40, concurrency=4, ready=3)
+    jobs.open_all = True
+    stop = asyncio.Event()
+    loop = asyncio.create_task(jobs.run(stop, 3600, 5))
+    await _until(lambda: len(jobs.done) == 39)  # job 0 broke
+    stop.set()
+    await loop
+    assert sorted(jobs.started) == list(range(40)) and jobs.given_back == []
+    assert jobs.most <= 4 and max(jobs.claims) == 7
+
+
+async def test_stopping_gives_back_what_was_claimed_ahead_and_starts_none_of_it() -> None:
+    jobs = Jobs(10, concurrency=2, ready=2)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(jobs.run(stop, 3600, 5))
+    await _until(lambda: jobs.running == 2 and jobs.claimed_ahead == 2)
+    stop.set()
+    jobs.release()  # slots free as the loop stops: nothing claimed ahead takes them
+    await asyncio.wait_for(loop, 2)
+    assert jobs.started == [0, 1] and jobs.given_back == [2, 3] and jobs.claimed_ahead == 0
+    assert jobs.claims == [4]
+
+
+async def test_items_claimed_ahead_that_wait_too_long_are_given_back() -> None:
+    clock = ManualClock(datetime(2026, 4, 16, 10, tzinfo=UTC))
+    jobs = Jobs(10, concurrency=2, ready=2, clock=clock)
+    assert await jobs.run_once() == 4
+    clock.advance(9)
+    assert await jobs.run_once() == 0 and jobs.given_back == []
+    clock.advance(1)
+    assert await jobs.run_once() == 2, "given back, and room to claim again"
+    assert jobs.given_back == [2, 3] and jobs.claims == [4, 2] and jobs.claimed_ahead == 2
+    jobs.release()
+    await _until(lambda: not jobs.in_flight)
+    assert 2 not in jobs.started and 3 not in jobs.started
+
+
+async def test_a_loop_that_claims_ahead_must_be_able_to_give_back() -> None:
+    class Ahead(ClaimLoop[int]):
+        name, work, logger = "ahead", "jobs", logging.getLogger("tests.jobs")
+
+        async def claim(self, limit: int) -> Sequence[int]:
+            return []
+
+        async def handle(self, item: int) -> None:
+            pass
+
+    Ahead(4, 0.5)
+    with pytest.raises(TypeError):
+        Ahead(4, 0.5, ready=1)
