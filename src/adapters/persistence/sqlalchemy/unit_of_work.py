@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from types import TracebackType
-from typing import Self, cast
+from typing import Any, Generic, Self, TypeVar, cast
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -32,6 +33,36 @@ from application.ports.clock import Clock
 from application.ports.token_cipher import TokenCipher
 from application.ports.unit_of_work import UnitOfWork
 
+R = TypeVar("R")
+
+
+class _Repository(Generic[R]):
+    """A repository over the unit's connection, made on first use in each `async with`: a
+    use case touches two or three of the fifteen, and making all of them on every entry
+    was a tenth of a create's CPU. Assigning one (a test's stand-in) keeps it until exit."""
+
+    def __init__(self, make: Callable[[SqlAlchemyUnitOfWork, AsyncConnection], R]) -> None:
+        self.make = make
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, uow: SqlAlchemyUnitOfWork | None, owner: type) -> R:
+        if uow is None:
+            raise AttributeError(self.name)
+        made = uow._made
+        try:
+            found: R = made[self.name]
+        except KeyError:
+            if uow._conn is None:
+                raise RuntimeError("the unit of work is used outside its `async with`") from None
+            found = made[self.name] = self.make(uow, uow._conn)
+        return found
+
+    def __set__(self, uow: SqlAlchemyUnitOfWork, value: R) -> None:
+        uow._made[self.name] = value
+
 
 class SqlAlchemyUnitOfWork(UnitOfWork):
     """One connection per `async with`; whatever is not committed is rolled back.
@@ -56,6 +87,27 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self.statementwise = statementwise
         self._conn: AsyncConnection | None = None
         self._turn: asyncio.Semaphore | None = None
+        self._made: dict[str, Any] = {}
+
+    workspaces = _Repository(lambda _, conn: SqlAlchemyWorkspaceRepository(conn))
+    api_keys = _Repository(lambda _, conn: SqlAlchemyApiKeyRepository(conn))
+    integrations = _Repository(lambda _, conn: SqlAlchemyIntegrationRepository(conn))
+    oauth_states = _Repository(lambda _, conn: SqlAlchemyOAuthStateRepository(conn))
+    credentials = _Repository(
+        lambda uow, conn: SqlAlchemyCredentialRepository(conn, uow.cipher, uow.clock)
+    )
+    busy_times = _Repository(lambda _, conn: SqlAlchemyBusyTimeReader(conn))
+    posts = _Repository(lambda _, conn: SqlAlchemyPostRepository(conn))
+    publish_queue = _Repository(lambda _, conn: SqlAlchemyPublishQueue(conn))
+    idempotency = _Repository(lambda _, conn: SqlAlchemyIdempotencyStore(conn))
+    queues = _Repository(lambda _, conn: SqlAlchemyQueueRepository(conn))
+    media = _Repository(lambda _, conn: SqlAlchemyMediaRepository(conn))
+    outbox = _Repository(lambda _, conn: SqlAlchemyOutbox(conn))
+    webhook_endpoints = _Repository(
+        lambda uow, conn: SqlAlchemyWebhookEndpointRepository(conn, uow.cipher)
+    )
+    webhook_deliveries = _Repository(lambda _, conn: SqlAlchemyDeliveryRepository(conn))
+    delivery_queue = _Repository(lambda uow, conn: SqlAlchemyDeliveryQueue(conn, uow.cipher))
 
     async def _open(self) -> AsyncConnection:
         self._turn = await take_turn(self.engine)
@@ -92,21 +144,7 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         with translate_database_errors(connecting=True):
             conn = await self._open()
         self._conn = conn
-        self.workspaces = SqlAlchemyWorkspaceRepository(conn)
-        self.api_keys = SqlAlchemyApiKeyRepository(conn)
-        self.integrations = SqlAlchemyIntegrationRepository(conn)
-        self.oauth_states = SqlAlchemyOAuthStateRepository(conn)
-        self.credentials = SqlAlchemyCredentialRepository(conn, self.cipher, self.clock)
-        self.busy_times = SqlAlchemyBusyTimeReader(conn)
-        self.posts = SqlAlchemyPostRepository(conn)
-        self.publish_queue = SqlAlchemyPublishQueue(conn)
-        self.idempotency = SqlAlchemyIdempotencyStore(conn)
-        self.queues = SqlAlchemyQueueRepository(conn)
-        self.media = SqlAlchemyMediaRepository(conn)
-        self.outbox = SqlAlchemyOutbox(conn)
-        self.webhook_endpoints = SqlAlchemyWebhookEndpointRepository(conn, self.cipher)
-        self.webhook_deliveries = SqlAlchemyDeliveryRepository(conn)
-        self.delivery_queue = SqlAlchemyDeliveryQueue(conn, self.cipher)
+        self._made = {}
         return self
 
     async def __aexit__(
