@@ -5,13 +5,28 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
+from datetime import timedelta
+from uuid import UUID, uuid4
 
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.persistence.sqlalchemy.engine import loop_writer
-from adapters.persistence.sqlalchemy.loop import LoopConnection
-from tests.contract.builders import a_workspace
-from tests.contract.conftest import SqlBackend
+from adapters.clock import ManualClock
+from adapters.crypto import FernetTokenCipher, generate_key
+from adapters.persistence.sqlalchemy.driver import DriverStatement
+from adapters.persistence.sqlalchemy.engine import create_engine, dispose_loop_writer, loop_writer
+from adapters.persistence.sqlalchemy.integrations import SqlAlchemyIntegrationRepository
+from adapters.persistence.sqlalchemy.loop import LoopConnection, driver_of
+from adapters.persistence.sqlalchemy.posts import SqlAlchemyPostRepository
+from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
+from application.errors import DatabaseUnavailable
+from domain.platform import Platform
+from domain.post import Post, TargetSpec
+from tests.contract.builders import a_workspace, committed_integration, committed_workspace
+from tests.contract.conftest import START, SqlBackend
 
 
 def _database_file(backend: SqlBackend) -> str:
@@ -81,3 +96,114 @@ async def test_while_another_process_writes_a_unit_waits_off_the_loop(
     async with sqlite_backend() as uow:
         assert isinstance(uow._conn, LoopConnection)  # type: ignore[attr-defined]
         assert await uow.workspaces.get(workspace.id) == workspace
+
+
+# A create's statements on the loop run on the driver (driver.py): the same rows as
+# SQLAlchemy's own execution writes and reads, its errors, its statement bound.
+
+
+def _rows(backend: SqlBackend, table: str, where: str, ids: list[str]) -> list[tuple[object, ...]]:
+    db = sqlite3.connect(_database_file(backend))
+    try:
+        marks = ",".join("?" * len(ids))
+        return db.execute(f"SELECT * FROM {table} WHERE {where} IN ({marks})", ids).fetchall()
+    finally:
+        db.close()
+
+
+def _twin_posts(workspace_id: UUID, integrations: list[UUID]) -> tuple[Post, Post]:
+    def one() -> Post:
+        specs = [
+            TargetSpec(tid, i, p)
+            for tid, i, p in zip(
+                sorted(uuid4() for _ in integrations),
+                integrations,
+                [Platform.TWITTER, Platform.BLUESKY],
+                strict=False,
+            )
+        ]
+        return Post.create(
+            id=uuid4(),
+            workspace_id=workspace_id,
+            content="hello",
+            targets=specs,
+            now=START + timedelta(microseconds=123),
+            scheduled_at=START + timedelta(hours=2, microseconds=7),
+            overrides={Platform.BLUESKY: "sky"},
+            tags=("a", "b"),
+        )
+
+    return one(), one()
+
+
+async def test_a_post_on_the_driver_is_stored_as_sqlalchemy_stores_it(
+    sqlite_backend: SqlBackend,
+) -> None:
+    workspace = await committed_workspace(sqlite_backend())
+    twitter = await committed_integration(sqlite_backend(), workspace.id)
+    bluesky = await committed_integration(sqlite_backend(), workspace.id, platform=Platform.BLUESKY)
+    on_driver, on_engine = _twin_posts(workspace.id, [twitter.id, bluesky.id])
+    async with sqlite_backend() as uow:
+        assert driver_of(uow._conn) is not None  # type: ignore[attr-defined]
+        held = await uow.integrations.get_held(workspace.id, [bluesky.id, twitter.id])
+        await uow.posts.add(on_driver)
+        await uow.commit()
+    async with sqlite_backend.engine.begin() as conn:  # SQLAlchemy's own execution
+        assert driver_of(conn) is None
+        assert (
+            await SqlAlchemyIntegrationRepository(conn).get_held(
+                workspace.id, [bluesky.id, twitter.id]
+            )
+            == held
+        )
+        await SqlAlchemyPostRepository(conn).add(on_engine)
+
+    assert held == {twitter.id: twitter, bluesky.id: bluesky}
+    driver_post, engine_post = (
+        _rows(sqlite_backend, "posts", "id", [p.id.hex]) for p in (on_driver, on_engine)
+    )
+    assert len(driver_post) == 1 and driver_post[0][1:] == engine_post[0][1:]
+    driver_targets, engine_targets = (
+        _rows(sqlite_backend, "post_targets", "post_id", [p.id.hex]) for p in (on_driver, on_engine)
+    )
+    assert len(driver_targets) == 2
+    assert [r[2:] for r in driver_targets] == [r[2:] for r in engine_targets]
+    async with sqlite_backend() as uow:
+        assert await uow.posts.get(workspace.id, on_driver.id) == on_driver
+
+
+async def test_a_driver_error_comes_back_as_sqlalchemys(sqlite_backend: SqlBackend) -> None:
+    workspace = await committed_workspace(sqlite_backend())
+    twitter = await committed_integration(sqlite_backend(), workspace.id)
+    orphan, _ = _twin_posts(uuid4(), [twitter.id])  # no such workspace: its foreign key fails
+    with pytest.raises(IntegrityError):
+        async with sqlite_backend() as uow:
+            assert driver_of(uow._conn) is not None  # type: ignore[attr-defined]
+            await uow.posts.add(orphan)
+            await uow.commit()
+    async with sqlite_backend() as uow:
+        assert await uow.posts.get(workspace.id, orphan.id) is None
+
+
+async def test_a_stuck_statement_on_the_driver_fails_as_the_database_unavailable(
+    sqlite_url: str,
+) -> None:
+    engine = create_engine(sqlite_url, statement_timeout_s=0.3)
+    stuck = DriverStatement(
+        text(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+            "WHERE i < 10000000) SELECT count(*) FROM n"
+        )
+    )
+    cipher = FernetTokenCipher([generate_key()])
+    try:
+        started = time.monotonic()
+        with pytest.raises(DatabaseUnavailable):
+            async with SqlAlchemyUnitOfWork(engine, cipher, ManualClock(START)) as uow:
+                driver = driver_of(uow._conn)
+                assert driver is not None
+                stuck.rows(driver, {})
+        assert time.monotonic() - started < 5
+    finally:
+        dispose_loop_writer(engine)
+        await engine.dispose()

@@ -12,6 +12,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.persistence.sqlalchemy import post_mappers as mappers
+from adapters.persistence.sqlalchemy.driver import DriverStatement
+from adapters.persistence.sqlalchemy.loop import driver_of
 from adapters.persistence.sqlalchemy.tables import idempotency_keys
 from application.ports.idempotency import IdempotencyRecord, IdempotencyStore, StoredResponse
 
@@ -34,6 +36,10 @@ _COMPLETE = (
     .values(status_code=bindparam("_status"), response_body=bindparam("_body"))
 )
 _ROW = select(idempotency_keys).where(*_THIS_KEY)
+# SQLite, a unit on the loop: the statements of every keyed request on the driver (driver.py).
+_TAKE_DRIVER = DriverStatement(_TAKE["sqlite"])
+_ATTACH_DRIVER = DriverStatement(_ATTACH)
+_COMPLETE_DRIVER = DriverStatement(_COMPLETE)
 
 
 class SqlAlchemyIdempotencyStore(IdempotencyStore):
@@ -59,8 +65,11 @@ class SqlAlchemyIdempotencyStore(IdempotencyStore):
             "fingerprint": fingerprint,
             "created_at": now,
         }
-        inserted = await self.conn.execute(_TAKE[self.conn.dialect.name], values)
-        if inserted.rowcount == 1:
+        driver = driver_of(self.conn)
+        if driver is not None:
+            if _TAKE_DRIVER.execute(driver, values) == 1:
+                return None
+        elif (await self.conn.execute(_TAKE[self.conn.dialect.name], values)).rowcount == 1:
             return None
         row = await self._row(workspace_id, key)
         if row is None:
@@ -90,22 +99,27 @@ class SqlAlchemyIdempotencyStore(IdempotencyStore):
 
     async def attach(self, workspace_id: UUID, key: str, resource_id: UUID) -> UUID | None:
         this = {"_workspace_id": workspace_id, "_key": key}
-        noted = await self.conn.execute(_ATTACH, this | {"_resource_id": resource_id})
-        if noted.rowcount == 1:
+        driver = driver_of(self.conn)
+        if driver is not None:
+            if _ATTACH_DRIVER.execute(driver, this | {"_resource_id": resource_id}) == 1:
+                return None
+        elif (await self.conn.execute(_ATTACH, this | {"_resource_id": resource_id})).rowcount == 1:
             return None
         earlier = await self.conn.scalar(_RESOURCE, this)
         return earlier if earlier is not None and earlier != resource_id else None
 
     async def complete(self, workspace_id: UUID, key: str, response: StoredResponse) -> None:
-        await self.conn.execute(
-            _COMPLETE,
-            {
-                "_workspace_id": workspace_id,
-                "_key": key,
-                "_status": response.status,
-                "_body": mappers.response_to_bytes(response),
-            },
-        )
+        params = {
+            "_workspace_id": workspace_id,
+            "_key": key,
+            "_status": response.status,
+            "_body": mappers.response_to_bytes(response),
+        }
+        driver = driver_of(self.conn)
+        if driver is not None:
+            _COMPLETE_DRIVER.execute(driver, params)
+        else:
+            await self.conn.execute(_COMPLETE, params)
 
     async def release(self, workspace_id: UUID, key: str) -> None:
         await self.conn.execute(

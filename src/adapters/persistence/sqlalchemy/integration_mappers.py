@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -31,7 +32,7 @@ def integration_to_row(integration: Integration) -> dict[str, Any]:
     }
 
 
-def integration_from_row(row: RowMapping) -> Integration:
+def integration_from_row(row: RowMapping | Mapping[str, Any]) -> Integration:
     reason = row["status_reason"]
     return Integration(
         id=row["id"],

@@ -11,10 +11,24 @@ from typing import Any
 
 from sqlalchemy import Connection, Dialect
 
+from adapters.persistence.sqlalchemy.driver import Driver
+
 
 class LoopConnection:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._driver: Driver | None = None
+
+    @property
+    def driver(self) -> Driver:
+        """The `sqlite3` connection underneath, for the statements that run on it directly
+        (`driver.DriverStatement`), in this connection's transaction."""
+        if self._driver is None:
+            driver = self._conn.connection.driver_connection
+            if driver is None:
+                raise RuntimeError("the connection is closed")
+            self._driver = Driver(driver, self._conn.info)
+        return self._driver
 
     @property
     def dialect(self) -> Dialect:
@@ -42,3 +56,8 @@ class LoopConnection:
 
     async def close(self) -> None:
         self._conn.close()
+
+
+def driver_of(conn: object) -> Driver | None:
+    """The driver of a connection on the loop; None for any other connection."""
+    return conn.driver if isinstance(conn, LoopConnection) else None

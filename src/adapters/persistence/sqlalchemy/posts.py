@@ -30,7 +30,9 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.persistence.sqlalchemy import post_mappers as mappers
+from adapters.persistence.sqlalchemy.driver import DriverStatement
 from adapters.persistence.sqlalchemy.locks import lock_rows
+from adapters.persistence.sqlalchemy.loop import driver_of
 from adapters.persistence.sqlalchemy.tables import post_targets, posts
 from application.ports.posts import PartProgress, PostFilter, PostRepository
 from domain.post import Post, PostStatus
@@ -56,6 +58,8 @@ _SAVE_POSTS, _SAVE_TARGETS = _save_statement(posts), _save_statement(post_target
 # Values as parameters, not `.values(row)`: a statement built per call cost more to build
 # and to find in the compiled cache than the insert itself.
 _ADD_POST, _ADD_TARGETS = insert(posts), insert(post_targets)
+# SQLite, a unit on the loop: the same two statements on the driver (driver.py).
+_ADD_POST_DRIVER, _ADD_TARGETS_DRIVER = DriverStatement(_ADD_POST), DriverStatement(_ADD_TARGETS)
 
 
 @functools.cache
@@ -148,7 +152,13 @@ def _any_target(*conditions: ColumnElement[bool]) -> ColumnElement[bool]:
     in the status (of the database, or of the workspace): that costs the number of such
     targets, where walking the posts stops at the page's end (docs/decisions.md)."""
     same_post = (_T.c.post_id == posts.c.id, _T.c.workspace_id == posts.c.workspace_id)
-    return select(literal_column("1")).select_from(_T).where(*same_post, *conditions).offset(0).exists()
+    return (
+        select(literal_column("1"))
+        .select_from(_T)
+        .where(*same_post, *conditions)
+        .offset(0)
+        .exists()
+    )
 
 
 def status_condition(status: PostStatus) -> ColumnElement[bool]:
@@ -177,6 +187,11 @@ class SqlAlchemyPostRepository(PostRepository):
     async def add(self, post: Post) -> None:
         row = mappers.post_to_row(post)
         targets = [mappers.target_to_row(post, t) for t in post.targets]
+        driver = driver_of(self.conn)
+        if driver is not None:
+            _ADD_POST_DRIVER.execute(driver, row)
+            _ADD_TARGETS_DRIVER.execute_many(driver, targets)
+            return
         if len(targets) == 1 and self.conn.dialect.name == "postgresql":
             statement = _add_in_one(tuple(row), tuple(targets[0]))
             params = {f"p_{k}": v for k, v in row.items()}
