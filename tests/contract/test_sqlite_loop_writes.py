@@ -207,3 +207,34 @@ async def test_a_stuck_statement_on_the_driver_fails_as_the_database_unavailable
     finally:
         dispose_loop_writer(engine)
         await engine.dispose()
+
+
+async def test_a_unit_on_the_loop_is_one_transaction_across_driver_and_sqlalchemy(
+    sqlite_backend: SqlBackend,
+) -> None:
+    """The driver's statements and SQLAlchemy's share the unit's transaction: uncommitted,
+    both are rolled back; committed, both land; a statement after a commit begins anew."""
+    workspace = await committed_workspace(sqlite_backend())
+    twitter = await committed_integration(sqlite_backend(), workspace.id)
+    first, second = _twin_posts(workspace.id, [twitter.id])
+    other, late = a_workspace(), a_workspace()
+
+    async with sqlite_backend() as uow:
+        assert isinstance(uow._conn, LoopConnection)  # type: ignore[attr-defined]
+        await uow.workspaces.add(other)  # SQLAlchemy's execution
+        await uow.posts.add(first)  # the driver's
+    async with sqlite_backend() as uow:
+        assert await uow.workspaces.get(other.id) is None
+        assert await uow.posts.get(workspace.id, first.id) is None
+
+    async with sqlite_backend() as uow:
+        await uow.posts.add(first)
+        await uow.workspaces.add(other)
+        await uow.commit()
+        await uow.posts.add(second)  # after the commit: a new transaction, left uncommitted
+        await uow.workspaces.add(late)
+    async with sqlite_backend.from_another_process() as uow:
+        assert await uow.workspaces.get(other.id) == other
+        assert await uow.posts.get(workspace.id, first.id) == first
+        assert await uow.workspaces.get(late.id) is None
+        assert await uow.posts.get(workspace.id, second.id) is None

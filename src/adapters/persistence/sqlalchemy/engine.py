@@ -15,6 +15,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
+from adapters.persistence.sqlalchemy.driver import Driver
 from adapters.persistence.sqlalchemy.sqlite import bound_statements, own_database_file
 
 CONNECT_TIMEOUT_S = 10
@@ -187,9 +188,41 @@ def loop_writer(engine: AsyncEngine) -> Engine | None:
     return _LOOP_WRITERS.get(engine.sync_engine)
 
 
+_LOOP_DRIVERS: weakref.WeakKeyDictionary[Engine, Driver] = weakref.WeakKeyDictionary()
+
+
+def loop_writer_driver(engine: AsyncEngine) -> tuple[Engine, Driver] | None:
+    """The loop's writer (`loop_writer`) and its one `sqlite3` connection, which a unit on
+    the loop begins, commits and runs its hottest statements on (`loop.LoopWriteConnection`).
+    Taken out of the writer's one-connection pool once and handed straight back: the pool
+    keeps it open, and any later checkout is the same connection."""
+    writer = _LOOP_WRITERS.get(engine.sync_engine)
+    if writer is None:
+        return None
+    driver = _LOOP_DRIVERS.get(writer)
+    if driver is None or driver.connection is not _pooled_connection(writer):
+        raw = writer.raw_connection()
+        try:
+            connection = raw.driver_connection
+            if connection is None:
+                raise RuntimeError("the loop's writer has no connection")
+            driver = _LOOP_DRIVERS[writer] = Driver(connection, raw.info)
+        finally:
+            raw.close()
+    return writer, driver
+
+
+def _pooled_connection(writer: Engine) -> Any:
+    """The `sqlite3` connection the writer's `StaticPool` holds now (None before the first
+    checkout)."""
+    record = writer.pool.__dict__.get("connection")  # StaticPool's memoized record
+    return getattr(record, "driver_connection", None)
+
+
 def dispose_loop_writer(engine: AsyncEngine) -> None:
     writer = _LOOP_WRITERS.pop(engine.sync_engine, None)
     if writer is not None:
+        _LOOP_DRIVERS.pop(writer, None)
         writer.dispose()
 
 
@@ -202,14 +235,15 @@ def _loop_writer(url: str, statement_timeout_s: float) -> Engine | None:
         poolclass=StaticPool,
         connect_args={"check_same_thread": False, "timeout": 0},
     )
-    _configure_sqlite(writer)
+    # No BEGIN of SQLAlchemy's: the unit on the loop begins on the driver (loop.py).
+    _configure_sqlite(writer, begin_immediate=False)
     bound_statements(
         writer, statement_timeout_s=statement_timeout_s, lock_timeout_s=0, is_async=False
     )
     return writer
 
 
-def _configure_sqlite(sync_engine: Engine) -> None:
+def _configure_sqlite(sync_engine: Engine, *, begin_immediate: bool = True) -> None:
 
     @event.listens_for(sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -219,6 +253,9 @@ def _configure_sqlite(sync_engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+    if not begin_immediate:
+        return
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Any) -> None:

@@ -128,9 +128,7 @@ class SqlAlchemyPostRevisions(SqlAlchemyIntegrationRevisions, PostRevisions):
     move on at every write to its posts and targets (migration 0011); read the same ways."""
 
     _SQLITE = "SELECT coalesce(sum(rev), 0) FROM post_revisions WHERE workspace_id = ?"
-    _POSTGRES = (
-        "SELECT coalesce(sum(rev), 0)::bigint FROM post_revisions WHERE workspace_id = $1"
-    )
+    _POSTGRES = "SELECT coalesce(sum(rev), 0)::bigint FROM post_revisions WHERE workspace_id = $1"
     _ANY = select(func.coalesce(func.sum(post_revisions.c.rev), 0)).where(
         post_revisions.c.workspace_id == bindparam("workspace_id")
     )

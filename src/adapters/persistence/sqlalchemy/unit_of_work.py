@@ -1,21 +1,21 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, cast
 
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from adapters.persistence.sqlalchemy.api_keys import SqlAlchemyApiKeyRepository
 from adapters.persistence.sqlalchemy.busy_times import SqlAlchemyBusyTimeReader
 from adapters.persistence.sqlalchemy.credentials import SqlAlchemyCredentialRepository
-from adapters.persistence.sqlalchemy.engine import loop_writer, take_turn
+from adapters.persistence.sqlalchemy.engine import loop_writer_driver, take_turn
 from adapters.persistence.sqlalchemy.errors import as_unavailable, translate_database_errors
 from adapters.persistence.sqlalchemy.idempotency import SqlAlchemyIdempotencyStore
 from adapters.persistence.sqlalchemy.integrations import SqlAlchemyIntegrationRepository
-from adapters.persistence.sqlalchemy.loop import LoopConnection
+from adapters.persistence.sqlalchemy.loop import LoopWriteConnection
 from adapters.persistence.sqlalchemy.media import SqlAlchemyMediaRepository
 from adapters.persistence.sqlalchemy.oauth_states import SqlAlchemyOAuthStateRepository
 from adapters.persistence.sqlalchemy.outbox import SqlAlchemyOutbox
@@ -188,19 +188,12 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
 def _begin_on_loop(engine: AsyncEngine) -> AsyncConnection | None:
     """A transaction begun on the loop's writer, or None: no such writer, or another
     process holds the write lock (its busy timeout is zero: "database is locked")."""
-    writer = loop_writer(engine)
-    if writer is None:
+    found = loop_writer_driver(engine)
+    if found is None:
         return None
+    writer, driver = found
     try:
-        conn = writer.connect()
-    except OperationalError:
+        driver.connection.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError:
         return None
-    try:
-        conn.begin()
-    except OperationalError:
-        conn.close()
-        return None
-    except BaseException:
-        conn.close()
-        raise
-    return cast(AsyncConnection, LoopConnection(conn))
+    return cast(AsyncConnection, LoopWriteConnection(writer, driver))
