@@ -84,6 +84,23 @@ def blocking_window(now: datetime, queue: Queue | None) -> tuple[datetime, datet
     return now + LEAD - queue.gap, now + queue.horizon + queue.gap
 
 
+def still_first(found_at: datetime, slot: datetime, now: datetime) -> bool:
+    """Whether `slot`, the first free slot at `found_at` (either rule), is the first at `now`
+    too, as long as nothing it was found from (the busy times, the queue) has changed.
+
+    The candidates are a fixed set of moments (the tops of the hour, or the queue's times
+    resolved in its zone) cut to the window [now + LEAD, now + horizon], and whether one
+    is free depends on the busy times alone. At `found_at` every candidate before `slot`
+    was taken. For `now` from `found_at` to `slot - LEAD` the window's start moves up but
+    not past `slot`, so the candidates before `slot` are some of those that were taken,
+    and its end moves later, so `slot` is still in: the first free one is still `slot`.
+    A clock that went back, or moved past `slot - LEAD`, needs the search again."""
+    if found_at.tzinfo is not UTC or now.tzinfo is not UTC:
+        # Two times in one `ZoneInfo` zone would compare by their wall clocks.
+        found_at, now = found_at.astimezone(UTC), now.astimezone(UTC)
+    return found_at <= now <= slot - LEAD
+
+
 def sweep(
     moments: Sequence[datetime], busy: Iterable[datetime], gap: timedelta
 ) -> Iterator[datetime]:

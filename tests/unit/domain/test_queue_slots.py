@@ -12,7 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.queue import DAYS, Queue, SlotRule
-from domain.queue_slots import candidates, common_slot, default_candidates, free_slots
+from domain.queue_slots import (
+    candidates,
+    common_slot,
+    default_candidates,
+    free_slots,
+    still_first,
+)
+from domain.slots import DEFAULT_LEAD as LEAD
 from domain.slots import find_next_slot
 from tests.unit.domain.queue_reference import reference_candidates, reference_free
 
@@ -161,6 +168,47 @@ def test_without_a_queue_the_default_rule_stands(situation: Situation) -> None:
     now = now.astimezone(UTC)  # as the clock gives it
     assert next(free_slots(now, None, busy), None) == find_next_slot(now, busy)
     assert default_candidates(now)[0] == find_next_slot(now, [])
+
+
+@settings(max_examples=200, deadline=None)
+@given(situations(), st.booleans(), st.data())
+def test_a_first_slot_that_still_holds_is_what_a_new_search_finds(
+    situation: Situation, with_queue: bool, data: st.DataObject
+) -> None:
+    """Found at `now`, then the clock moves: on by a share of the time up to the slot,
+    to within a microsecond of the slot's last minute, or back. Whenever `still_first`
+    says the slot holds, a search at the new time finds exactly it."""
+    now, queue, busy = situation
+    now = now.astimezone(UTC)  # as the clock gives it
+    rule = queue if with_queue else None
+    found = next(free_slots(now, rule, busy), None)
+    if found is None:
+        return
+    later = data.draw(
+        st.one_of(
+            st.floats(0, 1).map(lambda share: now + (found - LEAD - now) * share),
+            st.sampled_from([-1, 0, 1, 60_000_000]).map(
+                lambda micro: found - LEAD + timedelta(microseconds=micro)
+            ),
+            st.floats(1e-6, 2 * 3600).map(lambda back: now - timedelta(seconds=back)),
+        )
+    )
+    if still_first(now, found, later):
+        assert next(free_slots(later, rule, busy), None) == found
+        if rule is None:
+            assert find_next_slot(later, busy) == found
+    else:
+        assert later < now or later > found - LEAD
+
+
+def test_a_first_slot_holds_until_a_minute_before_it_and_not_for_a_clock_gone_back() -> None:
+    now, slot = utc("2026-04-17 08:10"), utc("2026-04-17 11:00")
+    assert still_first(now, slot, now)
+    assert still_first(now, slot, utc("2026-04-17 10:59"))
+    assert not still_first(now, slot, utc("2026-04-17 10:59:00.000001"))
+    assert not still_first(now, slot, now - timedelta(microseconds=1))
+    zoned = now.astimezone(ZoneInfo("America/New_York"))
+    assert still_first(zoned, slot, now) and still_first(now, slot, zoned)
 
 
 # Examples ---------------------------------------------------------------------------------
