@@ -33,7 +33,11 @@ class FindNextSlot:
         self.clock = clock
 
     async def execute(self, workspace_id: UUID, integration_id: UUID) -> Slot:
-        now = self.clock.now()
+        return await self.at(self.clock.now(), workspace_id, integration_id)
+
+    async def at(self, now: datetime, workspace_id: UUID, integration_id: UUID) -> Slot:
+        """The next slot as of `now`, for a caller that keeps the answer with the moment it
+        was found for (`domain.queue_slots.still_first`)."""
         async with self.reads() as reads:
             integration = await reads.integration(workspace_id, integration_id)
             if integration is None:

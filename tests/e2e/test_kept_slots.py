@@ -1,6 +1,7 @@
 """Next-slot keeps what it computes from (the integration, its queue, its busy times) while
-the integration's slot revision holds: the answer follows the clock, and every write that
-was acknowledged shows in the next answer, whoever wrote it."""
+the integration's slot revision holds, and its answer while a search would find the same
+slot: the answer follows the clock, and every write that was acknowledged shows in the
+next answer, whoever wrote it."""
 
 from __future__ import annotations
 
@@ -102,6 +103,23 @@ async def test_the_answer_follows_the_clock_past_what_was_read_ahead(api: Api) -
         assert (await _slot(api, auth, one)).endswith(expected + ":00Z")
     api.clock.set(api.clock.now().replace(day=24, hour=10, minute=30))
     assert await _slot(api, auth, one) == "2026-04-24T16:00:00Z"
+
+
+async def test_a_kept_answer_lasts_until_a_minute_before_its_slot_and_no_longer(
+    api: Api,
+) -> None:
+    """Found at 10:30:15, 11:00 stays the answer up to 10:59:00, when a search finds it
+    too; a microsecond later it is too close and 12:00 is found. A clock set back to
+    09:30 finds 10:00."""
+    ws = await api.workspace()
+    auth, one = api.auth(ws), ws.integrations[0].id
+    assert await _slot(api, auth, one) == "2026-04-17T11:00:00Z"
+    api.clock.set(api.clock.now().replace(minute=59, second=0))
+    assert await _slot(api, auth, one) == "2026-04-17T11:00:00Z"
+    api.clock.advance(timedelta(microseconds=1))
+    assert await _slot(api, auth, one) == "2026-04-17T12:00:00Z"
+    api.clock.set(api.clock.now().replace(hour=9, minute=30))
+    assert await _slot(api, auth, one) == "2026-04-17T10:00:00Z"
 
 
 async def test_each_workspace_sees_only_its_own(api: Api) -> None:

@@ -18,6 +18,7 @@ from application.find_next_slot import FindNextSlot
 from application.get_integration import GetIntegration
 from application.integration_slots import SlotReadsThrough
 from application.list_integrations import ListIntegrations
+from application.ports.clock import Clock
 from application.ports.revisions import IntegrationRevisions, SlotRevisions
 from application.ports.slot_reads import SlotReadsFactory
 from application.ports.unit_of_work import ReadOnlyUnitOfWorkFactory
@@ -25,6 +26,7 @@ from application.refresh_credentials import RefreshCredentials, RefreshPolicy
 from application.simulate_twitter_authorize import SimulateTwitterAuthorize
 from application.start_connect import ConnectConfig, StartConnect
 from entrypoints.http.rendered import RenderedAnswers
+from entrypoints.http.rendered_slots import ANSWER_BYTES, RenderedSlots
 from entrypoints.settings import Settings
 
 
@@ -65,6 +67,18 @@ class IntegrationProvider(Provider):
     ) -> RenderedAnswers:
         """List and get answers kept as bytes while the workspace's revision holds."""
         return RenderedAnswers(settings.read_cache_bytes, revisions)
+
+    @provide(scope=Scope.APP)
+    def rendered_slots(
+        self,
+        settings: Settings,
+        use_case: FindNextSlot,
+        revisions: SlotRevisions,
+        clock: Clock,
+    ) -> RenderedSlots:
+        """Next-slot answers kept while their slot revision holds and a search now would
+        find the same slot (bounded by `READ_CACHE_MB`, about 512 bytes an answer)."""
+        return RenderedSlots(use_case, revisions, clock, settings.read_cache_bytes // ANSWER_BYTES)
 
     @provide(scope=Scope.APP)
     def slot_reads(

@@ -11,7 +11,6 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 
 from application.disconnect_integration import DisconnectIntegration
 from application.errors import NotFound
-from application.find_next_slot import FindNextSlot
 from application.get_integration import GetIntegration
 from application.list_integrations import ListIntegrations, ListIntegrationsQuery
 from application.start_connect import StartConnect
@@ -22,6 +21,7 @@ from entrypoints.http.inject import inject, inject_app
 from entrypoints.http.openapi import API_KEY, answers, errors
 from entrypoints.http.params import parse_cursor, parse_id
 from entrypoints.http.rendered import JsonAnswer, RenderedAnswers
+from entrypoints.http.rendered_slots import RenderedSlots
 from entrypoints.http.schemas import (
     CredentialsConnect,
     Integration,
@@ -30,7 +30,6 @@ from entrypoints.http.schemas import (
     Slot,
     connect_out,
     integration_out,
-    slot_out,
 )
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size, 1-200.")]
@@ -120,13 +119,14 @@ class IntegrationController(Controller):
     async def next_slot(
         self,
         request: Request[Any, Any, Any],
-        use_case: FromDishka[FindNextSlot],
+        kept: FromDishka[RenderedSlots],
         integration_id: FromPath[str],
     ) -> JsonAnswer:
-        """Computed at every request (it follows the clock), from inputs kept while the
-        integration's slot revision holds (see `adapters/decorators/kept_slot_reads.py`)."""
-        slot = await use_case.execute(caller(request).workspace_id, parse_id(integration_id))
-        return JsonAnswer(msgspec.json.encode(slot_out(slot)))
+        """It follows the clock: answers are kept only while a search now would find the
+        same slot (see `rendered_slots.py`), found from inputs kept while the integration's
+        slot revision holds (see `adapters/decorators/kept_slot_reads.py`)."""
+        wanted = parse_id(integration_id)
+        return JsonAnswer(await kept.answer(caller(request).workspace_id, wanted))
 
     @get(
         "/{platform:str}/connect",
