@@ -94,10 +94,15 @@ class SqlAlchemySlotRevisions(SlotRevisions):
         self._coalesced = CoalescedReads(self._on_postgres)
 
     async def of_integration(self, integration_id: UUID) -> int:
+        sqlite = self._sqlite
+        if sqlite is not None:
+            # Every next-slot request comes here first: no context manager around the
+            # driver's call, which had nothing to translate (a `sqlite3` error is neither
+            # SQLAlchemy's nor an `OSError`, and passes as it is either way).
+            return int(sqlite.execute(_SLOTS_SQLITE, (integration_id.hex,)).fetchone()[0])
         with translate_database_errors():
             if self.reads.on_loop is not None:
-                if self._sqlite is None:
-                    self._sqlite = self.reads.loop_driver_connection()
+                self._sqlite = self.reads.loop_driver_connection()
                 row = self._sqlite.execute(_SLOTS_SQLITE, (integration_id.hex,)).fetchone()
                 return int(row[0])
             if self._postgres:
