@@ -96,6 +96,34 @@ async def test_outcomes_that_arrive_during_a_write_go_together_in_the_next() -> 
     assert await _statuses(world) == [TargetStatus.PUBLISHED] * 5
 
 
+async def test_outcomes_answered_a_loop_turn_apart_share_one_transaction() -> None:
+    """The writer lets the loop turn before it takes a group: answers already in join it."""
+    world, claimed = await claimed_posts(3, AT)
+    factory = Counted(world.store)
+    recorder = BatchingOutcomeRecorder(RecordOutcomes(factory, world.clock))
+    recording = []
+    for n, c in enumerate(claimed):
+        recording.append(asyncio.create_task(recorder.record(c, published(n))))
+        await asyncio.sleep(0)
+    await asyncio.gather(*recording)
+    assert factory.commits == 1
+    assert await _statuses(world) == [TargetStatus.PUBLISHED] * 3
+
+
+async def test_a_part_waiting_is_written_without_waiting_for_others() -> None:
+    _, claimed = await claimed_posts(2, AT)
+    inner = Gated()
+    inner.gate.set()
+    recorder = BatchingOutcomeRecorder(inner)
+    part = PartPublished(0, "1", "https://x.test/1", None, LEASE)
+    recording = []
+    for c in claimed:
+        recording.append(asyncio.create_task(recorder.record(c, part)))
+        await asyncio.sleep(0)
+    await asyncio.gather(*recording)
+    assert inner.batches == [["PartPublished"], ["PartPublished"]]
+
+
 async def test_a_failed_batch_is_retried_one_by_one() -> None:
     world, claimed = await claimed_posts(3, AT)
     factory = Counted(world.store, poisoned={claimed[1].post_id})
