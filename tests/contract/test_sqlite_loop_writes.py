@@ -17,7 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from adapters.clock import ManualClock
 from adapters.crypto import FernetTokenCipher, generate_key
 from adapters.persistence.sqlalchemy.driver import DriverStatement
-from adapters.persistence.sqlalchemy.engine import create_engine, dispose_loop_writer, loop_writer
+from adapters.persistence.sqlalchemy.engine import (
+    create_engine,
+    dispose_loop_writer,
+    loop_write_group,
+    loop_writer,
+)
 from adapters.persistence.sqlalchemy.integrations import SqlAlchemyIntegrationRepository
 from adapters.persistence.sqlalchemy.loop import LoopConnection, driver_of
 from adapters.persistence.sqlalchemy.posts import SqlAlchemyPostRepository
@@ -25,6 +30,7 @@ from adapters.persistence.sqlalchemy.unit_of_work import SqlAlchemyUnitOfWork
 from application.errors import DatabaseUnavailable
 from domain.platform import Platform
 from domain.post import Post, TargetSpec
+from domain.workspace import Workspace
 from tests.contract.builders import a_workspace, committed_integration, committed_workspace
 from tests.contract.conftest import START, SqlBackend
 
@@ -238,3 +244,94 @@ async def test_a_unit_on_the_loop_is_one_transaction_across_driver_and_sqlalchem
         assert await uow.posts.get(workspace.id, first.id) == first
         assert await uow.workspaces.get(late.id) is None
         assert await uow.posts.get(workspace.id, second.id) is None
+
+
+# Group commit (loop.WriteGroup): concurrent units on the loop share one COMMIT.
+
+
+def _traced(backend: SqlBackend) -> list[str]:
+    """Every statement the loop's writer runs from now on."""
+    found = loop_write_group(backend.engine)
+    assert found is not None
+    statements: list[str] = []
+    found[1].driver.connection.set_trace_callback(statements.append)
+    return statements
+
+
+async def test_concurrent_units_share_one_commit_and_none_returns_before_it(
+    sqlite_backend: SqlBackend,
+) -> None:
+    await committed_workspace(sqlite_backend())  # the writer has connected
+    statements = _traced(sqlite_backend)
+    seen_after_commit: list[bool] = []
+
+    async def create() -> None:
+        workspace = a_workspace()
+        async with sqlite_backend() as uow:
+            await uow.workspaces.add(workspace)
+            await uow.commit()
+            # Read-your-writes: once commit() returns, every other connection sees it.
+            other = sqlite3.connect(_database_file(sqlite_backend))
+            try:
+                found = other.execute(
+                    "SELECT count(*) FROM workspaces WHERE id = ?", [workspace.id.hex]
+                ).fetchone()
+            finally:
+                other.close()
+            seen_after_commit.append(found == (1,))
+
+    await asyncio.gather(*(create() for _ in range(5)))
+
+    assert seen_after_commit == [True] * 5
+    assert statements.count("COMMIT") == 1
+    assert statements.count("BEGIN IMMEDIATE") == 1
+
+
+async def test_a_failing_unit_in_a_group_rolls_back_alone(sqlite_backend: SqlBackend) -> None:
+    await committed_workspace(sqlite_backend())
+    statements = _traced(sqlite_backend)
+    first, failing, last = a_workspace(), a_workspace(), a_workspace()
+
+    async def create(workspace: Workspace, fail: bool) -> None:
+        async with sqlite_backend() as uow:
+            await uow.workspaces.add(workspace)
+            if fail:
+                raise RuntimeError("the use case failed")
+            await uow.commit()
+
+    results = await asyncio.gather(
+        create(first, False), create(failing, True), create(last, False), return_exceptions=True
+    )
+
+    assert [type(r) for r in results] == [type(None), RuntimeError, type(None)]
+    assert statements.count("COMMIT") == 1
+    async with sqlite_backend.from_another_process() as uow:
+        assert await uow.workspaces.get(first.id) == first
+        assert await uow.workspaces.get(last.id) == last
+        assert await uow.workspaces.get(failing.id) is None
+
+
+async def test_a_sqlalchemy_connection_leaving_a_group_leaves_the_others_writes(
+    sqlite_backend: SqlBackend,
+) -> None:
+    """A unit that used SQLAlchemy's connection and left without committing (its
+    connection back in the pool) ends nothing but its own savepoint."""
+    workspace = await committed_workspace(sqlite_backend())
+    twitter = await committed_integration(sqlite_backend(), workspace.id)
+    post, _ = _twin_posts(workspace.id, [twitter.id])
+    abandoned = a_workspace()
+
+    async def on_driver() -> None:
+        async with sqlite_backend() as uow:
+            await uow.posts.add(post)
+            await uow.commit()
+
+    async def on_sqlalchemy() -> None:
+        async with sqlite_backend() as uow:
+            await uow.workspaces.add(abandoned)
+
+    await asyncio.gather(on_driver(), on_sqlalchemy())
+
+    async with sqlite_backend.from_another_process() as uow:
+        assert await uow.posts.get(workspace.id, post.id) == post
+        assert await uow.workspaces.get(abandoned.id) is None

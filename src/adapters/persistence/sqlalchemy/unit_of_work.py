@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, cast
@@ -11,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from adapters.persistence.sqlalchemy.api_keys import SqlAlchemyApiKeyRepository
 from adapters.persistence.sqlalchemy.busy_times import SqlAlchemyBusyTimeReader
 from adapters.persistence.sqlalchemy.credentials import SqlAlchemyCredentialRepository
-from adapters.persistence.sqlalchemy.engine import loop_writer_driver, take_turn
+from adapters.persistence.sqlalchemy.engine import loop_write_group, take_turn
 from adapters.persistence.sqlalchemy.errors import as_unavailable, translate_database_errors
 from adapters.persistence.sqlalchemy.idempotency import SqlAlchemyIdempotencyStore
 from adapters.persistence.sqlalchemy.integrations import SqlAlchemyIntegrationRepository
@@ -175,9 +174,25 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
     async def commit(self) -> None:
         # The connection's current transaction, not the one begun on entry: after a commit
         # or rollback the next statement begins anew, and its writes must commit too.
-        if self._conn is not None and self._conn.in_transaction():
+        conn = self._conn
+        if isinstance(conn, LoopWriteConnection):
+            await self._commit_in_group(conn)
+        elif conn is not None and conn.in_transaction():
             with translate_database_errors():
-                await self._conn.commit()
+                await conn.commit()
+
+    async def _commit_in_group(self, conn: LoopWriteConnection) -> None:
+        """The unit's writes join its group's COMMIT (`loop.WriteGroup`), which it waits
+        for with its turn given back, so that the units behind it join the same COMMIT;
+        it takes a turn again for whatever it does next."""
+        with translate_database_errors():
+            committed = conn.release()
+        if committed is None:
+            return
+        self._end_turn()
+        with translate_database_errors():
+            await committed
+        self._turn = await take_turn(self.engine)
 
     async def rollback(self) -> None:
         if self._conn is not None and self._conn.in_transaction():
@@ -186,14 +201,13 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
 
 
 def _begin_on_loop(engine: AsyncEngine) -> AsyncConnection | None:
-    """A transaction begun on the loop's writer, or None: no such writer, or another
-    process holds the write lock (its busy timeout is zero: "database is locked")."""
-    found = loop_writer_driver(engine)
+    """The unit's savepoint in the loop writer's group transaction (`loop.WriteGroup`), or
+    None: no such writer, or another process holds the write lock (its busy timeout is
+    zero: "database is locked")."""
+    found = loop_write_group(engine)
     if found is None:
         return None
-    writer, driver = found
-    try:
-        driver.connection.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError:
+    writer, group = found
+    if not group.enter():
         return None
-    return cast(AsyncConnection, LoopWriteConnection(writer, driver))
+    return cast(AsyncConnection, LoopWriteConnection(writer, group))
