@@ -24,6 +24,8 @@ and the next one starts the moment a slot frees, rather than a claim's round tri
 the share that wakes a claim then counts them as room too. Items claimed ahead are never
 left to expire: those that waited `ready_for` without a slot, and all of them once `stop`
 is set (none starts after that), are given back (`give_back`, which undoes their claim).
+After items went stale none is claimed ahead until a slot frees: with every slot stuck on
+a hung platform, the same items would otherwise be claimed and given back over and over.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class ClaimLoop(ABC, Generic[Item]):
         self._waiting: deque[tuple[datetime, Item]] = deque()  # claimed ahead, when
         self._stop: asyncio.Event | None = None
         self._took_all = False  # the last claim took as many as it asked for
+        self._stalled = False  # items went stale: none claimed ahead until a slot frees
         self._wake_room: int | None = None  # a wait ends once there is this much room
         self._room_made = asyncio.Event()
 
@@ -152,6 +155,7 @@ class ClaimLoop(ABC, Generic[Item]):
         task = asyncio.current_task()
         if task is not None and task in self._holding:
             self._holding.discard(task)
+            self._stalled = False
             self._start_waiting()
             self._note_room()
 
@@ -176,8 +180,10 @@ class ClaimLoop(ABC, Generic[Item]):
         )
 
     def _room(self) -> int:
-        """How many the next claim may take: the free slots, and what may wait for one."""
-        return self._free() + self.ready - len(self._waiting)
+        """How many the next claim may take: the free slots, and what may wait for one
+        (nothing, after items went stale, until a slot frees)."""
+        ahead = 0 if self._stalled else self.ready - len(self._waiting)
+        return self._free() + ahead
 
     def _start_waiting(self) -> None:
         """Starts claimed items while there are free slots; once stopped, none that can be
@@ -194,6 +200,7 @@ class ClaimLoop(ABC, Generic[Item]):
     def _finished(self, task: asyncio.Task[None]) -> None:
         self.in_flight.discard(task)
         self._holding.discard(task)
+        self._stalled = False
         self._start_waiting()
         self._note_room()
 
@@ -213,6 +220,8 @@ class ClaimLoop(ABC, Generic[Item]):
         stale = 0
         while stale < len(self._waiting) and self._waiting[stale][0] <= oldest:
             stale += 1
+        if stale:
+            self._stalled = True  # the slots are stuck: claiming ahead again would churn
         await self._give_back(stale, "waited too long for a slot")
 
     async def _give_back(self, count: int, why: str) -> None:

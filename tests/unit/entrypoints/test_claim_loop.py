@@ -264,11 +264,16 @@ async def test_items_claimed_ahead_that_wait_too_long_are_given_back() -> None:
     clock = ManualClock(datetime(2026, 4, 16, 10, tzinfo=UTC))
     jobs = Jobs(10, concurrency=2, ready=2, clock=clock)
     assert await jobs.run_once() == 4
+    await _until(lambda: jobs.running == 2)
     clock.advance(9)
     assert await jobs.run_once() == 0 and jobs.given_back == []
     clock.advance(1)
-    assert await jobs.run_once() == 2, "given back, and room to claim again"
-    assert jobs.given_back == [2, 3] and jobs.claims == [4, 2] and jobs.claimed_ahead == 2
+    assert await jobs.run_once() == 0, "given back, and none claimed ahead while stuck"
+    assert jobs.given_back == [2, 3] and jobs.claims == [4] and jobs.claimed_ahead == 0
+    jobs.gates[1].set()
+    await _until(lambda: len(jobs.in_flight) == 1)
+    assert await jobs.run_once() == 3, "a slot freed: its item and two ahead"
+    assert jobs.claims == [4, 3] and jobs.claimed_ahead == 2
     jobs.release()
     await _until(lambda: not jobs.in_flight)
     assert 2 not in jobs.started and 3 not in jobs.started
