@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from adapters.clock import ManualClock
+from application.release_claims import ReleaseClaims
 from application.webhooks.claim_deliveries import ClaimDeliveries
 from application.webhooks.deliver_webhook import DeliverWebhook
 from entrypoints import claim_loop
@@ -97,12 +98,18 @@ def test_both_workers_run_the_one_loop() -> None:
         assert method not in vars(Publisher) and method not in vars(Deliverer)
 
 
-def test_the_deliverer_claims_again_at_a_quarter_done_the_publisher_at_an_eighth() -> None:
+def test_the_deliverer_claims_again_at_a_quarter_done_the_publisher_at_half() -> None:
+    """The publisher claims three quarters of its slots ahead (given a way to give them
+    back), so a claim at half keeps every slot busy; the deliverer claims none ahead."""
     claim, deliver = object.__new__(ClaimDeliveries), object.__new__(DeliverWebhook)
     deliverer = Deliverer(claim, deliver, 128)
     assert (deliverer.wake_at(128), deliverer.wake_at(8), deliverer.wake_at(1)) == (96, 6, 0)
+    assert deliverer.ready == 0
     publisher = Publisher(None, None, None, 64)  # type: ignore[arg-type]
-    assert (publisher.wake_at(64), publisher.wake_at(10), publisher.wake_at(1)) == (56, 9, 0)
+    assert (publisher.wake_at(64), publisher.wake_at(10), publisher.wake_at(1)) == (32, 5, 0)
+    assert publisher.ready == 0, "nothing claimed ahead without a way to give it back"
+    release = object.__new__(ReleaseClaims)
+    assert Publisher(None, None, None, 64, release=release).ready == 48  # type: ignore[arg-type]
 
 
 async def test_a_full_loop_claims_again_once_there_is_room_not_at_the_poll() -> None:
