@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -29,7 +28,6 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import asyncpg
 import httpx
 
 from bench.load import run_load
@@ -40,9 +38,9 @@ from bench.support import (
     Goal,
     Section,
     Server,
+    count_posts,
     database,
     fmt_ms,
-    pg_dsn,
     serve,
     table,
 )
@@ -193,19 +191,6 @@ async def read_your_writes(
             if freed is not None and still_ahead and _moment(freed["date"]) != slot:
                 seen.stale.append(f"next-slot after cancel names {freed['date']}, not {slot}")
     return seen
-
-
-async def count_posts(db: Database) -> int:
-    if db.kind == "sqlite":
-        path = db.url.split("///", 1)[1]
-        with sqlite3.connect(path) as conn:
-            (count,) = conn.execute("SELECT count(*) FROM posts").fetchone()
-            return int(count)
-    conn = await asyncpg.connect(pg_dsn(db.url), timeout=5)
-    try:
-        return int(await conn.fetchval("SELECT count(*) FROM posts"))
-    finally:
-        await conn.close()
 
 
 def post_ids(base_url: str, headers: dict[str, str]) -> list[str]:

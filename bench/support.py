@@ -394,3 +394,19 @@ def insert_sql(table_name: str, columns: tuple[str, ...]) -> str:
     """SQLite's INSERT of one row into `table_name`, with a `?` per column."""
     marks = ", ".join("?" for _ in columns)
     return f"INSERT INTO {table_name} ({', '.join(columns)}) VALUES ({marks})"
+
+
+async def count_posts(db: Database, content_like: str | None = None) -> int:
+    """Posts in `db`'s database, all of them or those whose content matches the SQL LIKE
+    pattern `content_like`."""
+    where, args = ("", ()) if content_like is None else (" WHERE content LIKE ?", (content_like,))
+    if db.kind == "sqlite":
+        with sqlite3.connect(db.url.split(":///", 1)[1]) as conn:
+            (count,) = conn.execute("SELECT count(*) FROM posts" + where, args).fetchone()
+            return int(count)
+    conn = await asyncpg.connect(pg_dsn(db.url), timeout=5)
+    try:
+        sql = "SELECT count(*) FROM posts" + where.replace("?", "$1")
+        return int(await conn.fetchval(sql, *args))
+    finally:
+        await conn.close()
