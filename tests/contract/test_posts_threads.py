@@ -312,3 +312,23 @@ async def test_the_sqlite_part_writer_waits_for_another_process_holding_the_lock
     async with backend() as uow:
         [target] = await uow.posts.get_targets([sky.id])
     assert target.parts[0].status is PartStatus.PUBLISHED
+
+
+async def test_the_sqlite_part_writer_beside_a_commit_other_units_wait_for(
+    uow_factory: Backend,
+) -> None:
+    """Parts written while a unit waits for its group's COMMIT (the loop writer's
+    transaction is open) go to the driver's thread, which waits for that COMMIT: both land,
+    and each caller returns only once its writes are committed."""
+    backend = _sqlite(uow_factory)
+    _post, sky = await _claimed_sky(backend)
+    writer = SqlitePartWriter(backend.engine)
+    workspace, written = await asyncio.wait_for(
+        asyncio.gather(committed_workspace(backend()), writer.write_parts([_progress(sky, 0)])),
+        WAIT_AT_MOST_S,
+    )
+    assert written == {sky.id}
+    async with backend() as uow:
+        [target] = await uow.posts.get_targets([sky.id])
+        assert await uow.workspaces.get(workspace.id) == workspace
+    assert target.parts[0].status is PartStatus.PUBLISHED
