@@ -75,8 +75,8 @@ def create_engine(
         return engine
     engine = create_async_engine(
         url,
-        pool_size=pool_size,
-        max_overflow=pool_size,
+        pool_size=2 * pool_size,
+        max_overflow=0,
         pool_timeout=POOL_TIMEOUT_S,
         connect_args={
             # A server that accepts but never answers fails the connect in 10 s, not 60.
@@ -113,14 +113,18 @@ async def take_turn(engine: AsyncEngine) -> asyncio.Semaphore | None:
     the turn back with `.release()` once the connection is closed. SQLAlchemy's async pool
     hands a returned connection to whoever asks next rather than to the longest waiter, so
     under load some requests starved for seconds; an asyncio semaphore wakes its waiters in
-    order. None for an engine not made here (nothing to wait for)."""
+    order. None for an engine not made here (nothing to wait for).
+
+    The wait is bounded with `asyncio.timeout`, not `wait_for`: on Python 3.11 `wait_for`
+    runs the wait in a task of its own, made and scheduled for every unit that waits."""
     found = _TURNS.get(engine.sync_engine)
     if found is None:
         return None
     turns, timeout_s = found
     if turns.locked():
         try:
-            await asyncio.wait_for(turns.acquire(), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                await turns.acquire()
         except TimeoutError:
             raise PoolTimeout("no database connection came free in time") from None
     else:
