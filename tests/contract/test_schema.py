@@ -180,16 +180,36 @@ async def _captured_busy_query(backend: SqlBackend) -> tuple[str, Any]:
         if "post_targets" in statement:
             seen.append((statement, params))
 
-    # A unit of work on a SQLite file writes through the loop's writer (engine.loop_writer).
-    engines = [backend.engine.sync_engine, *filter(None, [loop_writer(backend.engine)])]
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", _capture)
+    def _logged(query: Any) -> None:
+        if "post_targets" in query.query:
+            seen.append((query.query, tuple(query.args)))
+
+    def _log_queries(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.driver_connection.add_query_logger(_logged)
+
+    def _stop_logging(dbapi_connection: Any, *_: Any) -> None:
+        dbapi_connection.driver_connection.remove_query_logger(_logged)
+
+    # On PostgreSQL the read runs on asyncpg directly (pg_driver.py), past SQLAlchemy's
+    # events: asyncpg's own query log sees it. A unit of work on a SQLite file writes
+    # through the loop's writer (engine.loop_writer).
+    listeners: list[tuple[Any, str, Any]] = []
+    if backend.kind == "postgres":
+        listeners += [
+            (backend.engine.sync_engine, "checkout", _log_queries),
+            (backend.engine.sync_engine, "checkin", _stop_logging),
+        ]
+    else:
+        engines = [backend.engine.sync_engine, *filter(None, [loop_writer(backend.engine)])]
+        listeners += [(engine, "before_cursor_execute", _capture) for engine in engines]
+    for target, name, listener in listeners:
+        event.listen(target, name, listener)
     try:
         async with backend() as uow:
             busy = await uow.busy_times.busy_times(integration_id, T0, T0 + timedelta(days=7))
     finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", _capture)
+        for target, name, listener in listeners:
+            event.remove(target, name, listener)
     assert busy, "the seed should leave busy times in the window"
     assert len(seen) == 1
     return seen[0]

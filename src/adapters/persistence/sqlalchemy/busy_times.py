@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import String, bindparam, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.persistence.sqlalchemy.pg_driver import PgStatement, is_asyncpg
 from adapters.persistence.sqlalchemy.tables import (
     BUSY_TARGET,
     integrations,
@@ -29,6 +30,8 @@ _BUSY_BUT = _BUSY.where(post_targets.c.post_id != bindparam("post_id")).order_by
     post_targets.c.scheduled_at
 )
 _BUSY = _BUSY.order_by(post_targets.c.scheduled_at)  # the index's own order: no sort step
+# The same on asyncpg directly (pg_driver.py): every `"next_slot"` create reads them.
+_BUSY_ON_ASYNCPG, _BUSY_BUT_ON_ASYNCPG = PgStatement(_BUSY), PgStatement(_BUSY_BUT)
 # `locks.lock_rows` for the integrations, built once: in primary-key order, PostgreSQL only.
 _HOLD = (
     select(integrations.c.id)
@@ -53,6 +56,14 @@ class SqlAlchemyBusyTimeReader(BusyTimeReader):
         excluding_post: UUID | None = None,
     ) -> list[datetime]:
         params = {"integration_id": integration_id, "start": start, "end": end}
+        if is_asyncpg(self.conn):
+            if excluding_post is None:
+                found = await _BUSY_ON_ASYNCPG.scalars(self.conn, params)
+            else:
+                found = await _BUSY_BUT_ON_ASYNCPG.scalars(
+                    self.conn, params | {"post_id": excluding_post}
+                )
+            return [_as_utc(value) for value in found]
         if excluding_post is None:
             rows = await self.conn.execute(_BUSY, params)
         else:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from adapters.persistence.sqlalchemy import post_mappers as mappers
 from adapters.persistence.sqlalchemy.driver import DriverStatement
 from adapters.persistence.sqlalchemy.loop import driver_of
+from adapters.persistence.sqlalchemy.pg_driver import PgStatement, is_asyncpg
 from adapters.persistence.sqlalchemy.tables import idempotency_keys
 from application.ports.idempotency import IdempotencyRecord, IdempotencyStore, StoredResponse
 
@@ -40,6 +41,10 @@ _ROW = select(idempotency_keys).where(*_THIS_KEY)
 _TAKE_DRIVER = DriverStatement(_TAKE["sqlite"])
 _ATTACH_DRIVER = DriverStatement(_ATTACH)
 _COMPLETE_DRIVER = DriverStatement(_COMPLETE)
+# PostgreSQL: the same on asyncpg directly (pg_driver.py).
+_TAKE_PG = PgStatement(_TAKE["postgresql"])
+_ATTACH_PG = PgStatement(_ATTACH)
+_COMPLETE_PG = PgStatement(_COMPLETE)
 
 
 class SqlAlchemyIdempotencyStore(IdempotencyStore):
@@ -68,6 +73,9 @@ class SqlAlchemyIdempotencyStore(IdempotencyStore):
         driver = driver_of(self.conn)
         if driver is not None:
             if _TAKE_DRIVER.execute(driver, values) == 1:
+                return None
+        elif is_asyncpg(self.conn):
+            if await _TAKE_PG.execute(self.conn, values) == 1:
                 return None
         elif (await self.conn.execute(_TAKE[self.conn.dialect.name], values)).rowcount == 1:
             return None
@@ -103,6 +111,9 @@ class SqlAlchemyIdempotencyStore(IdempotencyStore):
         if driver is not None:
             if _ATTACH_DRIVER.execute(driver, this | {"_resource_id": resource_id}) == 1:
                 return None
+        elif is_asyncpg(self.conn):
+            if await _ATTACH_PG.execute(self.conn, this | {"_resource_id": resource_id}) == 1:
+                return None
         elif (await self.conn.execute(_ATTACH, this | {"_resource_id": resource_id})).rowcount == 1:
             return None
         earlier = await self.conn.scalar(_RESOURCE, this)
@@ -118,6 +129,8 @@ class SqlAlchemyIdempotencyStore(IdempotencyStore):
         driver = driver_of(self.conn)
         if driver is not None:
             _COMPLETE_DRIVER.execute(driver, params)
+        elif is_asyncpg(self.conn):
+            await _COMPLETE_PG.execute(self.conn, params)
         else:
             await self.conn.execute(_COMPLETE, params)
 

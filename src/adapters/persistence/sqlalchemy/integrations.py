@@ -6,7 +6,7 @@ import functools
 from collections.abc import Collection
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import ARRAY, and_, any_, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -16,6 +16,7 @@ from adapters.persistence.sqlalchemy.integration_mappers import (
     integration_to_row,
 )
 from adapters.persistence.sqlalchemy.loop import driver_of
+from adapters.persistence.sqlalchemy.pg_driver import PgStatement, is_asyncpg
 from adapters.persistence.sqlalchemy.tables import (
     integrations,
 )
@@ -38,6 +39,16 @@ _HELD = _MANY.where(integrations.c.workspace_id == bindparam("workspace_id")).or
     integrations.c.id
 )
 _HELD_LOCKED = _HELD.with_for_update()
+# The same on asyncpg directly (pg_driver.py): the ids as one array, for any count.
+_HELD_ON_ASYNCPG = PgStatement(
+    select(integrations)
+    .where(
+        integrations.c.id == any_(bindparam("ids", type_=ARRAY(integrations.c.id.type))),
+        integrations.c.workspace_id == bindparam("workspace_id"),
+    )
+    .order_by(integrations.c.id)
+    .with_for_update()
+)
 
 
 @functools.cache
@@ -133,8 +144,11 @@ class SqlAlchemyIntegrationRepository(IntegrationRepository):
             ids = {f"id{n}": i for n, i in enumerate(sorted(integration_ids))}
             rows = _held_on_driver(len(ids)).rows(driver, ids | {"workspace_id": workspace_id})
             return {row["id"]: integration_from_row(row) for row in rows}
-        statement = _HELD if self.conn.dialect.name == "sqlite" else _HELD_LOCKED
         params = {"ids": sorted(integration_ids), "workspace_id": workspace_id}
+        if is_asyncpg(self.conn):
+            rows = await _HELD_ON_ASYNCPG.rows(self.conn, params)
+            return {row["id"]: integration_from_row(row) for row in rows}
+        statement = _HELD if self.conn.dialect.name == "sqlite" else _HELD_LOCKED
         found = (
             integration_from_row(row)
             for row in (await self.conn.execute(statement, params)).mappings()

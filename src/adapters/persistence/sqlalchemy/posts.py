@@ -33,6 +33,7 @@ from adapters.persistence.sqlalchemy import post_mappers as mappers
 from adapters.persistence.sqlalchemy.driver import DriverStatement
 from adapters.persistence.sqlalchemy.locks import lock_rows
 from adapters.persistence.sqlalchemy.loop import driver_of
+from adapters.persistence.sqlalchemy.pg_driver import PgStatement, is_asyncpg
 from adapters.persistence.sqlalchemy.tables import post_targets, posts
 from application.ports.posts import PartProgress, PostFilter, PostRepository
 from domain.post import Post, PostStatus
@@ -72,6 +73,12 @@ def _add_in_one(post_keys: tuple[str, ...], target_keys: tuple[str, ...]) -> Any
     post = insert(posts).values({k: bindparam(f"p_{k}", type_=posts.c[k].type) for k in post_keys})
     target = {k: bindparam(f"t_{k}", type_=post_targets.c[k].type) for k in target_keys}
     return insert(post_targets).values(target).add_cte(post.cte("added_post"))
+
+
+@functools.cache
+def _on_asyncpg(statement: Any) -> PgStatement:
+    """A statement built once (`_add_in_one`), to run on asyncpg directly (pg_driver.py)."""
+    return PgStatement(statement)
 
 
 _TARGETS = select(post_targets).where(post_targets.c.id.in_(bindparam("ids", expanding=True)))
@@ -196,7 +203,10 @@ class SqlAlchemyPostRepository(PostRepository):
             statement = _add_in_one(tuple(row), tuple(targets[0]))
             params = {f"p_{k}": v for k, v in row.items()}
             params.update({f"t_{k}": v for k, v in targets[0].items()})
-            await self.conn.execute(statement, params)
+            if is_asyncpg(self.conn):
+                await _on_asyncpg(statement).execute(self.conn, params)
+            else:
+                await self.conn.execute(statement, params)
             return
         await self.conn.execute(_ADD_POST, row)
         if targets:

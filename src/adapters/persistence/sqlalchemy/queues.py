@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import date, time
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import RowMapping, bindparam, delete, select
+from sqlalchemy import ARRAY, any_, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.persistence.sqlalchemy.pg_driver import PgStatement, is_asyncpg
 from adapters.persistence.sqlalchemy.tables import integration_queues
 from application.ports.queues import QueueRepository, StoredQueue
 from domain.queue import Queue, SlotRule
@@ -21,6 +22,14 @@ _ONE = select(integration_queues).where(
 )
 _MANY = select(integration_queues).where(
     integration_queues.c.integration_id.in_(bindparam("ids", expanding=True))
+)
+# The same on asyncpg directly (pg_driver.py), the ids as one array: every `"next_slot"`
+# create asks.
+_MANY_ON_ASYNCPG = PgStatement(
+    select(integration_queues).where(
+        integration_queues.c.integration_id
+        == any_(bindparam("ids", type_=ARRAY(integration_queues.c.integration_id.type)))
+    )
 )
 
 
@@ -35,8 +44,12 @@ class SqlAlchemyQueueRepository(QueueRepository):
     async def get_many(self, integration_ids: Collection[UUID]) -> dict[UUID, StoredQueue]:
         if not integration_ids:
             return {}
-        rows = await self.conn.execute(_MANY, {"ids": list(integration_ids)})
-        found = (_from_row(row) for row in rows.mappings())
+        params = {"ids": list(integration_ids)}
+        if is_asyncpg(self.conn):
+            found = (_from_row(row) for row in await _MANY_ON_ASYNCPG.rows(self.conn, params))
+        else:
+            rows = await self.conn.execute(_MANY, params)
+            found = (_from_row(row) for row in rows.mappings())
         return {stored.integration_id: stored for stored in found}
 
     async def put(self, stored: StoredQueue) -> None:
@@ -73,7 +86,7 @@ def _to_row(stored: StoredQueue) -> dict[str, Any]:
     }
 
 
-def _from_row(row: RowMapping) -> StoredQueue:
+def _from_row(row: Mapping[Any, Any]) -> StoredQueue:
     """Rows were checked when written; they are rebuilt without asking again."""
     slots = tuple(
         SlotRule(tuple(rule["days"]), tuple(time.fromisoformat(t) for t in rule["times"]))

@@ -18,6 +18,7 @@ from adapters.persistence.sqlalchemy.loop import LoopWriteConnection
 from adapters.persistence.sqlalchemy.media import SqlAlchemyMediaRepository
 from adapters.persistence.sqlalchemy.oauth_states import SqlAlchemyOAuthStateRepository
 from adapters.persistence.sqlalchemy.outbox import SqlAlchemyOutbox
+from adapters.persistence.sqlalchemy.pg_driver import each_alone, end_transaction, is_asyncpg
 from adapters.persistence.sqlalchemy.posts import SqlAlchemyPostRepository
 from adapters.persistence.sqlalchemy.publish_queue import SqlAlchemyPublishQueue
 from adapters.persistence.sqlalchemy.queues import SqlAlchemyQueueRepository
@@ -79,7 +80,9 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         """`statementwise`: on PostgreSQL every statement commits on its own (autocommit: no
         BEGIN and COMMIT round trips), for units each of whose statements stands alone and
         that commit after their last; under READ COMMITTED each statement takes its own
-        snapshot anyway. SQLite ignores it."""
+        snapshot anyway. On asyncpg that holds for the `PgStatement`s (pg_driver.py);
+        SQLAlchemy's own statements there share a transaction, which the unit's commit
+        ends. SQLite ignores it."""
         self.engine = engine
         self.cipher = cipher
         self.clock = clock
@@ -116,7 +119,13 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
                 return on_loop
             conn = await self.engine.connect()
             try:
-                if self.statementwise and conn.dialect.name == "postgresql":
+                if is_asyncpg(conn):
+                    # The first statement begins the transaction: SQLAlchemy's (autobegin)
+                    # or a `PgStatement`'s, in the adapter, the same one; statementwise, a
+                    # `PgStatement` begins none (cheaper than switching the connection to
+                    # autocommit and back).
+                    each_alone(conn, self.statementwise)
+                elif self.statementwise and conn.dialect.name == "postgresql":
                     await conn.execution_options(isolation_level="AUTOCOMMIT")
                 else:
                     await conn.begin()
@@ -130,6 +139,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
 
     async def _close(self, conn: AsyncConnection) -> None:
         try:
+            if self.statementwise and is_asyncpg(conn):
+                each_alone(conn, False)
             await conn.close()
         finally:
             self._end_turn()
@@ -160,6 +171,8 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
                 try:
                     if conn.in_transaction():
                         await conn.rollback()
+                    elif is_asyncpg(conn):
+                        await end_transaction(conn, "rollback")
                 finally:
                     await self._close(conn)
         except DatabaseUnavailable:
@@ -180,6 +193,9 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         elif conn is not None and conn.in_transaction():
             with translate_database_errors():
                 await conn.commit()
+        elif conn is not None and is_asyncpg(conn):
+            with translate_database_errors():
+                await end_transaction(conn, "commit")
 
     async def _commit_in_group(self, conn: LoopWriteConnection) -> None:
         """The unit's writes join its group's COMMIT (`loop.WriteGroup`), which it waits
@@ -195,9 +211,13 @@ class SqlAlchemyUnitOfWork(UnitOfWork):
         self._turn = await take_turn(self.engine)
 
     async def rollback(self) -> None:
-        if self._conn is not None and self._conn.in_transaction():
+        conn = self._conn
+        if conn is not None and conn.in_transaction():
             with translate_database_errors():
-                await self._conn.rollback()
+                await conn.rollback()
+        elif conn is not None and is_asyncpg(conn):
+            with translate_database_errors():
+                await end_transaction(conn, "rollback")
 
 
 def _begin_on_loop(engine: AsyncEngine) -> AsyncConnection | None:
