@@ -7,6 +7,9 @@
 - Only answers below 500 are kept; after a 5xx or a crash the key is released so the
   request can be retried. A key left in flight longer than `ABANDONED_AFTER` (its process
   died) is taken over by the next request, unless its request had created something.
+- Answers are kept many to a statement: those that arrive while one group is being
+  written wait for it and go together in the next (no timer, no wait when idle), and
+  each `finish` returns once its own answer is written.
 - A use case that creates a resource notes it on the key in the same transaction
   (`note_created`). A request finding its key in flight with a resource noted is told
   `Created`, and answers with that resource: whenever the first request's process died
@@ -16,6 +19,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
@@ -65,6 +69,14 @@ def valid_key(key: str) -> bool:
     return 1 <= len(key) <= MAX_KEY_LENGTH
 
 
+@dataclass(slots=True)
+class _Answer:
+    workspace_id: UUID
+    key: str
+    response: StoredResponse
+    kept: asyncio.Future[None]
+
+
 class IdempotencyGuard:
     def __init__(
         self,
@@ -74,6 +86,8 @@ class IdempotencyGuard:
     ) -> None:
         self.uow_factory, self.clock = uow_factory, clock
         self.abandoned_after = abandoned_after
+        self._waiting: list[_Answer] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def begin(self, workspace_id: UUID, key: str, fingerprint: str) -> Decision:
         if not valid_key(key):
@@ -98,9 +112,35 @@ class IdempotencyGuard:
         if response.status >= 500:
             await self.abandon(workspace_id, key)
             return
-        async with self.uow_factory() as uow:
-            await uow.idempotency.complete(workspace_id, key, response)
-            await uow.commit()
+        answer = _Answer(workspace_id, key, response, asyncio.get_running_loop().create_future())
+        self._waiting.append(answer)
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._keep_while_waiting())
+        # A caller cancelled meanwhile leaves the write to go on.
+        await asyncio.shield(answer.kept)
+
+    async def _keep_while_waiting(self) -> None:
+        """Writes the answers waiting, as one group, until none is left; a group that fails
+        fails each of its callers' `finish` with the error."""
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting, []
+                try:
+                    async with self.uow_factory() as uow:
+                        await uow.idempotency.complete_many(
+                            [(a.workspace_id, a.key, a.response) for a in group]
+                        )
+                        await uow.commit()
+                except Exception as error:
+                    for answer in group:
+                        answer.kept.set_exception(error)
+                        # retrieved here too: a cancelled caller no longer awaits it
+                        answer.kept.exception()
+                else:
+                    for answer in group:
+                        answer.kept.set_result(None)
+        finally:
+            self._writer = None
 
     async def abandon(self, workspace_id: UUID, key: str) -> None:
         async with self.uow_factory() as uow:
@@ -115,7 +155,9 @@ class IdempotencyGuard:
         return purged
 
 
-async def note_created(uow: UnitOfWork, workspace_id: UUID, key: str | None, resource: UUID) -> None:
+async def note_created(
+    uow: UnitOfWork, workspace_id: UUID, key: str | None, resource: UUID
+) -> None:
     """Inside the unit of work creating `resource`: notes it on the request's key, so the
     key and the resource commit together. Raises `IdempotencyKeyInUse` when the key had
     meanwhile created another resource (it was taken over while this request ran)."""

@@ -142,3 +142,26 @@ async def test_a_key_without_a_record_notes_nothing(uow_factory: Backend) -> Non
     workspace = (await committed_workspace(uow_factory())).id
     assert await _attach(uow_factory, workspace, POST_ID) is None
     assert await _take(uow_factory, workspace) is None
+
+
+async def test_many_answers_are_kept_in_one_step(uow_factory: Backend) -> None:
+    first = (await committed_workspace(uow_factory())).id
+    second = (await committed_workspace(uow_factory())).id
+    keys = [(first, "a"), (second, "a"), (first, "b")]
+    answers = [StoredResponse(201 + n, (("x-n", str(n)),), bytes([n, 0, 255])) for n in range(3)]
+    async with uow_factory() as uow:
+        for workspace, key in keys:
+            await uow.idempotency.take(workspace, key, "fp", START, START - DAY, START - ABANDONED)
+        await uow.commit()
+    async with uow_factory() as uow:
+        await uow.idempotency.complete_many(
+            [(w, k, a) for (w, k), a in zip(keys, answers, strict=True)][::-1]
+        )
+        await uow.idempotency.complete_many([])
+        await uow.commit()
+    async with uow_factory() as uow:
+        for (workspace, key), answer in zip(keys, answers, strict=True):
+            found = await uow.idempotency.take(
+                workspace, key, "fp", START, START - DAY, START - ABANDONED
+            )
+            assert found == IdempotencyRecord("fp", START, answer)

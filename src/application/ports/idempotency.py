@@ -1,4 +1,5 @@
 from abc import abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -60,6 +61,11 @@ class IdempotencyStore(Protocol):
 
     @abstractmethod
     async def complete(self, workspace_id: UUID, key: str, response: StoredResponse) -> None: ...
+
+    @abstractmethod
+    async def complete_many(self, completed: Sequence[tuple[UUID, str, StoredResponse]]) -> None:
+        """`complete` for each (workspace, key, response), in as few statements as the store
+        allows."""
 
     @abstractmethod
     async def release(self, workspace_id: UUID, key: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from uuid import uuid4
 
@@ -9,7 +10,7 @@ import pytest
 
 from adapters.clock import ManualClock
 from adapters.persistence.memory import MemoryStore, MemoryUnitOfWork
-from application.errors import IdempotencyKeyInUse
+from application.errors import DatabaseUnavailable, IdempotencyKeyInUse
 from application.idempotency import (
     Created,
     IdempotencyGuard,
@@ -126,3 +127,56 @@ async def test_the_abandoned_window_is_a_setting(clock: ManualClock) -> None:
     assert await guard.begin(workspace, "k1", "fp") == KeyInUse()
     clock.advance(timedelta(seconds=1, microseconds=1))
     assert await guard.begin(workspace, "k1", "fp") == Proceed()
+
+
+class _CountingUnits:
+    """Memory units of work, counted; `fail` makes each one raise on commit."""
+
+    def __init__(self) -> None:
+        self.store, self.opened, self.fail = MemoryStore(), 0, False
+
+    def __call__(self) -> MemoryUnitOfWork:
+        self.opened += 1
+        unit = MemoryUnitOfWork(self.store)
+        if self.fail:
+
+            async def refuse() -> None:
+                raise DatabaseUnavailable("down")
+
+            unit.commit = refuse  # type: ignore[method-assign]
+        return unit
+
+
+async def test_answers_finished_together_are_kept_in_one_write(clock: ManualClock) -> None:
+    units = _CountingUnits()
+    guard = IdempotencyGuard(units, clock)
+    workspace = uuid4()
+    keys = [f"k{n}" for n in range(6)]
+    for key in keys:
+        assert await guard.begin(workspace, key, "fp") == Proceed()
+    before = units.opened
+    await asyncio.gather(*(guard.finish(workspace, key, CREATED) for key in keys))
+    assert units.opened - before == 1
+    for key in keys:
+        assert await guard.begin(workspace, key, "fp") == Replay(CREATED)
+    # and one alone is written at once, with nothing to wait for
+    assert await guard.begin(workspace, "alone", "fp") == Proceed()
+    await guard.finish(workspace, "alone", CREATED)
+    assert await guard.begin(workspace, "alone", "fp") == Replay(CREATED)
+
+
+async def test_a_failed_write_fails_every_finish_of_its_group(clock: ManualClock) -> None:
+    units = _CountingUnits()
+    guard = IdempotencyGuard(units, clock)
+    workspace = uuid4()
+    for key in ("k1", "k2"):
+        await guard.begin(workspace, key, "fp")
+    units.fail = True
+    results = await asyncio.gather(
+        *(guard.finish(workspace, key, CREATED) for key in ("k1", "k2")), return_exceptions=True
+    )
+    assert all(isinstance(r, DatabaseUnavailable) for r in results)
+    units.fail = False
+    await guard.finish(workspace, "k1", CREATED)  # the guard writes again afterwards
+    assert await guard.begin(workspace, "k1", "fp") == Replay(CREATED)
+    assert await guard.begin(workspace, "k2", "fp") == KeyInUse()

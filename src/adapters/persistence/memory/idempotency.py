@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
@@ -42,6 +43,10 @@ class MemoryIdempotencyStore(IdempotencyStore):
         found = self.store.idempotency.get((workspace_id, key))
         if found is not None:
             self.store.idempotency[(workspace_id, key)] = replace(found, response=response)
+
+    async def complete_many(self, completed: Sequence[tuple[UUID, str, StoredResponse]]) -> None:
+        for workspace_id, key, response in completed:
+            await self.complete(workspace_id, key, response)
 
     async def release(self, workspace_id: UUID, key: str) -> None:
         self.store.idempotency.pop((workspace_id, key), None)

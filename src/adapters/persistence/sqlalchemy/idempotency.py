@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import ARRAY, bindparam, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -45,6 +46,21 @@ _COMPLETE_DRIVER = DriverStatement(_COMPLETE)
 _TAKE_PG = PgStatement(_TAKE["postgresql"])
 _ATTACH_PG = PgStatement(_ATTACH)
 _COMPLETE_PG = PgStatement(_COMPLETE)
+# PostgreSQL: any number of keys' answers in one statement (arrays, one row per key).
+_COMPLETE_MANY_PG = PgStatement(
+    text(
+        """UPDATE idempotency_keys AS k
+        SET status_code = given.status_code, response_body = given.response_body
+        FROM unnest(:workspace_ids, :keys, :statuses, :bodies)
+            AS given (workspace_id, key, status_code, response_body)
+        WHERE k.workspace_id = given.workspace_id AND k.key = given.key"""
+    ).bindparams(
+        bindparam("workspace_ids", type_=ARRAY(_k.workspace_id.type)),
+        bindparam("keys", type_=ARRAY(_k.key.type)),
+        bindparam("statuses", type_=ARRAY(_k.status_code.type)),
+        bindparam("bodies", type_=ARRAY(_k.response_body.type)),
+    )
+)
 
 
 class SqlAlchemyIdempotencyStore(IdempotencyStore):
@@ -131,6 +147,37 @@ class SqlAlchemyIdempotencyStore(IdempotencyStore):
             _COMPLETE_DRIVER.execute(driver, params)
         elif is_asyncpg(self.conn):
             await _COMPLETE_PG.execute(self.conn, params)
+        else:
+            await self.conn.execute(_COMPLETE, params)
+
+    async def complete_many(self, completed: Sequence[tuple[UUID, str, StoredResponse]]) -> None:
+        # In key order: two batches that share a key lock it in the same order.
+        rows = sorted(completed, key=lambda one: (one[0], one[1]))
+        if not rows:
+            return
+        if is_asyncpg(self.conn):
+            await _COMPLETE_MANY_PG.execute(
+                self.conn,
+                {
+                    "workspace_ids": [w for w, _, _ in rows],
+                    "keys": [k for _, k, _ in rows],
+                    "statuses": [r.status for _, _, r in rows],
+                    "bodies": [mappers.response_to_bytes(r) for _, _, r in rows],
+                },
+            )
+            return
+        params = [
+            {
+                "_workspace_id": workspace_id,
+                "_key": key,
+                "_status": response.status,
+                "_body": mappers.response_to_bytes(response),
+            }
+            for workspace_id, key, response in rows
+        ]
+        driver = driver_of(self.conn)
+        if driver is not None:
+            _COMPLETE_DRIVER.execute_many(driver, params)
         else:
             await self.conn.execute(_COMPLETE, params)
 
