@@ -6,7 +6,7 @@ from collections.abc import Collection
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import ARRAY, any_, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -15,6 +15,7 @@ from adapters.persistence.sqlalchemy.integration_mappers import (
     credentials_to_bytes,
 )
 from adapters.persistence.sqlalchemy.locks import lock_rows
+from adapters.persistence.sqlalchemy.pg_driver import PgStatement, is_asyncpg
 from adapters.persistence.sqlalchemy.tables import (
     integration_credentials,
 )
@@ -27,6 +28,17 @@ _MANY = select(
     integration_credentials.c.ciphertext,
     integration_credentials.c.version,
 ).where(integration_credentials.c.integration_id.in_(bindparam("ids", expanding=True)))
+# The same on asyncpg directly (pg_driver.py): the ids as one array, for any count.
+_MANY_ON_ASYNCPG = PgStatement(
+    select(
+        integration_credentials.c.integration_id,
+        integration_credentials.c.ciphertext,
+        integration_credentials.c.version,
+    ).where(
+        integration_credentials.c.integration_id
+        == any_(bindparam("ids", type_=ARRAY(integration_credentials.c.integration_id.type)))
+    )
+)
 
 
 def _dialect_insert(conn: AsyncConnection) -> Any:
@@ -59,7 +71,12 @@ class SqlAlchemyCredentialRepository(CredentialRepository):
     async def get_many(self, integration_ids: Collection[UUID]) -> dict[UUID, StoredCredentials]:
         if not integration_ids:
             return {}
-        rows = await self.conn.execute(_MANY, {"ids": list(integration_ids)})
+        params = {"ids": list(integration_ids)}
+        if is_asyncpg(self.conn):
+            found = await _MANY_ON_ASYNCPG.rows(self.conn, params)
+            rows: Any = ((r["integration_id"], r["ciphertext"], r["version"]) for r in found)
+        else:
+            rows = await self.conn.execute(_MANY, params)
         return {
             row[0]: StoredCredentials(credentials_from_bytes(self.cipher.decrypt(row[1])), row[2])
             for row in rows

@@ -77,6 +77,10 @@ def create_engine(
         url,
         pool_size=2 * pool_size,
         max_overflow=0,
+        # The connection used last goes out first: a worker's few busy units keep to a few
+        # connections, each with its statements already prepared, rather than going
+        # round all of them (the rest sit idle and are pinged when next used).
+        pool_use_lifo=True,
         pool_timeout=POOL_TIMEOUT_S,
         connect_args={
             # A server that accepts but never answers fails the connect in 10 s, not 60.

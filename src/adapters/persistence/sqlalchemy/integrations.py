@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Collection
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ARRAY, and_, any_, bindparam, insert, or_, select, update
@@ -39,6 +40,9 @@ _HELD = _MANY.where(integrations.c.workspace_id == bindparam("workspace_id")).or
     integrations.c.id
 )
 _HELD_LOCKED = _HELD.with_for_update()
+# The ids as one array, for any count, on asyncpg directly (pg_driver.py).
+_IDS_IN_ARRAY = integrations.c.id == any_(bindparam("ids", type_=ARRAY(integrations.c.id.type)))
+_MANY_ON_ASYNCPG = PgStatement(select(integrations).where(_IDS_IN_ARRAY))
 # The same on asyncpg directly (pg_driver.py): the ids as one array, for any count.
 _HELD_ON_ASYNCPG = PgStatement(
     select(integrations)
@@ -130,8 +134,12 @@ class SqlAlchemyIntegrationRepository(IntegrationRepository):
     async def get_many(self, integration_ids: Collection[UUID]) -> dict[UUID, Integration]:
         if not integration_ids:
             return {}
-        rows = await self.conn.execute(_MANY, {"ids": list(integration_ids)})
-        found = (integration_from_row(row) for row in rows.mappings())
+        params = {"ids": list(integration_ids)}
+        if is_asyncpg(self.conn):
+            rows: Any = await _MANY_ON_ASYNCPG.rows(self.conn, params)
+        else:
+            rows = (await self.conn.execute(_MANY, params)).mappings()
+        found = (integration_from_row(row) for row in rows)
         return {integration.id: integration for integration in found}
 
     async def get_held(

@@ -9,15 +9,18 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Integer,
     Table,
     Text,
     Update,
     and_,
+    any_,
     bindparam,
     case,
     cast,
+    column,
     func,
     insert,
     literal_column,
@@ -56,6 +59,26 @@ def _save_statement(table: Table) -> Update:
 
 
 _SAVE_POSTS, _SAVE_TARGETS = _save_statement(posts), _save_statement(post_targets)
+
+
+def _save_at_once_statement(table: Table) -> Update:
+    """PostgreSQL: what `_save_statement` writes, for many rows in one statement: each
+    column's values as one array parameter (`a_` and the column's name), the rows `unnest` of
+    them. One execution, so the table's statement triggers run once, not once a row."""
+    keys = ["id", *(c.name for c in table.columns if c.name not in _FIXED)]
+    given = (
+        func.unnest(*(cast(bindparam(f"a_{k}", type_=ARRAY(table.c[k].type)),
+                           ARRAY(table.c[k].type)) for k in keys))
+        .table_valued(*(column(k, table.c[k].type) for k in keys))
+        .render_derived(name="given")
+    )  # fmt: skip
+    return update(table).where(table.c.id == given.c.id).values({k: given.c[k] for k in keys[1:]})
+
+
+# On asyncpg directly (pg_driver.py): the targets an outcome records, read and locked, then
+# written in one statement.
+_SAVE_TARGETS_AT_ONCE = PgStatement(_save_at_once_statement(post_targets))
+_SAVE_TARGETS_AT_ONCE_KEYS = ["id", *(c.name for c in post_targets.columns if c.name not in _FIXED)]
 # Values as parameters, not `.values(row)`: a statement built per call cost more to build
 # and to find in the compiled cache than the insert itself.
 _ADD_POST, _ADD_TARGETS = insert(posts), insert(post_targets)
@@ -85,6 +108,12 @@ _TARGETS = select(post_targets).where(post_targets.c.id.in_(bindparam("ids", exp
 # Read and locked in one statement, in primary-key order as `lock_rows` locks (SQLite
 # renders no FOR UPDATE: its transaction holds the write lock already).
 _TARGETS_LOCKED = _TARGETS.order_by(post_targets.c.id).with_for_update()
+# The same two on asyncpg directly (pg_driver.py): the ids as one array, for any count.
+_TARGET_IDS = post_targets.c.id == any_(bindparam("ids", type_=ARRAY(post_targets.c.id.type)))
+_TARGETS_ON_ASYNCPG = PgStatement(select(post_targets).where(_TARGET_IDS))
+_TARGETS_LOCKED_ON_ASYNCPG = PgStatement(
+    select(post_targets).where(_TARGET_IDS).order_by(post_targets.c.id).with_for_update()
+)
 _POSTS = select(posts).where(posts.c.id.in_(bindparam("ids", expanding=True)))
 _TARGETS_OF = (
     select(post_targets)
@@ -247,6 +276,10 @@ class SqlAlchemyPostRepository(PostRepository):
     ) -> list[PostTarget]:
         if not target_ids:
             return []
+        if is_asyncpg(self.conn):
+            on_asyncpg = _TARGETS_LOCKED_ON_ASYNCPG if for_update else _TARGETS_ON_ASYNCPG
+            found = await on_asyncpg.rows(self.conn, {"ids": list(target_ids)})
+            return [mappers.target_from_row(row) for row in found]
         query = _TARGETS_LOCKED if for_update else _TARGETS
         rows: Sequence[Any] = (
             (await self.conn.execute(query, {"ids": list(target_ids)})).mappings().all()
@@ -282,9 +315,16 @@ class SqlAlchemyPostRepository(PostRepository):
         return {step.target_id for step in apply}
 
     async def save_targets(self, targets: Sequence[PostTarget]) -> None:
-        if targets:
-            rows = [_by_key(mappers.target_values(t)) for t in targets]
-            await self.conn.execute(_SAVE_TARGETS, rows)
+        if not targets:
+            return
+        if is_asyncpg(self.conn) and len({t.id for t in targets}) == len(targets):
+            # Each target once (a row updated twice in one statement keeps one update).
+            values = [mappers.target_values(t) for t in targets]
+            columns = {f"a_{k}": [row[k] for row in values] for k in _SAVE_TARGETS_AT_ONCE_KEYS}
+            await _SAVE_TARGETS_AT_ONCE.execute(self.conn, columns)
+            return
+        rows = [_by_key(mappers.target_values(t)) for t in targets]
+        await self.conn.execute(_SAVE_TARGETS, rows)
 
     async def list(
         self, where: PostFilter, limit: int, starting_after: Post | None = None

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     and_,
     bindparam,
     exists,
@@ -22,6 +23,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.persistence.sqlalchemy.locks import lock_rows
+from adapters.persistence.sqlalchemy.pg_driver import PgStatement, is_asyncpg
 from adapters.persistence.sqlalchemy.tables import (
     webhook_deliveries,
     webhook_endpoints,
@@ -104,12 +106,34 @@ class SqlAlchemyDeliveryRepository(DeliveryRepository):
         return [delivery_from_row(row) for row in (await self.conn.execute(query)).mappings()]
 
 
-def _due(now: datetime) -> ColumnElement[bool]:
+def _due(now: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     return and_(
         _d.status == _PENDING,
         _d.next_attempt_at <= now,
         or_(_d.lease_expires_at.is_(None), _d.lease_expires_at <= now),
     )
+
+
+def _lock_due_endpoints() -> Any:
+    """The enabled endpoints with due deliveries, locked, each with how many of its
+    deliveries are in flight; built once, `now` and `limit` its parameters."""
+    now = bindparam("now", type_=_d.next_attempt_at.type)
+    in_flight = (
+        select(func.count())
+        .where(_d.endpoint_id == _e.id, _d.status == _PENDING, _d.lease_expires_at > now)
+        .scalar_subquery()
+    )
+    return (
+        select(webhook_endpoints, in_flight.label("in_flight"))
+        .where(_e.enabled.is_(True), exists().where(_d.endpoint_id == _e.id, _due(now)))
+        .limit(bindparam("limit", type_=Integer))
+        .with_for_update(skip_locked=True, of=webhook_endpoints)
+    )
+
+
+_LOCK_DUE_ENDPOINTS = _lock_due_endpoints()
+# The same on asyncpg directly (pg_driver.py): a worker asks several times a second.
+_LOCK_DUE_ENDPOINTS_ON_ASYNCPG = PgStatement(_LOCK_DUE_ENDPOINTS)
 
 
 class SqlAlchemyDeliveryQueue(DeliveryQueue):
@@ -126,19 +150,11 @@ class SqlAlchemyDeliveryQueue(DeliveryQueue):
     ) -> list[ClaimedDelivery]:
         if limit <= 0:
             return []
-        in_flight = (
-            select(func.count())
-            .where(_d.endpoint_id == _e.id, _d.status == _PENDING, _d.lease_expires_at > now)
-            .scalar_subquery()
-        )
-        locked = (
-            await self.conn.execute(
-                select(webhook_endpoints, in_flight.label("in_flight"))
-                .where(_e.enabled.is_(True), exists().where(_d.endpoint_id == _e.id, _due(now)))
-                .limit(limit)
-                .with_for_update(skip_locked=True, of=webhook_endpoints)
-            )
-        ).mappings()
+        params = {"now": now, "limit": limit}
+        if is_asyncpg(self.conn):
+            locked: Any = await _LOCK_DUE_ENDPOINTS_ON_ASYNCPG.rows(self.conn, params)
+        else:
+            locked = (await self.conn.execute(_LOCK_DUE_ENDPOINTS, params)).mappings()
         endpoints, busy = {}, {}
         for row in locked:
             endpoints[row["id"]] = row

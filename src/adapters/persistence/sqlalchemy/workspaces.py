@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, exists, insert, select
+from sqlalchemy import ARRAY, any_, bindparam, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.persistence.sqlalchemy.pg_driver import PgStatement, is_asyncpg
 from adapters.persistence.sqlalchemy.tables import (
     workspaces,
 )
@@ -16,6 +18,12 @@ from application.ports.workspaces import WorkspaceRepository
 from domain.workspace import Workspace
 
 _MANY = select(workspaces).where(workspaces.c.id.in_(bindparam("ids", expanding=True)))
+# The same on asyncpg directly (pg_driver.py): the ids as one array, for any count.
+_MANY_ON_ASYNCPG = PgStatement(
+    select(workspaces).where(
+        workspaces.c.id == any_(bindparam("ids", type_=ARRAY(workspaces.c.id.type)))
+    )
+)
 
 
 class SqlAlchemyWorkspaceRepository(WorkspaceRepository):
@@ -43,8 +51,12 @@ class SqlAlchemyWorkspaceRepository(WorkspaceRepository):
     async def get_many(self, workspace_ids: Collection[UUID]) -> dict[UUID, Workspace]:
         if not workspace_ids:
             return {}
-        rows = await self.conn.execute(_MANY, {"ids": list(workspace_ids)})
-        found = (workspace_from_row(row) for row in rows.mappings())
+        params = {"ids": list(workspace_ids)}
+        if is_asyncpg(self.conn):
+            rows: Any = await _MANY_ON_ASYNCPG.rows(self.conn, params)
+        else:
+            rows = (await self.conn.execute(_MANY, params)).mappings()
+        found = (workspace_from_row(row) for row in rows)
         return {workspace.id: workspace for workspace in found}
 
     async def list(self) -> list[Workspace]:
