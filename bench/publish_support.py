@@ -219,6 +219,10 @@ class Worker:
     def log(self) -> str:
         return self._err.read_text(errors="replace") if self._err.exists() else ""
 
+    def published(self) -> int:
+        """Targets its log says it published so far."""
+        return self.log().count(" published: ")
+
     def problems(self) -> int:
         """Warning and error lines in its log so far."""
         return sum(
