@@ -7,9 +7,10 @@
 - Only answers below 500 are kept; after a 5xx or a crash the key is released so the
   request can be retried. A key left in flight longer than `ABANDONED_AFTER` (its process
   died) is taken over by the next request, unless its request had created something.
-- Answers are kept many to a statement: those that arrive while one group is being
-  written wait for it and go together in the next (no timer, no wait when idle), and
-  each `finish` returns once its own answer is written.
+- New keys are taken, and answers kept, many to a statement: those that arrive while one
+  group is being written wait for it and go together in the next (no timer, no wait when
+  idle); each `begin` and `finish` returns once its own write is done. A key the group
+  did not take new (it has a record, live or stale) goes through `take` alone.
 - A use case that creates a resource notes it on the key in the same transaction
   (`note_created`). A request finding its key in flight with a resource noted is told
   `Created`, and answers with that resource: whenever the first request's process died
@@ -20,8 +21,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 from uuid import UUID
 
 from application.errors import IdempotencyKeyInUse
@@ -69,12 +72,43 @@ def valid_key(key: str) -> bool:
     return 1 <= len(key) <= MAX_KEY_LENGTH
 
 
-@dataclass(slots=True)
-class _Answer:
-    workspace_id: UUID
-    key: str
-    response: StoredResponse
-    kept: asyncio.Future[None]
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class _Grouped(Generic[T, R]):
+    """Calls that arrive while a group is being written wait for it and go together in the
+    next, one `write` of the whole group (no timer: a call alone is written at once). Each
+    caller gets its own item's result, or the group's error."""
+
+    def __init__(self, write: Callable[[list[T]], Awaitable[list[R]]]) -> None:
+        self.write = write
+        self._waiting: list[tuple[T, asyncio.Future[R]]] = []
+        self._writer: asyncio.Task[None] | None = None
+
+    async def __call__(self, item: T) -> R:
+        done: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._waiting.append((item, done))
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_while_waiting())
+        # A caller cancelled meanwhile leaves the write to go on.
+        return await asyncio.shield(done)
+
+    async def _write_while_waiting(self) -> None:
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting, []
+                try:
+                    results = await self.write([item for item, _ in group])
+                except Exception as error:
+                    for _, done in group:
+                        done.set_exception(error)
+                        done.exception()  # retrieved: a cancelled caller no longer awaits it
+                else:
+                    for (_, done), result in zip(group, results, strict=True):
+                        done.set_result(result)
+        finally:
+            self._writer = None
 
 
 class IdempotencyGuard:
@@ -86,13 +120,15 @@ class IdempotencyGuard:
     ) -> None:
         self.uow_factory, self.clock = uow_factory, clock
         self.abandoned_after = abandoned_after
-        self._waiting: list[_Answer] = []
-        self._writer: asyncio.Task[None] | None = None
+        self._new_keys = _Grouped(self._take_new)
+        self._answers = _Grouped(self._keep)
 
     async def begin(self, workspace_id: UUID, key: str, fingerprint: str) -> Decision:
         if not valid_key(key):
             raise ValueError("an idempotency key is 1 to 255 characters")
         now = self.clock.now()
+        if await self._new_keys((workspace_id, key, fingerprint, now)):
+            return Proceed()
         async with self.uow_factory() as uow:
             found = await uow.idempotency.take(
                 workspace_id, key, fingerprint, now, now - KEEP_FOR, now - self.abandoned_after
@@ -112,35 +148,19 @@ class IdempotencyGuard:
         if response.status >= 500:
             await self.abandon(workspace_id, key)
             return
-        answer = _Answer(workspace_id, key, response, asyncio.get_running_loop().create_future())
-        self._waiting.append(answer)
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._keep_while_waiting())
-        # A caller cancelled meanwhile leaves the write to go on.
-        await asyncio.shield(answer.kept)
+        await self._answers((workspace_id, key, response))
 
-    async def _keep_while_waiting(self) -> None:
-        """Writes the answers waiting, as one group, until none is left; a group that fails
-        fails each of its callers' `finish` with the error."""
-        try:
-            while self._waiting:
-                group, self._waiting = self._waiting, []
-                try:
-                    async with self.uow_factory() as uow:
-                        await uow.idempotency.complete_many(
-                            [(a.workspace_id, a.key, a.response) for a in group]
-                        )
-                        await uow.commit()
-                except Exception as error:
-                    for answer in group:
-                        answer.kept.set_exception(error)
-                        # retrieved here too: a cancelled caller no longer awaits it
-                        answer.kept.exception()
-                else:
-                    for answer in group:
-                        answer.kept.set_result(None)
-        finally:
-            self._writer = None
+    async def _take_new(self, wanted: list[tuple[UUID, str, str, datetime]]) -> list[bool]:
+        async with self.uow_factory() as uow:
+            taken = await uow.idempotency.take_new(wanted)
+            await uow.commit()
+        return taken
+
+    async def _keep(self, answers: list[tuple[UUID, str, StoredResponse]]) -> list[None]:
+        async with self.uow_factory() as uow:
+            await uow.idempotency.complete_many(answers)
+            await uow.commit()
+        return [None] * len(answers)
 
     async def abandon(self, workspace_id: UUID, key: str) -> None:
         async with self.uow_factory() as uow:

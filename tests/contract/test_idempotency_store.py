@@ -165,3 +165,24 @@ async def test_many_answers_are_kept_in_one_step(uow_factory: Backend) -> None:
                 workspace, key, "fp", START, START - DAY, START - ABANDONED
             )
             assert found == IdempotencyRecord("fp", START, answer)
+
+
+async def test_new_keys_are_taken_in_one_step_and_known_ones_left(uow_factory: Backend) -> None:
+    first = (await committed_workspace(uow_factory())).id
+    second = (await committed_workspace(uow_factory())).id
+    assert await _take(uow_factory, first) is None  # "key-1" is known in the first
+    wanted = [
+        (second, "key-1", "fp-a", START),
+        (first, "key-1", "fp-b", START),
+        (first, "new", "fp-c", START),
+        (first, "new", "fp-d", START),  # the same key asked twice: only the first
+    ]
+    async with uow_factory() as uow:
+        assert await uow.idempotency.take_new(wanted) == [True, False, True, False]
+        assert await uow.idempotency.take_new([]) == []
+        await uow.commit()
+    assert await _take(uow_factory, second, "x") == IdempotencyRecord("fp-a", START, None)
+    assert await _take(uow_factory, first, "x") == IdempotencyRecord("fp", START, None)
+    async with uow_factory() as uow:
+        found = await uow.idempotency.take(first, "new", "x", START, START - DAY, START - ABANDONED)
+    assert found == IdempotencyRecord("fp-c", START, None)

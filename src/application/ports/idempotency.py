@@ -53,6 +53,13 @@ class IdempotencyStore(Protocol):
         replaced. Of two concurrent takes, exactly one gets None."""
 
     @abstractmethod
+    async def take_new(self, wanted: Sequence[tuple[UUID, str, str, datetime]]) -> list[bool]:
+        """For each (workspace, key, fingerprint, now): records the key as in flight for a
+        new request where the workspace has no record of it at all, in as few statements as
+        the store allows; True for each recorded. Of one key asked twice, only the first
+        can be. A key found (live or stale) is left to `take`."""
+
+    @abstractmethod
     async def attach(self, workspace_id: UUID, key: str, resource_id: UUID) -> UUID | None:
         """Notes that the key's request created `resource_id`; called in the unit of work
         that creates it, so the note and the resource commit or vanish together. Returns

@@ -180,3 +180,17 @@ async def test_a_failed_write_fails_every_finish_of_its_group(clock: ManualClock
     await guard.finish(workspace, "k1", CREATED)  # the guard writes again afterwards
     assert await guard.begin(workspace, "k1", "fp") == Replay(CREATED)
     assert await guard.begin(workspace, "k2", "fp") == KeyInUse()
+
+
+async def test_keys_begun_together_are_taken_in_one_write(clock: ManualClock) -> None:
+    units = _CountingUnits()
+    guard = IdempotencyGuard(units, clock)
+    workspace = uuid4()
+    await guard.begin(workspace, "known", "fp")
+    before = units.opened
+    decisions = await asyncio.gather(
+        *(guard.begin(workspace, key, "fp") for key in ("a", "b", "c", "a", "known"))
+    )
+    assert decisions == [Proceed(), Proceed(), Proceed(), KeyInUse(), KeyInUse()]
+    # one write for the group, then one `take` each for the two it did not take new
+    assert units.opened - before == 3

@@ -30,6 +30,17 @@ class MemoryIdempotencyStore(IdempotencyStore):
         self.store.idempotency[(workspace_id, key)] = IdempotencyRecord(fingerprint, now, None)
         return None
 
+    async def take_new(self, wanted: Sequence[tuple[UUID, str, str, datetime]]) -> list[bool]:
+        taken = []
+        for workspace_id, key, fingerprint, now in wanted:
+            new = (workspace_id, key) not in self.store.idempotency
+            if new:
+                self.store.idempotency[(workspace_id, key)] = IdempotencyRecord(
+                    fingerprint, now, None
+                )
+            taken.append(new)
+        return taken
+
     async def attach(self, workspace_id: UUID, key: str, resource_id: UUID) -> UUID | None:
         found = self.store.idempotency.get((workspace_id, key))
         if found is None:

@@ -46,6 +46,22 @@ _COMPLETE_DRIVER = DriverStatement(_COMPLETE)
 _TAKE_PG = PgStatement(_TAKE["postgresql"])
 _ATTACH_PG = PgStatement(_ATTACH)
 _COMPLETE_PG = PgStatement(_COMPLETE)
+# PostgreSQL: any number of new keys in one statement; those it inserted come back.
+_TAKE_NEW_PG = PgStatement(
+    text(
+        """INSERT INTO idempotency_keys (workspace_id, key, fingerprint, created_at)
+        SELECT * FROM unnest(:workspace_ids, :keys, :fingerprints, :created)
+        ON CONFLICT DO NOTHING
+        RETURNING workspace_id, key"""
+    )
+    .bindparams(
+        bindparam("workspace_ids", type_=ARRAY(_k.workspace_id.type)),
+        bindparam("keys", type_=ARRAY(_k.key.type)),
+        bindparam("fingerprints", type_=ARRAY(_k.fingerprint.type)),
+        bindparam("created", type_=ARRAY(_k.created_at.type)),
+    )
+    .columns(_k.workspace_id, _k.key)
+)
 # PostgreSQL: any number of keys' answers in one statement (arrays, one row per key).
 _COMPLETE_MANY_PG = PgStatement(
     text(
@@ -120,6 +136,44 @@ class SqlAlchemyIdempotencyStore(IdempotencyStore):
             return None
         row = await self._row(workspace_id, key)
         return _record(row) if row else None
+
+    async def take_new(self, wanted: Sequence[tuple[UUID, str, str, datetime]]) -> list[bool]:
+        if not wanted:
+            return []
+        if not is_asyncpg(self.conn):
+            taken = []
+            for workspace_id, key, fingerprint, now in wanted:
+                values = {
+                    "workspace_id": workspace_id,
+                    "key": key,
+                    "fingerprint": fingerprint,
+                    "created_at": now,
+                }
+                driver = driver_of(self.conn)
+                if driver is not None:
+                    taken.append(_TAKE_DRIVER.execute(driver, values) == 1)
+                else:
+                    done = await self.conn.execute(_TAKE[self.conn.dialect.name], values)
+                    taken.append(done.rowcount == 1)
+            return taken
+        # In key order, as `complete_many` writes: two statements that share keys wait on
+        # each other in one order.
+        order = sorted(range(len(wanted)), key=lambda n: (wanted[n][0], wanted[n][1]))
+        rows = await _TAKE_NEW_PG.rows(
+            self.conn,
+            {
+                "workspace_ids": [wanted[n][0] for n in order],
+                "keys": [wanted[n][1] for n in order],
+                "fingerprints": [wanted[n][2] for n in order],
+                "created": [wanted[n][3] for n in order],
+            },
+        )
+        inserted = {(row["workspace_id"], row["key"]) for row in rows}
+        taken = []
+        for workspace_id, key, _, _ in wanted:
+            taken.append((workspace_id, key) in inserted)
+            inserted.discard((workspace_id, key))  # the first asking gets it
+        return taken
 
     async def attach(self, workspace_id: UUID, key: str, resource_id: UUID) -> UUID | None:
         this = {"_workspace_id": workspace_id, "_key": key}
