@@ -36,6 +36,14 @@ def _a_post(workspace_id, integration_id, platform=Platform.TWITTER) -> Post:  #
     )
 
 
+async def _created(backend: SqlBackend, post: Post) -> None:
+    """The post created as `CreatePost` does: its integrations held, the post added."""
+    async with backend() as uow:
+        await uow.integrations.get_held(post.workspace_id, [t.integration_id for t in post.targets])
+        await uow.posts.add(post)
+        await uow.commit()
+
+
 async def _count_posts(backend: SqlBackend) -> int:
     async with backend.engine.connect() as conn:
         return int(await conn.scalar(select(func.count()).select_from(posts)) or 0)
@@ -90,9 +98,7 @@ async def test_a_driver_error_is_sqlalchemys_and_rolls_the_unit_back(
     workspace = await committed_workspace(postgres_backend())
     integration = await committed_integration(postgres_backend(), workspace.id)
     post = _a_post(workspace.id, integration.id)
-    async with postgres_backend() as uow:
-        await uow.posts.add(post)
-        await uow.commit()
+    await _created(postgres_backend, post)
     other = _a_post(workspace.id, integration.id)
     with pytest.raises(IntegrityError) as raised:
         async with postgres_backend() as uow:
@@ -120,10 +126,7 @@ async def test_a_connection_lost_between_statements_is_unavailable_and_leaves_th
             await uow.posts.add(_a_post(workspace.id, integration.id))
     # the dead connection was dropped: the next unit gets a live one
     post = _a_post(workspace.id, integration.id)
-    async with postgres_backend() as uow:
-        await uow.integrations.get_held(workspace.id, [integration.id])
-        await uow.posts.add(post)
-        await uow.commit()
+    await _created(postgres_backend, post)
     async with postgres_backend() as uow:
         assert await uow.posts.get(workspace.id, post.id) == post
 

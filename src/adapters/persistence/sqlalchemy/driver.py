@@ -22,6 +22,34 @@ from sqlalchemy.sql.base import Executable
 
 _DIALECT = SQLiteDialect_pysqlite(paramstyle="named")
 _Processor = Callable[[Any], Any]
+# A bind parameter: (the caller's name or None, a value the statement carries, processing)
+_Bind = tuple[str | None, Any, _Processor | None]
+
+
+def bind_plan(compiled: Any, keys: Sequence[str], dialect: Any) -> dict[str, _Bind]:
+    """Each bind parameter of a compiled statement, by its name in the SQL: the caller's
+    name for it and its type's bind processing, or (None, the value the statement carries
+    itself, already processed, None). Shared with `pg_driver`."""
+    given = set(keys)
+    plan: dict[str, _Bind] = {}
+    for bind, name in compiled.bind_names.items():
+        if bind.expanding:
+            raise ValueError("an expanding parameter cannot run on a driver directly")
+        process = bind.type._cached_bind_processor(dialect)
+        if bind.key in given:
+            plan[name] = (bind.key, None, process)
+        else:
+            value = bind.effective_value
+            plan[name] = (None, process(value) if process is not None else value, None)
+    return plan
+
+
+def result_plan(compiled: Any, dialect: Any) -> list[tuple[str, _Processor | None]]:
+    """Each column of a compiled statement's rows: its name and its type's processing."""
+    return [
+        (entry.keyname, entry.type._cached_result_processor(dialect, None))
+        for entry in compiled._result_columns
+    ]
 
 
 class _Compiled:
@@ -30,23 +58,15 @@ class _Compiled:
     def __init__(self, statement: Executable, keys: Sequence[str]) -> None:
         compiled = statement.compile(dialect=_DIALECT, column_keys=list(keys))  # type: ignore[attr-defined]
         self.sql = str(compiled)
+        plan = bind_plan(compiled, keys, _DIALECT)
         # (the caller's name, the name in the SQL, the type's bind processing)
-        self.binds: list[tuple[str, str, _Processor | None]] = []
-        self.fixed: dict[str, Any] = {}
-        given = set(keys)
-        for bind, name in compiled.bind_names.items():
-            if bind.expanding:
-                raise ValueError("an expanding parameter cannot run on the driver")
-            process = bind.type._cached_bind_processor(_DIALECT)
-            if bind.key in given:
-                self.binds.append((bind.key, name, process))
-            else:  # a value the statement carries itself
-                value = bind.effective_value
-                self.fixed[name] = process(value) if process is not None else value
-        self.columns: list[tuple[str, _Processor | None]] = [
-            (entry.keyname, entry.type._cached_result_processor(_DIALECT, None))
-            for entry in compiled._result_columns
+        self.binds: list[tuple[str, str, _Processor | None]] = [
+            (key, name, process) for name, (key, _, process) in plan.items() if key is not None
         ]
+        self.fixed: dict[str, Any] = {
+            name: fixed for name, (key, fixed, _) in plan.items() if key is None
+        }
+        self.columns = result_plan(compiled, _DIALECT)
 
     def row(self, params: Mapping[str, Any]) -> dict[str, Any]:
         row = dict(self.fixed)

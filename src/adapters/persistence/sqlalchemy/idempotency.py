@@ -96,12 +96,7 @@ class SqlAlchemyIdempotencyStore(IdempotencyStore):
         replace_before: datetime,
         abandoned_before: datetime,
     ) -> IdempotencyRecord | None:
-        values = {
-            "workspace_id": workspace_id,
-            "key": key,
-            "fingerprint": fingerprint,
-            "created_at": now,
-        }
+        values = _new_key(workspace_id, key, fingerprint, now)
         driver = driver_of(self.conn)
         if driver is not None:
             if _TAKE_DRIVER.execute(driver, values) == 1:
@@ -142,14 +137,9 @@ class SqlAlchemyIdempotencyStore(IdempotencyStore):
             return []
         if not is_asyncpg(self.conn):
             taken = []
+            driver = driver_of(self.conn)
             for workspace_id, key, fingerprint, now in wanted:
-                values = {
-                    "workspace_id": workspace_id,
-                    "key": key,
-                    "fingerprint": fingerprint,
-                    "created_at": now,
-                }
-                driver = driver_of(self.conn)
+                values = _new_key(workspace_id, key, fingerprint, now)
                 if driver is not None:
                     taken.append(_TAKE_DRIVER.execute(driver, values) == 1)
                 else:
@@ -252,6 +242,10 @@ class SqlAlchemyIdempotencyStore(IdempotencyStore):
             .mappings()
             .first()
         )
+
+
+def _new_key(workspace_id: UUID, key: str, fingerprint: str, now: datetime) -> dict[str, Any]:
+    return {"workspace_id": workspace_id, "key": key, "fingerprint": fingerprint, "created_at": now}
 
 
 def _record(row: Any) -> IdempotencyRecord:

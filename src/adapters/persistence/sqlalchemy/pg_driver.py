@@ -16,7 +16,7 @@ see one consistent state. A driver error comes back as SQLAlchemy's, as from `ex
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy.engine import Dialect
@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.base import Executable
 
-_Processor = Callable[[Any], Any]
+from adapters.persistence.sqlalchemy.driver import bind_plan, result_plan
 
 
 class _Compiled:
@@ -33,24 +33,10 @@ class _Compiled:
     def __init__(self, statement: Executable, keys: Sequence[str], dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect, column_keys=list(keys))  # type: ignore[attr-defined]
         self.sql = str(compiled)
-        given = set(keys)
-        by_name = {name: bind for bind, name in compiled.bind_names.items()}
+        plan = bind_plan(compiled, keys, dialect)
         # In the order of $1..$n: (the caller's name or None, a fixed value, processing)
-        self.binds: list[tuple[str | None, Any, _Processor | None]] = []
-        for name in compiled.positiontup or ():
-            bind = by_name[name]
-            if bind.expanding:
-                raise ValueError("an expanding parameter cannot run on asyncpg directly")
-            process = bind.type._cached_bind_processor(dialect)
-            if bind.key in given:
-                self.binds.append((bind.key, None, process))
-            else:  # a value the statement carries itself
-                value = bind.effective_value
-                self.binds.append((None, process(value) if process is not None else value, None))
-        self.columns: list[tuple[str, _Processor | None]] = [
-            (entry.keyname, entry.type._cached_result_processor(dialect, None))
-            for entry in compiled._result_columns
-        ]
+        self.binds = [plan[name] for name in compiled.positiontup or ()]
+        self.columns = result_plan(compiled, dialect)
 
     def args(self, params: Mapping[str, Any]) -> list[Any]:
         values = []
